@@ -1,0 +1,69 @@
+"""Settings from environment variables, with safe defaults for a laptop and a separate test config."""
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+VAR_DIR = Path(os.environ.get("MEETING_MANAGER_VAR", BASE_DIR / "var"))
+
+
+def _secret_key() -> str:
+    """Use SECRET_KEY, or a random key kept in var/ so sessions survive restarts on one host."""
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    return os.environ.get(name, str(default)).lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    SECRET_KEY = _secret_key()
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'meeting_manager.sqlite'}")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Private files (notes verbales, generated PDFs) live outside the web root.
+    STORAGE_DIR = Path(os.environ.get("STORAGE_DIR", VAR_DIR / "storage"))
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "10")) * 1024 * 1024
+
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")  # unset: mail stays in the in-app outbox
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Global Meeting <no-reply@localhost>")
+
+    # Background jobs go to Celery when a broker is set; otherwise they run in a thread of the app.
+    CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL")
+
+    BABEL_DEFAULT_LOCALE = "en"
+    # The six UN languages arrive with their translations; until then the interface speaks English.
+    LANGUAGES = ("en",)
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE")
+    REMEMBER_COOKIE_HTTPONLY = True
+    WTF_CSRF_TIME_LIMIT = None
+
+    # Lifetimes of emailed links, in hours.
+    PASSWORD_RESET_HOURS = 2
+    SIGN_IN_LINK_HOURS = 24
+    INVITATION_DAYS = 30
+    SERVER_NAME_FOR_LINKS = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    WTF_CSRF_ENABLED = False
+    MAIL_SERVER = None
+    CELERY_BROKER_URL = None
+    RATELIMIT_ENABLED = False

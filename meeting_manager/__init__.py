@@ -1,0 +1,90 @@
+"""The Global Meeting manager: application factory."""
+import importlib
+import importlib.util
+import logging
+
+from flask import Flask, current_app, request
+from flask_login import current_user
+
+from flask_babel import get_locale
+
+from .access import refuse_undeclared_routes
+from .navigation import meeting_menu, site_menu
+from .errors import register_error_handlers
+from .extensions import babel, csrf, db, login_manager, migrate
+
+#: one sub-package per feature; each may have models, views (with `bp`) and cli (with `commands`)
+FEATURES = (
+    "reference", "accounts", "meetings", "delegations", "invitations", "registration", "balance",
+    "agenda", "badges", "checkin", "reports", "mail", "jobs", "audit", "api",
+)
+
+
+def create_app(config: object | str = "config.Config") -> Flask:
+    app = Flask(__name__, template_folder="../templates")
+    app.config.from_object(config)
+    app.config["STORAGE_DIR"].mkdir(parents=True, exist_ok=True)
+    register_extensions(app)
+    register_features(app)
+    register_error_handlers(app)
+    app.before_request(refuse_undeclared_routes)
+    app.context_processor(template_helpers)
+    app.after_request(set_security_headers)
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.sign_in"
+    login_manager.login_message_category = "info"
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
+
+
+def _feature_module(name: str, module: str):
+    full = f"{__name__}.{name}.{module}"
+    return importlib.import_module(full) if importlib.util.find_spec(full) else None
+
+
+def register_features(app: Flask) -> None:
+    for name in FEATURES:
+        _feature_module(name, "models")
+    for name in FEATURES:
+        if views := _feature_module(name, "views"):
+            app.register_blueprint(views.bp)
+        if cli := _feature_module(name, "cli"):
+            for command in cli.commands:
+                app.cli.add_command(command)
+
+
+def template_helpers() -> dict:
+    return {
+        "site_menu": site_menu,
+        "meeting_menu": meeting_menu,
+        "locale": get_locale,
+        "has_endpoint": lambda endpoint: endpoint in current_app.view_functions,
+    }
+
+
+def select_locale() -> str:
+    if current_user and current_user.is_authenticated and current_user.locale:
+        return current_user.locale
+    return request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "en"
+
+
+def set_security_headers(response):
+    # Templates carry no inline script or style, so a strict policy holds; everything is served by the app.
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; object-src 'none'; "
+        "frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+    )
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    return response

@@ -1,0 +1,40 @@
+"""Background jobs: their state and progress live in the database, whoever runs them."""
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from ..models_base import utcnow
+
+
+class JobStatus(str, enum.Enum):
+    queued = "queued"
+    running = "running"
+    done = "done"
+    failed = "failed"
+
+
+class Job(db.Model):
+    __tablename__ = "jobs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(60))  #: name of a registered job function
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    params: Mapped[dict] = mapped_column(default=dict)
+    status: Mapped[JobStatus] = mapped_column(default=JobStatus.queued)
+    done: Mapped[int] = mapped_column(default=0)
+    total: Mapped[int] = mapped_column(default=0)
+    #: a file inside STORAGE_DIR, kept for download for a while
+    result_path: Mapped[str | None] = mapped_column(String(300))
+    result_name: Mapped[str | None] = mapped_column(String(200))
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+    @property
+    def percent(self) -> int:
+        if self.status == JobStatus.done:
+            return 100
+        return int(100 * self.done / self.total) if self.total else 0

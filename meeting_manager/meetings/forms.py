@@ -1,0 +1,47 @@
+"""The meeting form: what an organiser sets for one edition."""
+from zoneinfo import available_timezones
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from .models import MeetingStatus, RegistrationMode
+
+TIMEZONES = sorted(available_timezones() - {"localtime", "Factory"})
+
+
+class MeetingForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    edition = IntegerField(_l("Edition number"), validators=[Optional(), NumberRange(min=1, max=1000)])
+    description = TextAreaField(_l("What participants should know"), validators=[Optional(), Length(max=20000)])
+    starts_on = DateField(_l("First day"), validators=[DataRequired()])
+    ends_on = DateField(_l("Last day"), validators=[DataRequired()])
+    timezone = SelectField(_l("Time zone"), choices=[(tz, tz) for tz in TIMEZONES], default="UTC")
+    venue = StringField(_l("Venue"), validators=[Optional(), Length(max=200)])
+    city = StringField(_l("City"), validators=[Optional(), Length(max=120)])
+    country_code = SelectField(_l("Country"), validators=[Optional()])
+    capacity = IntegerField(_l("Capacity (seats)"), validators=[DataRequired(), NumberRange(min=1, max=100000)])
+    registration_opens_at = DateTimeLocalField(_l("Registration opens (meeting time)"), validators=[Optional()])
+    registration_closes_at = DateTimeLocalField(_l("Registration closes (meeting time)"), validators=[Optional()])
+    edit_deadline = DateTimeLocalField(_l("Participants may edit until (meeting time)"), validators=[Optional()])
+    status = SelectField(_l("Status"), choices=[(s.value, _l(s.value.capitalize())) for s in MeetingStatus])
+    registration_mode = SelectField(
+        _l("Registration"),
+        choices=[(RegistrationMode.invitation_only.value, _l("By invitation only")),
+                 (RegistrationMode.open.value, _l("Open: anyone may apply"))],
+    )
+    region_scheme_id = SelectField(_l("Region scheme for balance"), coerce=int)
+    previous_id = SelectField(_l("Previous edition"), coerce=int)
+    require_verified_note_verbale = BooleanField(
+        _l("State delegations need a verified note verbale before their members are approved")
+    )
+
+    def validate_ends_on(self, field):
+        if self.starts_on.data and field.data and field.data < self.starts_on.data:
+            raise ValidationError(_l("The last day cannot be before the first day."))
+
+    def validate_registration_closes_at(self, field):
+        opens = self.registration_opens_at.data
+        if opens and field.data and field.data <= opens:
+            raise ValidationError(_l("Registration must close after it opens."))

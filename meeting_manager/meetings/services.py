@@ -1,0 +1,82 @@
+"""Meetings: creating and editing editions, their categories, and listing them."""
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from ..accounts.models import MeetingRole, MeetingRoleName
+from ..audit.services import record
+from ..extensions import db
+from .models import DEFAULT_CATEGORIES, Category, Meeting, MeetingStatus
+
+#: form fields that hold a local wall-clock time in the meeting's time zone
+LOCAL_TIME_FIELDS = ("registration_opens_at", "registration_closes_at", "edit_deadline")
+
+
+def to_utc(local: datetime | None, tz: str) -> datetime | None:
+    return local.replace(tzinfo=ZoneInfo(tz)).astimezone(timezone.utc) if local else None
+
+
+def to_local(moment: datetime | None, tz: str) -> datetime | None:
+    """A stored UTC moment as a naive wall-clock time in the meeting's zone (for form fields)."""
+    return moment.astimezone(ZoneInfo(tz)).replace(tzinfo=None) if moment else None
+
+
+def _apply(meeting: Meeting, data: dict) -> None:
+    for name, value in data.items():
+        if name in LOCAL_TIME_FIELDS:
+            value = to_utc(value, data.get("timezone", meeting.timezone))
+        if name in ("region_scheme_id", "previous_id") and not value:
+            value = None
+        if name == "country_code" and not value:
+            value = None
+        setattr(meeting, name, value)
+
+
+def create_meeting(data: dict, *, actor) -> Meeting:
+    """Create a meeting with the default categories; its creator becomes an organiser of it."""
+    meeting = Meeting()
+    _apply(meeting, data)
+    meeting.categories = [
+        Category(code=code, name=name, counts_toward_balance=counts, colour=colour, position=i)
+        for i, (code, name, counts, colour) in enumerate(DEFAULT_CATEGORIES)
+    ]
+    db.session.add(meeting)
+    db.session.flush()
+    if actor is not None:
+        db.session.add(MeetingRole(user=actor, meeting=meeting, role=MeetingRoleName.organiser))
+    record("meeting.create", actor=actor, meeting=meeting, subject=meeting)
+    return meeting
+
+
+def update_meeting(meeting: Meeting, data: dict, *, actor) -> Meeting:
+    _apply(meeting, data)
+    record("meeting.update", actor=actor, meeting=meeting, subject=meeting, fields=sorted(data))
+    return meeting
+
+
+def form_data(meeting: Meeting) -> dict:
+    """The meeting's values as the form shows them (times in the meeting's zone)."""
+    return {
+        name: to_local(getattr(meeting, name), meeting.timezone) if name in LOCAL_TIME_FIELDS else getattr(meeting, name)
+        for name in ("title", "edition", "description", "starts_on", "ends_on", "timezone", "venue", "city",
+                     "country_code", "capacity", "registration_mode", "status", "region_scheme_id",
+                     "previous_id", "require_verified_note_verbale", *LOCAL_TIME_FIELDS)
+    }
+
+
+def list_public_meetings() -> list[Meeting]:
+    """Every meeting past and present except drafts, newest first."""
+    return list(
+        db.session.scalars(
+            select(Meeting).where(Meeting.status != MeetingStatus.draft).order_by(Meeting.starts_on.desc())
+        )
+    )
+
+
+def list_meetings_for(user) -> list[Meeting]:
+    """Meetings a user manages or staffs (all for an admin), newest first."""
+    query = select(Meeting).order_by(Meeting.starts_on.desc())
+    if not user.is_admin:
+        query = query.where(Meeting.id.in_([r.meeting_id for r in user.meeting_roles]))
+    return list(db.session.scalars(query))

@@ -1,0 +1,91 @@
+"""Meetings: the public list and page, and creating and editing an edition."""
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..access import ORGANISER, PUBLIC, STAFF, allow
+from ..extensions import db
+from ..reference.services import country_choices, country_name, list_schemes
+from . import services
+from .forms import MeetingForm
+from .models import Meeting, MeetingStatus
+
+bp = Blueprint("meetings", __name__)
+
+
+@bp.app_context_processor
+def inject_helpers():
+    return {"country_name": country_name}
+
+
+@bp.route("/")
+@allow(PUBLIC)
+def index():
+    """Meetings open to the public, past editions included, and the meetings the user works on."""
+    managed = services.list_meetings_for(current_user) if current_user.is_authenticated else []
+    return render_template("meetings/index.html", meetings=services.list_public_meetings(), managed=managed)
+
+
+@bp.route("/meetings/<int:meeting_id>")
+@allow(PUBLIC)
+def show(meeting_id: int):
+    """What a prospective participant needs to know about a meeting."""
+    meeting = db.get_or_404(Meeting, meeting_id)
+    if meeting.status == MeetingStatus.draft and not _can_manage(meeting):
+        abort(404)
+    return render_template("meetings/show.html", meeting=meeting)
+
+
+def _can_manage(meeting: Meeting) -> bool:
+    return current_user.is_authenticated and (
+        current_user.is_admin or current_user.has_meeting_role(meeting.id, ("organiser", "staff"))
+    )
+
+
+def _meeting_form(meeting: Meeting | None = None) -> MeetingForm:
+    form = MeetingForm(data=services.form_data(meeting) if meeting else None)
+    form.country_code.choices = country_choices(blank="—")
+    form.region_scheme_id.choices = [(s.id, s.name) for s in list_schemes()]
+    others = db.session.scalars(select(Meeting).order_by(Meeting.starts_on.desc()))
+    form.previous_id.choices = [(0, "—")] + [(m.id, m.title) for m in others if m is not meeting]
+    return form
+
+
+def _submitted(form: MeetingForm) -> dict:
+    return {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
+
+
+@bp.route("/meetings/new", methods=["GET", "POST"])
+@allow(ORGANISER)
+def new():
+    """Create a meeting (admins, and organisers of an earlier meeting)."""
+    form = _meeting_form()
+    if form.validate_on_submit():
+        meeting = services.create_meeting(_submitted(form), actor=current_user)
+        db.session.commit()
+        flash(_("Meeting created."), "success")
+        return redirect(url_for("meetings.manage", meeting_id=meeting.id))
+    return render_template("meetings/form.html", form=form, meeting=None)
+
+
+@bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
+@allow(ORGANISER)
+def edit(meeting_id: int):
+    """Edit a meeting's details, dates and registration window."""
+    meeting = db.get_or_404(Meeting, meeting_id)
+    form = _meeting_form(meeting)
+    if form.validate_on_submit():
+        services.update_meeting(meeting, _submitted(form), actor=current_user)
+        db.session.commit()
+        flash(_("Meeting saved."), "success")
+        return redirect(url_for("meetings.manage", meeting_id=meeting.id))
+    return render_template("meetings/form.html", form=form, meeting=meeting)
+
+
+@bp.route("/meetings/<int:meeting_id>/manage")
+@allow(STAFF)
+def manage(meeting_id: int):
+    """A meeting's home for organisers and staff: what there is to do."""
+    meeting = db.get_or_404(Meeting, meeting_id)
+    return render_template("meetings/manage.html", meeting=meeting)

@@ -1,0 +1,143 @@
+"""Reference data: loading the shipped countries, the built-in region schemes, custom schemes, and lookups."""
+import csv
+import io
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+import pycountry
+from sqlalchemy import delete, select
+
+from ..audit.services import record
+from ..errors import ValidationFailed
+from ..extensions import db
+from .models import Country, RegionAssignment, RegionScheme
+
+COUNTRIES_CSV = Path(__file__).resolve().parents[1] / "data" / "countries.csv"
+UNASSIGNED = "unassigned"  #: the region of a country that a scheme does not place; still counted
+STATELESS = "stateless"
+UN_GROUPS_KEY, M49_KEY = "un-regional-groups", "m49-regions"
+
+
+def read_countries_csv(path: Path = COUNTRIES_CSV) -> pd.DataFrame:
+    # Every column as text: Namibia is "NA", and M49 codes keep their leading zeros.
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def load_reference_data(path: Path = COUNTRIES_CSV) -> dict[str, int]:
+    """Load (or refresh) the countries and the two built-in schemes; safe to run again."""
+    frame = read_countries_csv(path)
+    for row in frame.to_dict("records"):
+        db.session.merge(Country(**row))
+    un_groups = {r["iso2"]: r["un_regional_group"] for r in frame.to_dict("records") if r["un_regional_group"] != "none"}
+    m49 = dict(zip(frame["iso2"], frame["m49_region"]))
+    _replace_scheme(UN_GROUPS_KEY, "UN Regional Groups", un_groups, builtin=True)
+    _replace_scheme(M49_KEY, "UN M49 regions", m49, builtin=True)
+    db.session.flush()
+    return {"countries": len(frame), "schemes": 2}
+
+
+def _replace_scheme(key: str, name: str, mapping: dict[str, str], *, builtin: bool) -> RegionScheme:
+    scheme = db.session.scalar(select(RegionScheme).where(RegionScheme.key == key))
+    if scheme is None:
+        scheme = RegionScheme(key=key, name=name, builtin=builtin)
+        db.session.add(scheme)
+        db.session.flush()
+    else:
+        scheme.name = name
+        db.session.execute(delete(RegionAssignment).where(RegionAssignment.scheme_id == scheme.id))
+    db.session.add_all(RegionAssignment(scheme_id=scheme.id, country_code=c, region=r) for c, r in mapping.items())
+    return scheme
+
+
+def default_scheme() -> RegionScheme | None:
+    return db.session.scalar(select(RegionScheme).where(RegionScheme.key == UN_GROUPS_KEY))
+
+
+def list_schemes() -> list[RegionScheme]:
+    return list(db.session.scalars(select(RegionScheme).order_by(RegionScheme.builtin.desc(), RegionScheme.name)))
+
+
+def region_map(scheme_id: int | None) -> dict[str, str]:
+    """country code -> region for a scheme (the default scheme when none is given)."""
+    scheme_id = scheme_id or getattr(default_scheme(), "id", None)
+    rows = db.session.execute(
+        select(RegionAssignment.country_code, RegionAssignment.region).where(RegionAssignment.scheme_id == scheme_id)
+    )
+    return dict(rows.all())
+
+
+def region_of(mapping: dict[str, str], country_code: str | None) -> str:
+    return mapping.get(country_code or "", UNASSIGNED)
+
+
+@lru_cache(maxsize=1)
+def iso_countries() -> dict[str, str]:
+    """Every ISO 3166-1 country and territory: alpha-2 -> name, using the UN short name where we ship one."""
+    names = {c.alpha_2: getattr(c, "common_name", None) or c.name for c in pycountry.countries}
+    un_names = dict(zip(*(read_countries_csv()[col] for col in ("iso2", "name"))))
+    names.update(un_names)
+    return dict(sorted(names.items(), key=lambda item: item[1]))
+
+
+def country_name(code: str | None) -> str:
+    if code == STATELESS:
+        return "Stateless"
+    return iso_countries().get(code or "", code or "")
+
+
+def country_choices(*, stateless: bool = False, blank: str | None = None) -> list[tuple[str, str]]:
+    """Choices for a country field: the full ISO list, optionally with "Stateless" first."""
+    choices = [(code, name) for code, name in iso_countries().items()]
+    if stateless:
+        choices.insert(0, (STATELESS, "Stateless"))
+    if blank is not None:
+        choices.insert(0, ("", blank))
+    return choices
+
+
+def parse_scheme_csv(content: bytes) -> dict[str, str]:
+    """Parse an uploaded country→region CSV (columns `country`, `region`); any bad row rejects the whole file.
+
+    A country may be given as ISO alpha-2 or alpha-3 code. Problems name the row number as a spreadsheet shows it.
+    """
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationFailed("The file is not UTF-8 text. Save it as CSV UTF-8 and try again.")
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    if "country" not in header or "region" not in header:
+        raise ValidationFailed("The file needs a header row with the columns country and region.")
+    alpha3 = {c.alpha_3: c.alpha_2 for c in pycountry.countries}
+    mapping, problems = {}, []
+    for number, raw in enumerate(reader, start=2):
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
+        code, region = row.get("country", "").upper(), row.get("region", "")
+        code = alpha3.get(code, code)
+        if code not in iso_countries():
+            problems.append(f"Row {number}: unknown country code “{row.get('country', '')}”.")
+        elif not region:
+            problems.append(f"Row {number}: the region is empty.")
+        elif len(region) > 80:
+            problems.append(f"Row {number}: the region name is longer than 80 characters.")
+        elif code in mapping:
+            problems.append(f"Row {number}: {code} appears twice.")
+        else:
+            mapping[code] = region
+    if not mapping and not problems:
+        problems.append("The file has no rows.")
+    if problems:
+        raise ValidationFailed("Nothing was imported: the file has problems.", problems=problems)
+    return mapping
+
+
+def import_custom_scheme(name: str, content: bytes, *, actor) -> RegionScheme:
+    """Create a custom region scheme from a CSV upload; all rows or none."""
+    mapping = parse_scheme_csv(content)
+    key = "custom-" + "-".join(name.lower().split())[:50]
+    if db.session.scalar(select(RegionScheme).where(RegionScheme.key == key)):
+        raise ValidationFailed("A region scheme with this name exists already.")
+    scheme = _replace_scheme(key, name.strip(), mapping, builtin=False)
+    record("region_scheme.import", actor=actor, subject=scheme, countries=len(mapping))
+    return scheme

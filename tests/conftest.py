@@ -1,0 +1,158 @@
+"""The one fixture set: app, database, client, CLI runner, signed-in users of each role, and factories.
+
+SQLite (default): a new in-memory database per test. PostgreSQL (TEST_DATABASE_URL): the schema is created once
+and every table is emptied after each test.
+"""
+import itertools
+import os
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import text
+
+from config import TestingConfig
+from meeting_manager import create_app
+from meeting_manager.accounts.models import MeetingRole, MeetingRoleName, User
+from meeting_manager.accounts.services import set_password
+from meeting_manager.extensions import db as _db
+from meeting_manager.meetings.models import Meeting, MeetingStatus, RegistrationMode
+from meeting_manager.meetings.services import create_meeting
+from meeting_manager.models_base import utcnow
+from meeting_manager.reference.services import load_reference_data
+
+PASSWORD = "correct horse battery"
+ON_POSTGRES = TestingConfig.SQLALCHEMY_DATABASE_URI.startswith("postgresql")
+
+
+@pytest.fixture
+def app(tmp_path):
+    class Config(TestingConfig):
+        STORAGE_DIR = tmp_path / "storage"
+
+    app = create_app(Config)
+    with app.app_context():
+        _db.create_all()
+        yield app
+        _db.session.remove()
+        if ON_POSTGRES:
+            tables = ", ".join(f'"{t.name}"' for t in _db.metadata.sorted_tables)
+            _db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            _db.session.commit()
+        else:
+            _db.drop_all()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def reference(app):
+    """The shipped countries and the built-in region schemes."""
+    load_reference_data()
+    _db.session.commit()
+
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture
+def make_user(db):
+    def make(name=None, *, email=None, is_admin=False, password=PASSWORD, roles=()):
+        n = next(_counter)
+        user = User(email=email or f"user{n}@example.org", name=name or f"User {n}", is_admin=is_admin)
+        set_password(user, password)
+        for meeting, role in roles:
+            user.meeting_roles.append(MeetingRole(meeting=meeting, role=MeetingRoleName(role)))
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_meeting(db, reference):
+    def make(**overrides):
+        start = date.today() + timedelta(days=60)
+        data = dict(
+            title="Global Meeting 2026", edition=5, starts_on=start, ends_on=start + timedelta(days=2),
+            timezone="Europe/Berlin", venue="Conference Centre", city="Berlin", country_code="DE", capacity=300,
+            status=MeetingStatus.open, registration_mode=RegistrationMode.open,
+        )
+        data.update(overrides)
+        meeting = create_meeting(data, actor=None)
+        meeting.registration_opens_at = meeting.registration_opens_at or utcnow() - timedelta(days=1)
+        db.session.commit()
+        return meeting
+
+    return make
+
+
+@pytest.fixture
+def meeting(make_meeting):
+    return make_meeting()
+
+
+@pytest.fixture
+def admin(make_user):
+    return make_user("Ada Admin", is_admin=True)
+
+
+@pytest.fixture
+def organiser(make_user, meeting):
+    return make_user("Olu Organiser", roles=[(meeting, "organiser")])
+
+
+@pytest.fixture
+def staff(make_user, meeting):
+    return make_user("Sam Staff", roles=[(meeting, "staff")])
+
+
+@pytest.fixture
+def participant(make_user):
+    return make_user("Pat Participant")
+
+
+class AuthActions:
+    """Sign in and out through the real form (flaskr's helper)."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def sign_in(self, user, password=PASSWORD):
+        response = self._client.post("/account/sign-in", data={"email": user.email, "password": password})
+        assert response.status_code == 302, response.text
+        return response
+
+    def sign_out(self):
+        return self._client.post("/account/sign-out")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def outbox(db):
+    """Messages kept in the outbox, newest last."""
+    from meeting_manager.mail.models import OutboxMessage
+
+    return lambda: list(db.session.scalars(db.select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+if os.environ.get("TEST_DATABASE_URL"):
+    print(f"Testing on {TestingConfig.SQLALCHEMY_DATABASE_URI.split('@')[-1]}")
