@@ -19,7 +19,7 @@ SITE_MENU = [
 MEETING_MENU = [
     ("meetings.manage", _l("Overview")),
     ("meetings.edit", _l("Details")),
-    ("registration.review", _l("Registrations")),
+    ("balance.review", _l("Registrations")),
     ("balance.dashboard", _l("Balance")),
     ("balance.edit_policy", _l("Policy")),
     ("invitations.index", _l("Invitations")),

@@ -156,3 +156,27 @@ def outbox(db):
 
 if os.environ.get("TEST_DATABASE_URL"):
     print(f"Testing on {TestingConfig.SQLALCHEMY_DATABASE_URI.split('@')[-1]}")
+
+
+@pytest.fixture
+def make_registration(db):
+    """A registration row built directly (services are tested on their own); returns the Registration."""
+    from meeting_manager.registration.models import Gender, Registration, RegistrationStatus
+
+    def make(meeting, *, given_name="Amina", family_name=None, gender=Gender.woman, country="KE",
+             category_code="civil_society", status=RegistrationStatus.pending, **fields):
+        import secrets
+
+        n = next(_counter)
+        category = next(c for c in meeting.categories if c.code == category_code)
+        registration = Registration(
+            meeting=meeting, given_name=given_name, family_name=family_name or f"Person{n}",
+            badge_name=f"{given_name} {family_name or f'Person{n}'}", email=f"p{n}@example.org", gender=gender,
+            nationality=country, residence_country=country, represented_country=country, category=category,
+            status=status, data_consent_at=utcnow(), badge_token=secrets.token_urlsafe(24), **fields,
+        )
+        db.session.add(registration)
+        db.session.commit()
+        return registration
+
+    return make
