@@ -16,7 +16,7 @@ from .extensions import babel, csrf, db, login_manager, migrate
 #: one sub-package per feature; each may have models, views (with `bp`) and cli (with `commands`)
 FEATURES = (
     "reference", "accounts", "meetings", "delegations", "invitations", "registration", "balance",
-    "agenda", "badges", "checkin", "reports", "mail", "jobs", "audit", "api",
+    "agenda", "badges", "checkin", "reports", "mail", "jobs", "audit", "api", "demo",
 )
 
 

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Set up and run the Global Meeting manager, or run its tests. Both commands are idempotent.
+#   ./manage.sh run    install what is missing, build the database with demo data, serve on http://127.0.0.1:5000
+#   ./manage.sh test   install the test tools, run the whole test suite (SQLite; PostgreSQL if TEST_DATABASE_URL is set)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+VENV=.venv
+PY=${PYTHON:-python3.11}
+export FLASK_APP=wsgi
+RUN_PACKAGES="python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-core fonts-noto-cjk"
+TEST_PACKAGES="poppler-utils zbar-tools chromium chromium-driver"
+
+apt_install() {
+  # Install the Debian packages that are missing (WeasyPrint's Pango, fonts for every script, PDF and QR tools).
+  local missing=()
+  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  command -v apt-get >/dev/null || { echo "Please install: ${missing[*]}" >&2; return 0; }
+  local sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  echo "Installing system packages: ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+venv() {
+  # (Re)install Python packages only when the requirements file changed.
+  local req=$1 stamp="$VENV/.installed-$(basename "$1")"
+  [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
+  if [ ! -f "$stamp" ] || ! cmp -s "$req" "$stamp" || { [ "$req" = requirements-test.txt ] && ! cmp -s requirements.txt "$VENV/.installed-requirements.txt"; }; then
+    "$VENV/bin/pip" install -q --upgrade pip
+    "$VENV/bin/pip" install -q -r "$req"
+    cp "$req" "$stamp"
+    [ "$req" = requirements-test.txt ] && cp requirements.txt "$VENV/.installed-requirements.txt"
+  fi
+}
+
+case "${1:-}" in
+  run)
+    apt_install $RUN_PACKAGES
+    venv requirements.txt
+    "$VENV/bin/flask" db upgrade
+    "$VENV/bin/flask" load-reference-data
+    "$VENV/bin/flask" demo-data --admin-email admin@example.org
+    echo "Serving on http://127.0.0.1:5000 (Ctrl+C to stop)"
+    exec "$VENV/bin/gunicorn" --workers 2 --threads 4 --bind 127.0.0.1:5000 --access-logfile - wsgi:app
+    ;;
+  test)
+    apt_install $RUN_PACKAGES $TEST_PACKAGES
+    venv requirements-test.txt
+    shift
+    exec "$VENV/bin/python" -m pytest -q -p no:cacheprovider "$@"
+    ;;
+  *)
+    echo "usage: $0 run | test [pytest args]" >&2
+    exit 2
+    ;;
+esac
