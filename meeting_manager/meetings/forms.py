@@ -25,9 +25,12 @@ class MeetingForm(FlaskForm):
     registration_opens_at = DateTimeLocalField(_l("Registration opens (meeting time)"), validators=[Optional()])
     registration_closes_at = DateTimeLocalField(_l("Registration closes (meeting time)"), validators=[Optional()])
     edit_deadline = DateTimeLocalField(_l("Participants may edit until (meeting time)"), validators=[Optional()])
-    status = SelectField(_l("Status"), choices=[(s.value, _l(s.value.capitalize())) for s in MeetingStatus])
+    status = SelectField(
+        _l("Status"), choices=[(s.value, _l(s.value.capitalize())) for s in MeetingStatus], coerce=MeetingStatus
+    )
     registration_mode = SelectField(
         _l("Registration"),
+        coerce=RegistrationMode,
         choices=[(RegistrationMode.invitation_only.value, _l("By invitation only")),
                  (RegistrationMode.open.value, _l("Open: anyone may apply"))],
     )

@@ -1,4 +1,5 @@
 """Meetings: creating and editing editions, their categories, and listing them."""
+import enum
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
@@ -7,6 +8,7 @@ from sqlalchemy import select
 from ..accounts.models import MeetingRole, MeetingRoleName
 from ..audit.services import record
 from ..extensions import db
+from ..reference.services import default_scheme
 from .models import DEFAULT_CATEGORIES, Category, Meeting, MeetingStatus
 
 #: form fields that hold a local wall-clock time in the meeting's time zone
@@ -37,6 +39,8 @@ def create_meeting(data: dict, *, actor) -> Meeting:
     """Create a meeting with the default categories; its creator becomes an organiser of it."""
     meeting = Meeting()
     _apply(meeting, data)
+    # Balance is counted by UN Regional Groups unless the organiser picks another scheme.
+    meeting.region_scheme_id = meeting.region_scheme_id or getattr(default_scheme(), "id", None)
     meeting.categories = [
         Category(code=code, name=name, counts_toward_balance=counts, colour=colour, position=i)
         for i, (code, name, counts, colour) in enumerate(DEFAULT_CATEGORIES)
@@ -58,11 +62,18 @@ def update_meeting(meeting: Meeting, data: dict, *, actor) -> Meeting:
 def form_data(meeting: Meeting) -> dict:
     """The meeting's values as the form shows them (times in the meeting's zone)."""
     return {
-        name: to_local(getattr(meeting, name), meeting.timezone) if name in LOCAL_TIME_FIELDS else getattr(meeting, name)
+        name: _form_value(meeting, name)
         for name in ("title", "edition", "description", "starts_on", "ends_on", "timezone", "venue", "city",
                      "country_code", "capacity", "registration_mode", "status", "region_scheme_id",
                      "previous_id", "require_verified_note_verbale", *LOCAL_TIME_FIELDS)
     }
+
+
+def _form_value(meeting: Meeting, name: str):
+    value = getattr(meeting, name)
+    if name in LOCAL_TIME_FIELDS:
+        return to_local(value, meeting.timezone)
+    return value.value if isinstance(value, enum.Enum) else value
 
 
 def list_public_meetings() -> list[Meeting]:

@@ -55,7 +55,8 @@ def default_scheme() -> RegionScheme | None:
 
 
 def list_schemes() -> list[RegionScheme]:
-    return list(db.session.scalars(select(RegionScheme).order_by(RegionScheme.builtin.desc(), RegionScheme.name)))
+    order = (RegionScheme.builtin.desc(), RegionScheme.key != UN_GROUPS_KEY, RegionScheme.name)
+    return list(db.session.scalars(select(RegionScheme).order_by(*order)))
 
 
 def region_map(scheme_id: int | None) -> dict[str, str]:
