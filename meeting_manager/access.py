@@ -43,6 +43,25 @@ ORGANISER = Rule("organiser", _meeting_role("organiser"))
 STAFF = Rule("staff", _meeting_role("organiser", "staff"))
 
 
+def _focal_point(user, view_args) -> bool:
+    """The focal point of the delegation named by the route's `delegation_id` (of any delegation where it names none)."""
+    if user.is_admin:
+        return True
+    # Imported here: access.py is loaded before the feature models exist.
+    from sqlalchemy import select
+
+    from .delegations.models import Delegation
+    from .extensions import db
+
+    query = select(Delegation.id).where(Delegation.focal_point_user_id == user.id)
+    if (delegation_id := view_args.get("delegation_id")) is not None:
+        query = query.where(Delegation.id == delegation_id)
+    return db.session.scalar(query.limit(1)) is not None
+
+
+FOCAL_POINT = Rule("focal point", _focal_point)
+
+
 def allow(rule: Rule):
     """Declare who may use a view; checked before the view runs."""
 

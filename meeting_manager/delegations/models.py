@@ -38,3 +38,8 @@ class Delegation(TimestampMixin, db.Model):
     meeting: Mapped["Meeting"] = relationship()  # noqa: F821
     focal_point: Mapped["User | None"] = relationship(foreign_keys=[focal_point_user_id])  # noqa: F821
     registrations: Mapped[list["Registration"]] = relationship(back_populates="delegation")  # noqa: F821
+    invitations: Mapped[list["Invitation"]] = relationship(back_populates="delegation")  # noqa: F821
+
+    @property
+    def is_state(self) -> bool:
+        return self.kind == DelegationKind.state

@@ -6,7 +6,7 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..models_base import TimestampMixin
+from ..models_base import TimestampMixin, utcnow
 
 
 class InvitationStatus(str, enum.Enum):
@@ -46,5 +46,14 @@ class Invitation(TimestampMixin, db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     meeting: Mapped["Meeting"] = relationship()  # noqa: F821
-    delegation: Mapped["Delegation | None"] = relationship()  # noqa: F821
+    delegation: Mapped["Delegation | None"] = relationship(back_populates="invitations")  # noqa: F821
     category: Mapped["Category | None"] = relationship()  # noqa: F821
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}".strip()
+
+    @property
+    def is_unanswered(self) -> bool:
+        """Sent or opened and not yet expired: the invitee may still answer (and may be reminded)."""
+        return self.status in (InvitationStatus.sent, InvitationStatus.opened) and self.expires_at > utcnow()
