@@ -1,7 +1,11 @@
 """Domain errors raised by services, and the handlers that turn them and HTTP errors into pages or JSON."""
+from urllib.parse import urlsplit
+
 from flask import flash, jsonify, redirect, render_template, request
 from flask_babel import lazy_gettext as _l
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .extensions import db
 
 
 class DomainError(Exception):
@@ -37,13 +41,23 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
+def _back() -> str:
+    """Where to send the user back to: the referring page if it is one of ours, else the home page."""
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path.startswith("/"):
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return "/"
+
+
 def register_error_handlers(app):
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
+        # The service may have flushed part of its work before refusing: none of it may be committed later.
+        db.session.rollback()
         if _wants_json():
             return jsonify(error=str(error.message)), error.status_code
         flash(str(error.message), "error")
-        return redirect(request.referrer or "/"), 303
+        return redirect(_back()), 303
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
@@ -57,5 +71,6 @@ def register_error_handlers(app):
     def handle_unexpected(error: Exception):
         # The traceback goes to the log (which holds ids, never personal data); the user sees a plain page.
         app.logger.exception("Unhandled error on %s %s", request.method, request.url_rule)
-        from werkzeug.exceptions import InternalServerError
+        # A failed statement leaves the transaction unusable (PostgreSQL); the layout still reads the user.
+        db.session.rollback()
         return handle_http_error(InternalServerError())
