@@ -9,6 +9,7 @@ from .access import rule_for
 SITE_MENU = [
     ("meetings.index", _l("Meetings")),
     ("registration.mine", _l("My registrations")),
+    ("delegations.mine", _l("My delegations")),
     ("accounts.users", _l("Accounts")),
     ("reference.schemes", _l("Region schemes")),
     ("mail.outbox", _l("Outbox")),
