@@ -8,6 +8,7 @@ import os
 from datetime import date, timedelta
 
 import pytest
+from flask import g
 from sqlalchemy import text
 
 from config import TestingConfig
@@ -30,6 +31,9 @@ def app(tmp_path):
         STORAGE_DIR = tmp_path / "storage"
 
     app = create_app(Config)
+    # Requests in a test reuse the test's app context, hence its `g`, where Flask-Login caches the user: forget it
+    # before each request, so that every client is who its own cookie says (not whoever signed in last).
+    app.before_request_funcs.setdefault(None, []).insert(0, lambda: g.pop("_login_user", None))
     with app.app_context():
         _db.create_all()
         yield app
