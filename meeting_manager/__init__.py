@@ -48,7 +48,11 @@ def register_extensions(app: Flask) -> None:
 
 def _feature_module(name: str, module: str):
     full = f"{__name__}.{name}.{module}"
-    return importlib.import_module(full) if importlib.util.find_spec(full) else None
+    try:
+        spec = importlib.util.find_spec(full)
+    except ModuleNotFoundError:  # the feature's package is not there (yet): a fresh clone has no empty folders
+        return None
+    return importlib.import_module(full) if spec else None
 
 
 def register_features(app: Flask) -> None:
