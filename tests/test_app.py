@@ -237,3 +237,13 @@ def test_domain_error_redirects_only_to_our_own_pages(app, client):
     response = client.get("/test-only/domain-error", headers={"Referer": "http://localhost/account/sign-in"})
     assert response.headers["Location"].endswith("/account/sign-in")
     assert "Not now." in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_feature_package_that_is_not_there_is_skipped(monkeypatch, tmp_path):
+    """A fresh clone has no empty feature folders; the factory must not need them."""
+    import meeting_manager
+
+    monkeypatch.setattr(meeting_manager, "FEATURES", (*meeting_manager.FEATURES, "no_such_feature"))
+    monkeypatch.setattr(TestingConfig, "STORAGE_DIR", tmp_path / "files")
+    app = create_app(TestingConfig)
+    assert "meetings" in app.blueprints
