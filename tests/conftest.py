@@ -25,6 +25,10 @@ PASSWORD = "correct horse battery"
 ON_POSTGRES = TestingConfig.SQLALCHEMY_DATABASE_URI.startswith("postgresql")
 
 
+def _forget_cached_user() -> None:
+    g.pop("_login_user", None)
+
+
 @pytest.fixture
 def app(tmp_path):
     class Config(TestingConfig):
@@ -33,7 +37,7 @@ def app(tmp_path):
     app = create_app(Config)
     # Requests in a test reuse the test's app context, hence its `g`, where Flask-Login caches the user: forget it
     # before each request, so that every client is who its own cookie says (not whoever signed in last).
-    app.before_request_funcs.setdefault(None, []).insert(0, lambda: g.pop("_login_user", None))
+    app.before_request_funcs.setdefault(None, []).insert(0, _forget_cached_user)
     with app.app_context():
         _db.create_all()
         yield app
