@@ -3,7 +3,7 @@ import importlib
 import importlib.util
 import logging
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 from flask_login import current_user
 
 from flask_babel import get_locale
@@ -75,7 +75,9 @@ def template_helpers() -> dict:
     }
 
 
-def select_locale() -> str:
+def select_locale() -> str | None:
+    if not has_request_context():  # services called from the CLI or a test: the default locale
+        return None
     if current_user and current_user.is_authenticated and current_user.locale:
         return current_user.locale
     return request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "en"
