@@ -188,3 +188,40 @@ def make_registration(db):
         return registration
 
     return make
+
+
+# --- invitations and delegations -------------------------------------------------------------------------------------
+
+@pytest.fixture
+def make_invitation(db):
+    """Issue an invitation through the service (its mail is queued); returns (invitation, token)."""
+    from meeting_manager.invitations.services import issue_invitation
+
+    def make(meeting, email=None, *, actor=None, **fields):
+        invitation, token = issue_invitation(
+            meeting, email=email or f"invitee{next(_counter)}@example.org", actor=actor, **fields
+        )
+        db.session.commit()
+        return invitation, token
+
+    return make
+
+
+@pytest.fixture
+def make_delegation(db):
+    """A delegation row; `focal_point` (a User) makes that user its accepted focal point."""
+    from meeting_manager.delegations.models import Delegation, DelegationKind
+
+    def make(meeting, *, kind="state", country="KE", seats=3, focal_point=None, name=None, **fields):
+        n = next(_counter)
+        delegation = Delegation(
+            meeting=meeting, name=name or f"Delegation {n}", kind=DelegationKind(kind), country_code=country,
+            seats=seats, focal_point_name=focal_point.name if focal_point else f"Focal Point {n}",
+            focal_point_email=focal_point.email if focal_point else f"focal{n}@example.org",
+            focal_point_user_id=focal_point.id if focal_point else None, **fields,
+        )
+        db.session.add(delegation)
+        db.session.commit()
+        return delegation
+
+    return make

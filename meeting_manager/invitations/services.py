@@ -1,9 +1,12 @@
-"""Invitations: issuing, opening, answering, resending and revoking single-use links."""
+"""Invitations: issuing, opening, answering, resending, revoking and reminding single-use links."""
 from datetime import timedelta
+from urllib.parse import urlsplit
 
-from flask import current_app, url_for
-from sqlalchemy import select
+from flask import current_app, has_request_context, url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
 
+from ..accounts.services import create_user, get_user_by_email
 from ..audit.services import record
 from ..errors import DomainError
 from ..extensions import db
@@ -14,37 +17,62 @@ from .models import Invitation, InvitationStatus
 
 #: states in which the link still works
 USABLE = (InvitationStatus.sent, InvitationStatus.opened)
+#: states from which an organiser may withdraw an invitation
+REVOCABLE = (InvitationStatus.sent, InvitationStatus.opened, InvitationStatus.bounced, InvitationStatus.expired)
 
 
 class InvitationInvalid(DomainError):
     """One plain message for made-up, expired, used and revoked links: it reveals nothing else."""
 
     status_code = 404
-    message = "This invitation link cannot be used. It may have expired, been used already or been withdrawn. " \
-              "If you still want to take part, please write to the meeting's organisers."
+    message = _l("This invitation link cannot be used. It may have expired, been used already or been withdrawn. "
+                 "If you still want to take part, please write to the meeting's organisers.")
+
+
+class InvitationRefused(DomainError):
+    """An organiser's or focal point's action on an invitation that its state does not allow."""
 
 
 def issue_invitation(meeting, *, email: str, actor, send: bool = True, **fields) -> tuple[Invitation, str]:
     """Create an invitation and queue its email; returns it with the token (only its hash is stored)."""
+    email = email.strip().lower()
+    if is_invited(meeting, email):
+        raise InvitationRefused(_l("This email address has already been invited to this meeting."))
     token, token_hash = new_token()
     days = current_app.config["INVITATION_DAYS"]
     invitation = Invitation(
-        meeting=meeting, email=email.strip().lower(), token_hash=token_hash,
+        meeting=meeting, email=email, token_hash=token_hash,
         expires_at=utcnow() + timedelta(days=days), created_by_id=getattr(actor, "id", None), **fields,
     )
     db.session.add(invitation)
     db.session.flush()
     if send:
         send_invitation(invitation, token)
-    record("invitation.issue", actor=actor, meeting=meeting, subject=invitation)
+    record("invitation.issue", actor=actor, meeting=meeting, subject=invitation,
+           delegation_id=invitation.delegation_id, focal_point=invitation.is_focal_point)
     return invitation, token
 
 
+def invitation_link(token: str) -> str:
+    """The absolute landing URL for a token; outside a request (CLI, jobs) it is built on PUBLIC_URL."""
+    if has_request_context():
+        return url_for("invitations.landing", token=token, _external=True)
+    base = urlsplit(current_app.config["SERVER_NAME_FOR_LINKS"])
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http")
+    return adapter.build("invitations.landing", {"token": token}, force_external=True)
+
+
 def send_invitation(invitation: Invitation, token: str, *, template: str = "invitation") -> None:
-    link = url_for("invitations.landing", token=token, _external=True)
+    """Queue the invitation mail (or a reminder: `template="invitation_reminder"`) carrying the link."""
     queue_message(invitation.email, template, kind=template, meeting_id=invitation.meeting_id,
-                  invitation=invitation, meeting=invitation.meeting, link=link)
+                  invitation=invitation, meeting=invitation.meeting, link=invitation_link(token))
     invitation.sent_at = utcnow()
+
+
+def is_invited(meeting, email: str) -> bool:
+    return db.session.scalar(
+        select(Invitation.id).where(Invitation.meeting_id == meeting.id, Invitation.email == email.strip().lower())
+    ) is not None
 
 
 def find_by_token(token: str) -> Invitation | None:
@@ -71,3 +99,140 @@ def mark_opened(invitation: Invitation) -> None:
 def mark_registered(invitation: Invitation) -> None:
     """The invitee registered: the link is used up."""
     invitation.status, invitation.responded_at = InvitationStatus.registered, utcnow()
+
+
+def decline_invitation(invitation: Invitation) -> None:
+    """The invitee declines: the link is used up and a confirmation is mailed."""
+    invitation.status, invitation.responded_at = InvitationStatus.declined, utcnow()
+    queue_message(invitation.email, "invitation_declined", kind="invitation_declined",
+                  meeting_id=invitation.meeting_id, invitation=invitation, meeting=invitation.meeting)
+    record("invitation.decline", meeting=invitation.meeting, subject=invitation)
+
+
+def accept_as_focal_point(invitation: Invitation):
+    """A focal point accepts: their account (made if new) becomes the delegation's focal point; returns the user."""
+    delegation = invitation.delegation
+    if not invitation.is_focal_point or delegation is None:
+        raise InvitationInvalid()
+    user = get_user_by_email(invitation.email)
+    if user is None:
+        user = create_user(invitation.email, invitation.full_name or invitation.email.split("@")[0])
+    elif not user.active:
+        raise InvitationInvalid()
+    delegation.focal_point_user_id = user.id
+    mark_registered(invitation)
+    record("delegation.focal_point_accept", actor=user, meeting=invitation.meeting, subject=delegation,
+           invitation_id=invitation.id)
+    return user
+
+
+def _rotate_token(invitation: Invitation) -> str:
+    # Only the hash is kept, so a new mail needs a new token; the old link stops working at once.
+    token, invitation.token_hash = new_token()
+    return token
+
+
+def resend_invitation(invitation: Invitation, *, actor) -> str:
+    """Send a fresh link (the old one dies) with a new expiry; the invitation is open again."""
+    if invitation.status == InvitationStatus.registered:
+        raise InvitationRefused(_l("This person has registered already; there is nothing to resend."))
+    token = _rotate_token(invitation)
+    invitation.status, invitation.opened_at, invitation.responded_at = InvitationStatus.sent, None, None
+    invitation.expires_at = utcnow() + timedelta(days=current_app.config["INVITATION_DAYS"])
+    send_invitation(invitation, token)
+    record("invitation.resend", actor=actor, meeting=invitation.meeting, subject=invitation)
+    return token
+
+
+def revoke_invitation(invitation: Invitation, *, actor) -> None:
+    """Withdraw an invitation that has not been answered: its link stops working."""
+    if invitation.status not in REVOCABLE:
+        raise InvitationRefused(_l("Only an invitation that has not been answered can be withdrawn."))
+    invitation.status = InvitationStatus.revoked
+    record("invitation.revoke", actor=actor, meeting=invitation.meeting, subject=invitation)
+
+
+def mark_bounced(invitation: Invitation, *, actor) -> None:
+    """An organiser got the mail back undelivered."""
+    if invitation.status not in USABLE:
+        raise InvitationRefused(_l("Only an invitation that is sent or opened can be marked as bounced."))
+    invitation.status = InvitationStatus.bounced
+    record("invitation.bounce", actor=actor, meeting=invitation.meeting, subject=invitation)
+
+
+def unanswered_query(meeting):
+    return select(Invitation).where(
+        Invitation.meeting_id == meeting.id, Invitation.status.in_(USABLE), Invitation.expires_at > utcnow()
+    )
+
+
+def send_reminders(meeting, invitation_ids: list[int] | None, *, actor) -> int:
+    """Remind the chosen invitees (all unanswered ones when `invitation_ids` is None); returns how many."""
+    query = unanswered_query(meeting).order_by(Invitation.id)
+    if invitation_ids is not None:
+        query = query.where(Invitation.id.in_(invitation_ids))
+    reminded = 0
+    for invitation in db.session.scalars(query):
+        send_invitation(invitation, _rotate_token(invitation), template="invitation_reminder")
+        invitation.reminders_sent += 1
+        invitation.last_reminded_at = utcnow()
+        reminded += 1
+    record("invitation.remind", actor=actor, meeting=meeting, count=reminded)
+    return reminded
+
+
+def expire_overdue(meeting) -> int:
+    """Mark the meeting's unanswered invitations past their expiry as expired; returns how many."""
+    result = db.session.execute(
+        update(Invitation)
+        .where(Invitation.meeting_id == meeting.id, Invitation.status.in_(USABLE), Invitation.expires_at <= utcnow())
+        .values(status=InvitationStatus.expired)
+        .execution_options(synchronize_session="fetch")
+    )
+    return result.rowcount or 0
+
+
+def status_counts(meeting) -> dict[InvitationStatus, int]:
+    """How many of the meeting's invitations are in each status (every status present, zero included)."""
+    rows = db.session.execute(
+        select(Invitation.status, func.count()).where(Invitation.meeting_id == meeting.id).group_by(Invitation.status)
+    )
+    counts = {status: 0 for status in InvitationStatus}
+    counts.update({InvitationStatus(status): n for status, n in rows})
+    return counts
+
+
+def list_invitations_query(meeting, status: InvitationStatus | None = None):
+    query = select(Invitation).where(Invitation.meeting_id == meeting.id)
+    if status is not None:
+        query = query.where(Invitation.status == status)
+    return query.order_by(Invitation.created_at.desc(), Invitation.id.desc())
+
+
+def get_meeting_invitation(meeting, invitation_id: int) -> Invitation | None:
+    """An invitation of this meeting (None for another meeting's, so ids cannot be probed across meetings)."""
+    invitation = db.session.get(Invitation, invitation_id)
+    return invitation if invitation is not None and invitation.meeting_id == meeting.id else None
+
+
+def invite_person(meeting, *, email: str, actor, delegation=None, is_focal_point: bool = False, **fields):
+    """Invite one person; as a delegation's focal point they become its contact and nominate its members."""
+    if is_focal_point:
+        if delegation is None:
+            raise InvitationRefused(_l("Choose the delegation this person is the focal point of."))
+        delegation.focal_point_email = email.strip().lower()
+        delegation.focal_point_name = " ".join(
+            part for part in (fields.get("given_name"), fields.get("family_name")) if part
+        ) or delegation.focal_point_name
+    invitation, _token = issue_invitation(meeting, email=email, actor=actor, delegation=delegation,
+                                          is_focal_point=is_focal_point, **fields)
+    return invitation
+
+
+#: how each status reads on the pages
+STATUS_LABELS = {
+    InvitationStatus.sent: _l("sent"), InvitationStatus.opened: _l("opened"),
+    InvitationStatus.registered: _l("registered"), InvitationStatus.declined: _l("declined"),
+    InvitationStatus.expired: _l("expired"), InvitationStatus.revoked: _l("revoked"),
+    InvitationStatus.bounced: _l("bounced"),
+}
