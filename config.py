@@ -67,3 +67,5 @@ class TestingConfig(Config):
     MAIL_SERVER = None
     CELERY_BROKER_URL = None
     RATELIMIT_ENABLED = False
+    # Cheap password hashing keeps the suite fast; production uses argon2-cffi's recommended cost.
+    PASSWORD_HASHER = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import pycountry
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 
 from ..audit.services import record
 from ..errors import ValidationFailed
@@ -27,8 +27,12 @@ def read_countries_csv(path: Path = COUNTRIES_CSV) -> pd.DataFrame:
 def load_reference_data(path: Path = COUNTRIES_CSV) -> dict[str, int]:
     """Load (or refresh) the countries and the two built-in schemes; safe to run again."""
     frame = read_countries_csv(path)
-    for row in frame.to_dict("records"):
-        db.session.merge(Country(**row))
+    rows = frame.to_dict("records")
+    if db.session.scalar(select(Country.iso2).limit(1)) is None:
+        db.session.execute(insert(Country), rows)  # a fresh database: one bulk insert
+    else:
+        for row in rows:
+            db.session.merge(Country(**row))
     un_groups = {r["iso2"]: r["un_regional_group"] for r in frame.to_dict("records") if r["un_regional_group"] != "none"}
     m49 = dict(zip(frame["iso2"], frame["m49_region"]))
     _replace_scheme(UN_GROUPS_KEY, "UN Regional Groups", un_groups, builtin=True)
@@ -46,7 +50,8 @@ def _replace_scheme(key: str, name: str, mapping: dict[str, str], *, builtin: bo
     else:
         scheme.name = name
         db.session.execute(delete(RegionAssignment).where(RegionAssignment.scheme_id == scheme.id))
-    db.session.add_all(RegionAssignment(scheme_id=scheme.id, country_code=c, region=r) for c, r in mapping.items())
+    db.session.execute(insert(RegionAssignment),
+                       [{"scheme_id": scheme.id, "country_code": c, "region": r} for c, r in mapping.items()])
     return scheme
 
 

@@ -1,0 +1,347 @@
+"""Balance on the database: build the pure engine's inputs from rows, and decide under a per-meeting lock.
+
+Every path that approves someone — one decision, a bulk decision, accepting suggestions, auto-approval on
+registration, waitlist promotion — goes through `_approve_locked`, after `lock_meeting`. Counts are read after the
+lock is taken, so two organisers (or a burst of auto-approvals) can never together exceed a bound.
+"""
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+
+from ..audit.services import record
+from ..delegations.models import Delegation
+from ..errors import DomainError
+from ..extensions import db
+from ..meetings.models import Category, Meeting
+from ..models_base import utcnow
+from ..reference.services import region_map, region_of
+from ..registration.models import Registration, RegistrationStatus
+from ..registration.services import change_status
+from . import engine, solver
+from .models import BalancePolicy, BoundUnit, DecisionMode, PolicyBound
+from .policy import CATEGORY, GENDER, REGION, Bound, Policy, Severity, seats_for_percent, validate_policy
+
+S = RegistrationStatus
+GENDER_LABELS = {"woman": "women", "man": "men", "another": "another gender identity",
+                 "undisclosed": "undisclosed gender"}
+
+
+class RuleViolation(DomainError):
+    """An approval would break a rule; an organiser may override it with a written reason."""
+
+    status_code = 409
+
+    def __init__(self, check: engine.Check, registration: Registration):
+        sentences = " ".join(f.message for f in check.violations)
+        super().__init__(_("%(name)s was not approved: %(why)s Give a written reason to override.",
+                           name=registration.badge_name, why=sentences))
+        self.check, self.registration = check, registration
+
+
+class PolicyInvalid(DomainError):
+    status_code = 422
+
+    def __init__(self, problems: list[str]):
+        super().__init__(_("The policy cannot be met: %(why)s", why=" ".join(problems)))
+        self.problems = problems
+
+
+# --- the policy ---------------------------------------------------------------------------------------------------
+
+
+def get_policy_row(meeting: Meeting) -> BalancePolicy | None:
+    return db.session.scalar(select(BalancePolicy).where(BalancePolicy.meeting_id == meeting.id))
+
+
+def _policy(capacity: int, bounds: list[dict], *, release_at: datetime | None, mix_min_size: int | None,
+            mix_is_violation: bool, now: datetime | None = None) -> Policy:
+    """The pure Policy from stored values; percentages become seats of the capacity."""
+
+    def seats(bound: dict, amount: int | None, minimum: bool) -> int | None:
+        if amount is None or BoundUnit(bound.get("unit", BoundUnit.seats)) == BoundUnit.seats:
+            return amount
+        return seats_for_percent(amount, capacity, minimum=minimum)
+
+    return Policy(
+        capacity=capacity,
+        bounds=tuple(Bound(b["dimension"], b["value"], seats(b, b.get("minimum"), True),
+                           seats(b, b.get("maximum"), False)) for b in bounds),
+        reservations_active=release_at is None or (now or utcnow()) < release_at,
+        mix_min_size=mix_min_size,
+        mix_severity=Severity.VIOLATION if mix_is_violation else Severity.WARNING,
+    )
+
+
+def _bound_dicts(row: BalancePolicy) -> list[dict]:
+    return [{"dimension": b.dimension, "value": b.value, "unit": b.unit, "minimum": b.minimum, "maximum": b.maximum}
+            for b in row.bounds]
+
+
+def build_policy(meeting: Meeting, now: datetime | None = None) -> Policy:
+    """The pure Policy of a meeting (without a stored policy: only its capacity)."""
+    row = get_policy_row(meeting)
+    if row is None:
+        return Policy(capacity=meeting.capacity)
+    return _policy(meeting.capacity, _bound_dicts(row), release_at=row.reservations_release_at,
+                   mix_min_size=row.mix_min_size, mix_is_violation=row.mix_is_violation, now=now)
+
+
+def labels_for(meeting: Meeting) -> dict[tuple[str, str], str]:
+    """Display names for findings: categories and delegations by name, genders in words."""
+    labels = {(CATEGORY, c.code): c.name for c in meeting.categories}
+    labels.update({(GENDER, g): label for g, label in GENDER_LABELS.items()})
+    delegations = db.session.execute(select(Delegation.id, Delegation.name).where(Delegation.meeting_id == meeting.id))
+    labels.update({(engine.DELEGATION, str(i)): name for i, name in delegations})
+    return labels
+
+
+def save_policy(meeting: Meeting, data: dict, bounds: list[dict], *, actor) -> BalancePolicy:
+    """Replace a meeting's policy; refused with every reason when it cannot be met.
+
+    `data` holds reservations_release_at, mix_min_size, mix_is_violation and decision_mode; `bounds` dicts hold
+    dimension, value, unit, minimum and maximum (bounds with neither number are dropped).
+    """
+    bounds = [b for b in bounds if b.get("minimum") is not None or b.get("maximum") is not None]
+    pure = _policy(meeting.capacity, bounds, release_at=None, mix_min_size=data.get("mix_min_size"),
+                   mix_is_violation=data.get("mix_is_violation", False))
+    if problems := validate_policy(pure, labels_for(meeting)):
+        raise PolicyInvalid(problems)
+    row = get_policy_row(meeting) or BalancePolicy(meeting_id=meeting.id)
+    for name, value in data.items():
+        setattr(row, name, value)
+    row.bounds = [PolicyBound(**b) for b in bounds]
+    db.session.add(row)
+    db.session.flush()
+    record("balance.policy_save", actor=actor, meeting=meeting, subject=row, bounds=len(row.bounds))
+    return row
+
+
+def copy_previous_policy(meeting: Meeting, *, actor) -> BalancePolicy:
+    """Start from the policy of the meeting's previous edition (same bounds, units and rules)."""
+    previous = get_policy_row(meeting.previous) if meeting.previous else None
+    if previous is None:
+        raise DomainError(_("The previous edition has no policy to copy."))
+    data = {name: getattr(previous, name) for name in ("mix_min_size", "mix_is_violation", "decision_mode")}
+    return save_policy(meeting, data, _bound_dicts(previous), actor=actor)
+
+
+# --- counts from SQL aggregation ------------------------------------------------------------------------------------
+
+
+def candidate_for(registration: Registration, regions: dict[str, str]) -> engine.Candidate:
+    category = registration.category
+    return engine.Candidate(
+        region=region_of(regions, registration.represented_country),
+        gender=registration.gender.value,
+        category=category.code if category else "",
+        counts_toward_balance=bool(category and category.counts_toward_balance),
+        delegation=str(registration.delegation_id) if registration.delegation_id else None,
+    )
+
+
+def status_tally(meeting: Meeting, statuses=(S.approved,)) -> list[tuple]:
+    """Rows of (status, country, gender, category code, counts?, delegation id, n), grouped in SQL."""
+    query = (
+        select(Registration.status, Registration.represented_country, Registration.gender, Category.code,
+               Category.counts_toward_balance, Registration.delegation_id, func.count())
+        .outerjoin(Category, Registration.category_id == Category.id)
+        .where(Registration.meeting_id == meeting.id, Registration.status.in_(statuses))
+        .group_by(Registration.status, Registration.represented_country, Registration.gender, Category.code,
+                  Category.counts_toward_balance, Registration.delegation_id)
+    )
+    return db.session.execute(query).all()
+
+
+def current_counts(meeting: Meeting, regions: dict[str, str] | None = None) -> engine.Counts:
+    """What is approved now, as the engine counts it (one grouped query, never every row)."""
+    regions = regions if regions is not None else region_map(meeting.region_scheme_id)
+    total, groups = 0, defaultdict(int)
+    genders: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for _status, country, gender, code, counts, delegation_id, n in status_tally(meeting):
+        total += n
+        if counts:
+            for key in ((REGION, region_of(regions, country)), (GENDER, gender.value), (CATEGORY, code)):
+                groups[key] += n
+        if delegation_id is not None:
+            genders[str(delegation_id)][gender.value] += n
+    seats = db.session.execute(select(Delegation.id, Delegation.seats).where(Delegation.meeting_id == meeting.id))
+    delegations = {str(i): engine.DelegationState(n, dict(genders[str(i)])) for i, n in seats}
+    return engine.Counts(total, dict(groups), delegations)
+
+
+def check(registration: Registration) -> engine.Check:
+    """What approving this registration would do to each rule, as things stand."""
+    meeting = registration.meeting
+    regions = region_map(meeting.region_scheme_id)
+    return engine.check_approval(build_policy(meeting), current_counts(meeting, regions),
+                                 candidate_for(registration, regions), labels_for(meeting))
+
+
+# --- decisions ----------------------------------------------------------------------------------------------------
+
+
+def lock_meeting(meeting: Meeting) -> None:
+    """Serialise decisions on one meeting until the transaction ends (row lock on PostgreSQL, write lock on SQLite)."""
+    db.session.execute(
+        update(Meeting).where(Meeting.id == meeting.id).values(decision_seq=Meeting.decision_seq + 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+@dataclass
+class _Context:
+    """A meeting's policy and counts inside one locked transaction, updated as approvals happen."""
+
+    policy: Policy
+    counts: engine.Counts
+    regions: dict[str, str]
+    labels: dict
+
+    @classmethod
+    def load(cls, meeting: Meeting) -> "_Context":
+        lock_meeting(meeting)
+        regions = region_map(meeting.region_scheme_id)
+        return cls(build_policy(meeting), current_counts(meeting, regions), regions, labels_for(meeting))
+
+
+def _note_verbale_finding(registration: Registration) -> engine.Finding | None:
+    """A State delegation's member waits for a verified note verbale when the meeting requires one."""
+    from ..delegations import services as delegations
+
+    delegation = registration.delegation
+    if delegation is None or delegations.note_verbale_ok(delegation):
+        return None
+    message = _("The note verbale of %(name)s is not verified yet.", name=delegation.name)
+    return engine.Finding(engine.Rule.DELEGATION_SEATS, Severity.VIOLATION, message, engine.DELEGATION,
+                          str(delegation.id), 0, 0, None)
+
+
+def _approve_locked(context: _Context, registration: Registration, *, actor, override_reason: str | None):
+    """Approve inside the lock if every rule holds, or if a written reason overrides the violations."""
+    candidate = candidate_for(registration, context.regions)
+    result = engine.check_approval(context.policy, context.counts, candidate, context.labels)
+    findings = list(result.findings)
+    if extra := _note_verbale_finding(registration):
+        findings.append(extra)
+        result = engine.Check(tuple(findings))
+    if not result.allowed and not (override_reason or "").strip():
+        raise RuleViolation(result, registration)
+    change_status(registration, S.approved, actor=actor, findings=findings,
+                  override_reason=override_reason if not result.allowed else None)
+    if not result.allowed:
+        record("registration.override", actor=actor, meeting=registration.meeting, subject=registration,
+               rules=[f.rule.value for f in result.violations])
+    context.counts = engine.apply(context.counts, candidate)
+    return result
+
+
+def decide(registration: Registration, outcome: RegistrationStatus, *, actor,
+           override_reason: str | None = None) -> engine.Check | None:
+    """An organiser's decision on one registration; approvals are checked against every rule under the lock."""
+    return decide_many([registration], outcome, actor=actor, override_reason=override_reason)[registration.id]
+
+
+def decide_many(registrations: list[Registration], outcome: RegistrationStatus, *, actor,
+                override_reason: str | None = None) -> dict[int, engine.Check | None]:
+    """Decide several at once, in the given order; approvals stop at the first violation (nothing is half done)."""
+    outcome = RegistrationStatus(outcome)
+    meeting = registrations[0].meeting if registrations else None
+    if meeting is None:
+        return {}
+    context = _Context.load(meeting)
+    results, freed = {}, False
+    for registration in registrations:
+        db.session.refresh(registration)  # its status may have changed before we held the lock
+        if outcome == S.approved:
+            results[registration.id] = _approve_locked(context, registration, actor=actor,
+                                                       override_reason=override_reason)
+        else:
+            freed |= registration.status == S.approved
+            change_status(registration, outcome, actor=actor, override_reason=override_reason)
+            results[registration.id] = None
+    if freed:
+        _promote_from_waitlist(meeting, _Context.load(meeting), actor=actor)
+    return results
+
+
+# --- waitlist -------------------------------------------------------------------------------------------------------
+
+
+def _waitlisted(meeting: Meeting) -> list[Registration]:
+    return list(db.session.scalars(
+        select(Registration).where(Registration.meeting_id == meeting.id, Registration.status == S.waitlisted)
+        .order_by(Registration.submitted_at, Registration.id)
+    ))
+
+
+def next_from_waitlist(meeting: Meeting) -> Registration | None:
+    """The earliest waitlisted registration whose approval keeps every rule (offered to organisers in manual mode)."""
+    regions = region_map(meeting.region_scheme_id)
+    policy, counts = build_policy(meeting), current_counts(meeting, regions)
+    for registration in _waitlisted(meeting):
+        if engine.check_approval(policy, counts, candidate_for(registration, regions)).allowed \
+                and _note_verbale_finding(registration) is None:
+            return registration
+    return None
+
+
+def _promote_from_waitlist(meeting: Meeting, context: _Context, *, actor) -> list[Registration]:
+    """In auto mode, approve the earliest waitlisted registrations that keep every rule, while seats allow."""
+    row = get_policy_row(meeting)
+    if row is None or row.decision_mode != DecisionMode.auto:
+        return []
+    promoted = []
+    for registration in _waitlisted(meeting):
+        candidate = candidate_for(registration, context.regions)
+        if engine.check_approval(context.policy, context.counts, candidate).allowed \
+                and _note_verbale_finding(registration) is None:
+            _approve_locked(context, registration, actor=actor, override_reason=None)
+            promoted.append(registration)
+    return promoted
+
+
+def on_seat_freed(meeting: Meeting, *, actor=None) -> list[Registration]:
+    """A seat came free (cancellation, decline, capacity raised): promote from the waitlist in auto mode."""
+    return _promote_from_waitlist(meeting, _Context.load(meeting), actor=actor)
+
+
+def on_registered(registration: Registration, *, actor=None) -> engine.Check | None:
+    """In auto mode a new registration is approved while every rule holds, else waitlisted; manual: it waits."""
+    row = get_policy_row(registration.meeting)
+    if row is None or row.decision_mode != DecisionMode.auto:
+        return None
+    context = _Context.load(registration.meeting)
+    try:
+        return _approve_locked(context, registration, actor=actor, override_reason=None)
+    except RuleViolation as refused:
+        change_status(registration, S.waitlisted, actor=actor, findings=refused.check.findings)
+        return refused.check
+
+
+# --- suggested decisions ----------------------------------------------------------------------------------------
+
+
+def suggest(meeting: Meeting, *, time_limit: float = 20.0) -> tuple[list[Registration], solver.Suggestion]:
+    """The largest set of pending registrations that can be approved together, earliest first (exact MILP)."""
+    regions = region_map(meeting.region_scheme_id)
+    pending = list(db.session.scalars(
+        select(Registration).where(Registration.meeting_id == meeting.id, Registration.status == S.pending)
+        .order_by(Registration.submitted_at, Registration.id)
+    ))
+    pool = [solver.PoolEntry(r.id, candidate_for(r, regions), rank)
+            for rank, r in enumerate(pending) if _note_verbale_finding(r) is None]
+    suggestion = solver.suggest(build_policy(meeting), current_counts(meeting, regions), pool, time_limit=time_limit)
+    by_id = {r.id: r for r in pending}
+    return [by_id[i] for i in suggestion.approval_order], suggestion
+
+
+def accept_suggestion(meeting: Meeting, registration_ids: list[int], *, actor) -> int:
+    """Approve the suggested registrations in the solver's order; each is re-checked under the lock."""
+    registrations = [db.session.get(Registration, i) for i in registration_ids]
+    registrations = [r for r in registrations if r is not None and r.meeting_id == meeting.id and r.status == S.pending]
+    decide_many(registrations, S.approved, actor=actor)
+    record("balance.accept_suggestion", actor=actor, meeting=meeting, approved=len(registrations))
+    return len(registrations)
