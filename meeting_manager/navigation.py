@@ -25,6 +25,7 @@ MEETING_MENU = [
     ("balance.edit_policy", _l("Policy")),
     ("invitations.index", _l("Invitations")),
     ("delegations.index", _l("Delegations")),
+    ("registration.questions", _l("Questions")),
     ("agenda.manage", _l("Agenda")),
     ("badges.index", _l("Badges")),
     ("checkin.desk", _l("Check-in")),

@@ -72,6 +72,8 @@ class Registration(TimestampMixin, db.Model):
     decided_at: Mapped[datetime | None]
     #: signed into the badge QR; random so that it says nothing about the person
     badge_token: Mapped[str] = mapped_column(String(64), unique=True)
+    #: random key of the form that created it, so that a double click or a resubmit creates one registration
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     meeting: Mapped["Meeting"] = relationship()  # noqa: F821
     user: Mapped["User | None"] = relationship()  # noqa: F821
@@ -104,6 +106,7 @@ class StatusChange(db.Model):
     findings: Mapped[list] = mapped_column(default=list)
     override_reason: Mapped[str | None] = mapped_column(Text)
     registration: Mapped[Registration] = relationship(back_populates="history")
+    actor: Mapped["User | None"] = relationship()  # noqa: F821
 
 
 class VisaRequest(db.Model):

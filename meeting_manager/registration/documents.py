@@ -1,0 +1,41 @@
+"""The participant's PDFs: the visa invitation letter and the e-ticket with the badge QR code (WeasyPrint + segno)."""
+from datetime import date
+from pathlib import Path
+
+import segno
+from flask import render_template
+from markupsafe import Markup
+from weasyprint import CSS, HTML
+from weasyprint.urls import URLFetcher
+
+from ..reference.services import country_name
+from .models import Registration
+
+PDF_CSS = Path(__file__).resolve().parents[1] / "static" / "css" / "registration-pdf.css"
+
+
+def qr_svg(token: str) -> Markup:
+    """The QR code as inline SVG holding only the token; `omitsize` keeps a viewBox so CSS can size it uncropped.
+
+    make_qr, never make(): a short token would become a Micro QR, which desk scanners (zbar) cannot read.
+    """
+    return Markup(segno.make_qr(token, error="m").svg_inline(omitsize=True, border=4))
+
+
+def _pdf(template: str, **context) -> bytes:
+    html = render_template(template, country_name=country_name, **context)
+    # Nothing is fetched from the network or the disk: the templates carry all they need inline.
+    fetcher = URLFetcher(allowed_protocols=("data",))
+    return HTML(string=html, url_fetcher=fetcher).write_pdf(stylesheets=[CSS(filename=str(PDF_CSS))])
+
+
+def render_visa_letter(registration: Registration) -> bytes:
+    """An invitation letter to the consulate, with the passport data: only for its owner, once approved."""
+    return _pdf("registration/visa_letter_pdf.html", registration=registration, meeting=registration.meeting,
+                visa=registration.visa_request, today=date.today())
+
+
+def render_e_ticket(registration: Registration) -> bytes:
+    """The participant's e-ticket: meeting, name, category and the QR code the check-in desk scans."""
+    return _pdf("registration/e_ticket_pdf.html", registration=registration, meeting=registration.meeting,
+                qr=qr_svg(registration.badge_token))

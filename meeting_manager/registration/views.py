@@ -1,0 +1,392 @@
+"""Registration pages: applying (open or by invitation), the participant's own registrations, the organiser's view
+of one registration, and the meeting's custom questions."""
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_user
+
+from ..access import ORGANISER, PUBLIC, SIGNED_IN, allow
+from ..accounts.services import send_sign_in_link
+from ..errors import DomainError, ValidationFailed
+from ..extensions import db
+from ..invitations import services as invitations
+from ..meetings.models import Meeting, MeetingStatus
+from ..meetings.services import to_local
+from . import documents, questions, services
+from .forms import (
+    KIND_CHOICES, CancelForm, QuestionForm, TravelForm, gender_label, language_label, registration_form, relation_label,
+)
+from .models import Question, Registration, RegistrationStatus
+
+bp = Blueprint("registration", __name__)
+
+
+@bp.app_context_processor
+def inject_helpers():
+    return {"status_label": services.status_label, "gender_label": gender_label, "relation_label": relation_label,
+            "language_label": language_label}
+
+
+def _signed_in():
+    return current_user if current_user.is_authenticated else None
+
+
+def _pdf_response(pdf: bytes, filename: str) -> Response:
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+
+
+# --- applying -----------------------------------------------------------------------------------------------------
+
+
+@bp.route("/meetings/<int:meeting_id>/apply", methods=["GET", "POST"])
+@allow(PUBLIC)
+def apply(meeting_id: int):
+    """Apply to a meeting with open registration, without an invitation."""
+    meeting = db.get_or_404(Meeting, meeting_id)
+    if meeting.status == MeetingStatus.draft:
+        abort(404)
+    if problem := services.registration_window_problem(meeting):
+        return render_template("registration/unavailable.html", meeting=meeting, message=problem), 403
+    if mine := _registered_already(meeting):
+        return mine
+    form = registration_form(meeting, services.list_questions(meeting),
+                             data={"email": current_user.email} if _signed_in() else None)
+    if form.validate_on_submit():
+        return _submit(meeting, form)
+    return _form_page(meeting, form)
+
+
+@bp.route("/i/<token>/register", methods=["GET", "POST"])
+@allow(PUBLIC)
+def register_invited(token: str):
+    """Register from a personal invitation link; the form starts from what the invitation knows."""
+    try:
+        invitation = invitations.get_valid_invitation(token)
+    except invitations.InvitationInvalid as error:
+        db.session.commit()  # keeps an expiry noticed on the way
+        return render_template(["invitations/invalid.html", "registration/invitation_invalid.html"],
+                               message=error.message, error=error), 404
+    meeting = invitation.meeting
+    if problem := services.registration_window_problem(meeting, invited=True):
+        return render_template("registration/unavailable.html", meeting=meeting, message=problem), 403
+    invitations.mark_opened(invitation)
+    db.session.commit()
+    if mine := _registered_already(meeting):
+        return mine
+    remove = [*(["email"] if invitation.lock_email else []), *(["category_id"] if invitation.category_id else [])]
+    form = registration_form(meeting, services.list_questions(meeting), remove=remove,
+                             data=_invitation_prefill(invitation))
+    if form.validate_on_submit():
+        return _submit(meeting, form, invitation=invitation)
+    return _form_page(meeting, form, invitation=invitation)
+
+
+def _registered_already(meeting):
+    """A signed-in participant who has a registration for this meeting goes to it rather than to a new form."""
+    if _signed_in() and (mine := services.find_registration_of(meeting, current_user)):
+        flash(_("You are registered for this meeting already."), "info")
+        return redirect(url_for("registration.show", registration_id=mine.id))
+    return None
+
+
+def _invitation_prefill(invitation) -> dict:
+    return {"email": invitation.email, "given_name": invitation.given_name, "family_name": invitation.family_name,
+            "organisation": invitation.organisation, "residence_country": invitation.country_code or "",
+            "category_id": invitation.category_id}
+
+
+def _form_page(meeting, form, *, invitation=None, problems=(), status=200):
+    if request.method == "POST" and status == 200:
+        status = 422
+    return render_template("registration/apply.html", meeting=meeting, form=form, invitation=invitation,
+                           problems=problems), status
+
+
+def _submit(meeting, form, *, invitation=None):
+    """Register, link the account, sign in where that is safe, and send the participant on."""
+    data = form.registration_data() | {"locale": str(get_locale() or "en")}
+    if invitation is not None:
+        data.update({k: v for k, v in (("email", invitation.email), ("category_id", invitation.category_id))
+                     if k not in form})
+    try:
+        registration = services.register_participant(meeting, data, invitation=invitation, actor=_signed_in())
+    except services.AlreadySubmitted as done:
+        return _already_submitted(done.registration)
+    except services.DuplicateRegistration as error:
+        send_sign_in_link(data["email"])
+        db.session.commit()
+        return _form_page(meeting, form, invitation=invitation, problems=[error.message], status=409)
+    except ValidationFailed as error:
+        return _form_page(meeting, form, invitation=invitation, problems=error.problems or [error.message])
+    if invitation is not None:
+        invitations.mark_registered(invitation)
+    proven = invitation is not None and registration.email == invitation.email
+    user, sign_in_now = services.link_account(registration, signed_in=_signed_in(), email_proven=proven)
+    if not sign_in_now and user != _signed_in():
+        send_sign_in_link(user.email)
+    db.session.commit()
+    if sign_in_now:
+        login_user(user)
+    flash(_("Thank you: your registration is received. The organisers will review it and write to you."),
+          "success")
+    return _after_submit(registration)
+
+
+def _already_submitted(registration):
+    flash(_("This form was sent already; your registration is received."), "info")
+    return _after_submit(registration)
+
+
+def _after_submit(registration):
+    if _signed_in() and registration.user_id == current_user.id:
+        return redirect(url_for("registration.show", registration_id=registration.id), 303)
+    return redirect(url_for("registration.received", meeting_id=registration.meeting_id), 303)
+
+
+@bp.route("/meetings/<int:meeting_id>/registered")
+@allow(PUBLIC)
+def received(meeting_id: int):
+    """Thanks, for someone who is not signed in: the rest comes by email."""
+    meeting = db.get_or_404(Meeting, meeting_id)
+    return render_template("registration/received.html", meeting=meeting)
+
+
+# --- the participant's own registrations --------------------------------------------------------------------------
+
+
+def _own(registration_id: int) -> Registration:
+    """The signed-in participant's own registration; anyone else's is 'not found' (it reveals nothing)."""
+    registration = db.get_or_404(Registration, registration_id)
+    if registration.user_id is None or registration.user_id != current_user.id:
+        abort(404)
+    return registration
+
+
+@bp.route("/my/registrations")
+@allow(SIGNED_IN)
+def mine():
+    """The meetings I registered for, with the status of each."""
+    return render_template("registration/mine.html", registrations=services.list_registrations_of(current_user))
+
+
+@bp.route("/my/registrations/<int:registration_id>")
+@allow(SIGNED_IN)
+def show(registration_id: int):
+    """My registration: status and history, and what I can do now."""
+    registration = _own(registration_id)
+    return render_template("registration/show.html", registration=registration, can_edit=services.can_edit(registration),
+                           deadline=services.edit_deadline_for(registration.meeting),
+                           answers=services.answers_for([registration])[registration.id])
+
+
+@bp.route("/my/registrations/<int:registration_id>/edit", methods=["GET", "POST"])
+@allow(SIGNED_IN)
+def edit(registration_id: int):
+    """Change my details until the meeting's edit deadline."""
+    registration = _own(registration_id)
+    if not services.can_edit(registration):
+        flash(_("This registration can no longer be changed here. Please write to the organisers."), "error")
+        return redirect(url_for("registration.show", registration_id=registration.id))
+    meeting = registration.meeting
+    form = registration_form(meeting, services.list_questions(meeting), remove=_edit_removes(registration),
+                             visa_on_file=registration.visa_request is not None, data=_edit_prefill(registration))
+    if form.validate_on_submit():
+        try:
+            changed = services.update_registration(registration, form.registration_data(), actor=current_user)
+        except ValidationFailed as error:
+            return _edit_page(registration, form, problems=error.problems or [error.message])
+        db.session.commit()
+        flash(_("Your changes are saved.") if changed else _("Nothing was changed."), "success")
+        return redirect(url_for("registration.show", registration_id=registration.id), 303)
+    return _edit_page(registration, form)
+
+
+def _edit_removes(registration) -> list[str]:
+    return ["submission_key", "data_consent", *services.locked_fields(registration)]
+
+
+def _edit_prefill(registration) -> dict:
+    """What the edit form starts with. Passport data is never written back into a page."""
+    data = {name: getattr(registration, name) for name in (
+        "given_name", "family_name", "badge_name", "nationality", "residence_country", "organisation",
+        "organisation_country", "position", "category_id", "dietary", "accessibility", "interpretation_language",
+        "public_listing_consent")}
+    data.update(gender=registration.gender.value, relation=registration.relation.value,
+                visa_letter=registration.visa_request is not None)
+    stored = services.answer_values(registration)
+    data.update({f"q_{q.id}": questions.form_value(q, stored[q.id])
+                 for q in services.list_questions(registration.meeting) if q.id in stored})
+    return data
+
+
+def _edit_page(registration, form, problems=()):
+    status = 422 if request.method == "POST" else 200
+    return render_template("registration/edit.html", registration=registration, meeting=registration.meeting,
+                           form=form, problems=problems, locked=services.locked_fields(registration)), status
+
+
+@bp.route("/my/registrations/<int:registration_id>/cancel", methods=["GET", "POST"])
+@allow(SIGNED_IN)
+def cancel(registration_id: int):
+    """Cancel my registration, after confirming."""
+    registration = _own(registration_id)
+    if not services.can_change(registration, RegistrationStatus.cancelled):
+        flash(_("This registration is %(status)s already.", status=services.status_label(registration.status)), "info")
+        return redirect(url_for("registration.show", registration_id=registration.id))
+    form = CancelForm()
+    if form.validate_on_submit():
+        services.cancel_registration(registration, actor=current_user)
+        db.session.commit()
+        flash(_("Your registration is cancelled."), "success")
+        return redirect(url_for("registration.show", registration_id=registration.id), 303)
+    return render_template("registration/cancel.html", registration=registration, form=form)
+
+
+@bp.route("/my/registrations/<int:registration_id>/travel", methods=["GET", "POST"])
+@allow(SIGNED_IN)
+def travel(registration_id: int):
+    """My arrival and departure, flight and hotel (once approved), in the meeting's time zone."""
+    registration = _own(registration_id)
+    if registration.status != RegistrationStatus.approved:
+        flash(_("Travel details can be given once the registration is approved."), "info")
+        return redirect(url_for("registration.show", registration_id=registration.id))
+    form = TravelForm(data=_travel_prefill(registration))
+    if form.validate_on_submit():
+        try:
+            services.save_travel_details(registration, form.data, actor=current_user)
+        except DomainError as error:
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            flash(_("Your travel details are saved."), "success")
+            return redirect(url_for("registration.show", registration_id=registration.id), 303)
+    return render_template("registration/travel.html", registration=registration, form=form)
+
+
+def _travel_prefill(registration) -> dict | None:
+    travel, tz = registration.travel, registration.meeting.timezone
+    if travel is None:
+        return None
+    return {"arrival_at": to_local(travel.arrival_at, tz), "departure_at": to_local(travel.departure_at, tz),
+            "flight": travel.flight, "hotel": travel.hotel}
+
+
+@bp.route("/my/registrations/<int:registration_id>/visa-letter.pdf")
+@allow(SIGNED_IN)
+def visa_letter(registration_id: int):
+    """My visa invitation letter (PDF), once approved, if I asked for one."""
+    registration = _own(registration_id)
+    if registration.status != RegistrationStatus.approved or registration.visa_request is None:
+        abort(404)
+    pdf = documents.render_visa_letter(registration)
+    services.record_document(registration, "visa_letter", actor=current_user)
+    db.session.commit()
+    return _pdf_response(pdf, f"visa-letter-{registration.id}.pdf")
+
+
+@bp.route("/my/registrations/<int:registration_id>/e-ticket.pdf")
+@allow(SIGNED_IN)
+def e_ticket(registration_id: int):
+    """My e-ticket with the QR code the desk scans (PDF), once approved."""
+    registration = _own(registration_id)
+    if registration.status != RegistrationStatus.approved:
+        abort(404)
+    return _pdf_response(documents.render_e_ticket(registration), f"e-ticket-{registration.id}.pdf")
+
+
+# --- organisers -----------------------------------------------------------------------------------------------------
+
+
+@bp.route("/meetings/<int:meeting_id>/registrations/<int:registration_id>")
+@allow(ORGANISER)
+def detail(meeting_id: int, registration_id: int):
+    """Everything about one registration; passport data only on request, and that look is audited."""
+    meeting = db.get_or_404(Meeting, meeting_id)
+    registration = db.get_or_404(Registration, registration_id)
+    if registration.meeting_id != meeting.id:
+        abort(404)
+    show_visa = request.args.get("visa") == "1" and registration.visa_request is not None
+    if show_visa:
+        services.record_visa_view(registration, actor=current_user)
+        db.session.commit()
+    return render_template("registration/detail.html", meeting=meeting, registration=registration,
+                           show_visa=show_visa, answers=services.answers_for([registration])[registration.id])
+
+
+@bp.route("/meetings/<int:meeting_id>/questions", methods=["GET", "POST"], endpoint="questions")
+@allow(ORGANISER)
+def questions_page(meeting_id: int):
+    """The meeting's own questions: list them and add one."""
+    meeting = db.get_or_404(Meeting, meeting_id)
+    form = _question_form(meeting)
+    if form.validate_on_submit():
+        try:
+            questions.create_question(meeting, form.question_data(), actor=current_user)
+        except ValidationFailed as error:
+            return _questions_page(meeting, form, problems=error.problems)
+        db.session.commit()
+        flash(_("Question added."), "success")
+        return redirect(url_for("registration.questions", meeting_id=meeting.id), 303)
+    return _questions_page(meeting, form)
+
+
+def _questions_page(meeting, form, problems=()):
+    listed = questions.list_questions(meeting, include_archived=True)
+    counts = {q.id: questions.count_answers(q) for q in listed}
+    status = 422 if request.method == "POST" else 200
+    return render_template("registration/questions.html", meeting=meeting, form=form, questions=listed,
+                           counts=counts, problems=problems, kind_labels=dict(KIND_CHOICES)), status
+
+
+def _question_form(meeting, question=None) -> QuestionForm:
+    data = None
+    if question is not None:
+        data = {name: getattr(question, name) for name in (
+            "label", "required", "position", "shown_if_question_id", "shown_if_value")}
+        data.update(kind=question.kind.value, options="\n".join(question.options))
+    form = QuestionForm(data=data)
+    others = [q for q in questions.list_questions(meeting) if q is not question]
+    form.shown_if_question_id.choices = [("", _("— always shown —")), *((q.id, q.label) for q in others)]
+    return form
+
+
+@bp.route("/meetings/<int:meeting_id>/questions/<int:question_id>", methods=["GET", "POST"])
+@allow(ORGANISER)
+def edit_question(meeting_id: int, question_id: int):
+    """Change a question; answers already given stay as they were given."""
+    meeting = db.get_or_404(Meeting, meeting_id)
+    question = _meeting_question(meeting, question_id)
+    form = _question_form(meeting, question)
+    problems = []
+    if form.validate_on_submit():
+        try:
+            questions.update_question(question, form.question_data(), actor=current_user)
+        except ValidationFailed as error:
+            problems = error.problems
+        else:
+            db.session.commit()
+            flash(_("Question saved."), "success")
+            return redirect(url_for("registration.questions", meeting_id=meeting.id), 303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("registration/question_form.html", meeting=meeting, question=question, form=form,
+                           problems=problems, answered=questions.count_answers(question)), status
+
+
+@bp.route("/meetings/<int:meeting_id>/questions/<int:question_id>/archive", methods=["POST"])
+@allow(ORGANISER)
+def archive_question(meeting_id: int, question_id: int):
+    """Take a question off the form (its answers stay), or put it back."""
+    meeting = db.get_or_404(Meeting, meeting_id)
+    question = _meeting_question(meeting, question_id)
+    questions.set_question_archived(question, not question.archived, actor=current_user)
+    db.session.commit()
+    flash(_("Question archived; its answers are kept.") if question.archived else _("Question restored."), "success")
+    return redirect(url_for("registration.questions", meeting_id=meeting.id), 303)
+
+
+def _meeting_question(meeting, question_id: int) -> Question:
+    question = db.get_or_404(Question, question_id)
+    if question.meeting_id != meeting.id:
+        abort(404)
+    return question
