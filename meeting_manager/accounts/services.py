@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import select
 
 from ..audit.services import record
@@ -11,7 +11,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..mail.services import queue_message
 from ..models_base import utcnow
-from ..tokens import hash_token, new_token
+from ..tokens import hash_token, link_for, new_token
 from .models import AccessToken, MeetingRole, MeetingRoleName, TokenPurpose, User
 
 _hasher = PasswordHasher()
@@ -82,7 +82,7 @@ def request_password_reset(email: str) -> None:
         return
     hours = current_app.config["PASSWORD_RESET_HOURS"]
     token = _issue_link(user, TokenPurpose.password_reset, hours)
-    link = url_for("accounts.reset_password", token=token, _external=True)
+    link = link_for("accounts.reset_password", token=token)
     queue_message(user.email, "password_reset", kind="password_reset", user=user, link=link, hours=hours)
 
 
@@ -93,7 +93,7 @@ def send_sign_in_link(email: str) -> None:
         return
     hours = current_app.config["SIGN_IN_LINK_HOURS"]
     token = _issue_link(user, TokenPurpose.sign_in, hours)
-    link = url_for("accounts.link_sign_in", token=token, _external=True)
+    link = link_for("accounts.link_sign_in", token=token)
     queue_message(user.email, "sign_in_link", kind="sign_in", user=user, link=link, hours=hours)
 
 
