@@ -1,4 +1,6 @@
 """Signing in and out, password reset, sign-in links, and account administration."""
+from urllib.parse import urlsplit
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
@@ -25,8 +27,13 @@ def load_user(session_id: str) -> User | None:
 
 
 def _safe_next(default: str) -> str:
+    """The `next` parameter if it is a path on this site, else `default` (no open redirect)."""
     target = request.args.get("next", "")
-    return target if target.startswith("/") and not target.startswith("//") else default
+    # Browsers read "\" as "/" and drop tabs and newlines, so "/\evil.example" or "/\t/evil.example" leave the site.
+    if not target.startswith("/") or any(c == "\\" or c.isspace() or ord(c) < 32 for c in target):
+        return default
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else default
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
