@@ -225,3 +225,41 @@ def make_delegation(db):
         return delegation
 
     return make
+
+
+# --- agenda ----------------------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def make_room(db):
+    """A room of a meeting (50 seats unless told)."""
+    from meeting_manager.agenda.models import Room
+
+    def make(meeting, name=None, *, capacity=50, **fields):
+        room = Room(meeting_id=meeting.id, name=name or f"Room {next(_counter)}", capacity=capacity, **fields)
+        db.session.add(room)
+        db.session.commit()
+        return room
+
+    return make
+
+
+@pytest.fixture
+def make_agenda_session(db):
+    """A published agenda session built directly; times are wall-clock "HH:MM" in the meeting's zone."""
+    from datetime import datetime, time
+
+    def make(meeting, title=None, *, day=None, start="10:00", end="11:00", kind="workshop", room=None,
+             speakers=(), published=True, **fields):
+        from meeting_manager.agenda.models import PersonRole, Session, SessionKind, SessionPerson
+
+        day = day or meeting.starts_on
+        at = lambda hm: datetime.combine(day, time.fromisoformat(hm), tzinfo=meeting.tz)  # noqa: E731
+        session = Session(meeting_id=meeting.id, title=title or f"Session {next(_counter)}", kind=SessionKind(kind),
+                          starts_at=at(start), ends_at=at(end), room=room, published=published, **fields)
+        session.people = [SessionPerson(role=PersonRole.speaker, registration=r, position=i)
+                          for i, r in enumerate(speakers)]
+        db.session.add(session)
+        db.session.commit()
+        return session
+
+    return make

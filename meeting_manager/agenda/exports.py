@@ -1,0 +1,163 @@
+"""Agenda exports: iCalendar (whole agenda or a participant's own), a print-ready PDF, and a CSV/XLSX table.
+
+Times: iCalendar events carry the meeting's zone (TZID with a VTIMEZONE), so a calendar anywhere shows the right
+instant; the PDF and the table show the meeting's wall-clock times, which is what people read on site.
+"""
+from urllib.parse import urlsplit
+
+import pandas as pd
+import weasyprint
+from flask import current_app, render_template
+from flask_babel import gettext as _
+from icalendar import Calendar, Event
+from weasyprint.urls import URLFetcher
+
+from ..meetings.models import Meeting
+from ..models_base import utcnow
+from ..tokens import link_for
+from .forms import KIND_LABELS, ROLE_LABELS
+from .models import PersonRole, Room, Session, SessionKind, SessionSignup, SignupStatus
+from .services import public_name
+
+
+# --- iCalendar ---------------------------------------------------------------------------------------------
+
+def _uid_host() -> str:
+    return urlsplit(current_app.config["SERVER_NAME_FOR_LINKS"]).hostname or "meeting-manager"
+
+
+def _location(meeting: Meeting, session: Session) -> str:
+    return ", ".join(part for part in (session.room.name if session.room else "", meeting.venue, meeting.city) if part)
+
+
+def _people_lines(session: Session) -> list[str]:
+    # The same names as the public agenda: people who have not agreed to be listed are not named.
+    lines = []
+    for role in PersonRole:
+        names = [public_name(p) or _("a speaker") for p in session.people if p.role == role]
+        if names:
+            lines.append(f"{ROLE_LABELS[role]}: {', '.join(names)}")
+    return lines
+
+
+def _event(meeting: Meeting, session: Session, signup: SessionSignup | None, stamp) -> Event:
+    tz = meeting.tz
+    event = Event()
+    event.add("uid", f"session-{session.id}@{_uid_host()}")
+    event.add("dtstamp", stamp)
+    # Local times with the meeting's TZID: the calendar converts them to the reader's zone, DST included.
+    event.add("dtstart", session.starts_at.astimezone(tz))
+    event.add("dtend", session.ends_at.astimezone(tz))
+    waitlisted = signup is not None and signup.status == SignupStatus.waitlisted
+    event.add("summary", f"{_('Waitlist')}: {session.title}" if waitlisted else session.title)
+    event.add("status", "TENTATIVE" if waitlisted else "CONFIRMED")
+    if location := _location(meeting, session):
+        event.add("location", location)
+    description = "\n".join(filter(None, [session.description, *_people_lines(session)]))
+    if description:
+        event.add("description", description)
+    event.add("url", link_for("agenda.session", meeting_id=meeting.id, session_id=session.id))
+    event.add("categories", [str(KIND_LABELS[session.kind])] + ([session.track] if session.track else []))
+    event.add("last-modified", session.updated_at)
+    return event
+
+
+def agenda_ics(meeting: Meeting, sessions: list[Session], *, signups: dict[int, SessionSignup] | None = None,
+               personal: bool = False) -> bytes:
+    """An iCalendar file of `sessions`; for a participant's own agenda pass their `signups` by session id."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//Global Meeting manager//Agenda//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    name = f"{meeting.title} — {_('my agenda')}" if personal else meeting.title
+    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-timezone", meeting.timezone)
+    stamp = utcnow()
+    for session in sessions:
+        calendar.add_component(_event(meeting, session, (signups or {}).get(session.id), stamp))
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+
+# --- PDF ---------------------------------------------------------------------------------------------------
+
+class NothingFetcher(URLFetcher):
+    """The agenda PDF needs no outside resource; refusing every fetch keeps typed URLs from reaching the network."""
+
+    def fetch(self, url, headers=None):
+        if url.split(":", 1)[0].lower() == "data":
+            return super().fetch(url, headers)
+        raise ValueError("the agenda PDF fetches nothing")
+
+
+def room_grid(day_sessions: list[Session], rooms: list[Room], tz) -> dict:
+    """The room-columns layout of one day: columns (rooms in use), rows by start time, cells of sessions.
+
+    A row whose sessions have no room and are breaks or receptions (lunch for everyone) spans all columns.
+    """
+    used = {s.room_id for s in day_sessions}
+    columns = [r for r in rooms if r.id in used]
+    roomless = None in used
+    rows = []
+    for start in sorted({s.starts_at for s in day_sessions}):
+        at = [s for s in day_sessions if s.starts_at == start]
+        if all(s.room_id is None and s.kind in (SessionKind.break_, SessionKind.reception) for s in at):
+            rows.append({"start": start, "span": at})
+            continue
+        cells = [[s for s in at if s.room_id == room.id] for room in columns]
+        if roomless:
+            cells.append([s for s in at if s.room_id is None])
+        rows.append({"start": start, "cells": cells})
+    return {"columns": columns, "roomless": roomless, "rows": rows}
+
+
+def agenda_html(meeting: Meeting, sessions: list[Session], *, layout: str = "list", rooms: list[Room] = (),
+                draft: bool = False) -> str:
+    from .services import by_day
+    days = by_day(meeting, sessions)
+    grids = {day: room_grid(items, list(rooms), meeting.tz) for day, items in days} if layout == "rooms" else {}
+    return render_template("agenda/print.html", meeting=meeting, days=days, layout=layout, grids=grids,
+                           draft=draft, public_name=public_name, generated=utcnow().astimezone(meeting.tz))
+
+
+def agenda_pdf(meeting: Meeting, sessions: list[Session], *, layout: str = "list", rooms: list[Room] = (),
+               draft: bool = False) -> bytes:
+    """The agenda by day as a PDF: `layout` "list" (portrait) or "rooms" (a column per room, landscape).
+
+    `draft` marks unpublished sessions (the organisers' copy) and names everyone; the public copy names only
+    people who agreed to be listed.
+    """
+    html = agenda_html(meeting, sessions, layout=layout, rooms=rooms, draft=draft)
+    return weasyprint.HTML(string=html, url_fetcher=NothingFetcher()).write_pdf()
+
+
+# --- table -------------------------------------------------------------------------------------------------
+
+TABLE_COLUMNS = ["day", "start", "end", "kind", "title", "room", "track", "capacity", "signed_up", "waitlisted",
+                 "languages", "interpretation", "published", "organiser", "speakers", "moderators", "rapporteurs",
+                 "description"]
+
+
+def _names(session: Session, role: PersonRole) -> str:
+    return "; ".join(p.display_name for p in session.people if p.role == role)
+
+
+def agenda_frame(meeting: Meeting, sessions: list[Session], counts: dict[int, dict]) -> pd.DataFrame:
+    """One row per session in meeting time; numbers, dates and booleans typed (for XLSX)."""
+    tz = meeting.tz
+    rows = [{
+        "day": s.local_day(tz), "start": s.local_start(tz).strftime("%H:%M"), "end": s.local_end(tz).strftime("%H:%M"),
+        "kind": s.kind.value, "title": s.title, "room": s.room.name if s.room else "", "track": s.track,
+        "capacity": s.capacity, "signed_up": counts.get(s.id, {}).get(SignupStatus.signed_up, 0),
+        "waitlisted": counts.get(s.id, {}).get(SignupStatus.waitlisted, 0), "languages": ", ".join(s.languages or []),
+        "interpretation": s.interpretation, "published": s.published, "organiser": s.organiser_name,
+        "speakers": _names(s, PersonRole.speaker), "moderators": _names(s, PersonRole.moderator),
+        "rapporteurs": _names(s, PersonRole.rapporteur), "description": s.description,
+    } for s in sessions]
+    frame = pd.DataFrame(rows, columns=TABLE_COLUMNS)
+    frame["day"] = frame["day"].astype(object)
+    frame["capacity"] = frame["capacity"].astype("Int64")
+    frame[["signed_up", "waitlisted"]] = frame[["signed_up", "waitlisted"]].astype("int64")
+    frame[["interpretation", "published"]] = frame[["interpretation", "published"]].astype(bool)
+    return frame

@@ -1,0 +1,465 @@
+"""Agenda pages: organisers build rooms and sessions, check conflicts and balance, import and export;
+everyone reads the published agenda; participants keep their own agenda with sign-ups."""
+from datetime import date
+
+from babel import Locale
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_date, get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..access import ORGANISER, PUBLIC, SIGNED_IN, allow
+from ..audit.services import record
+from ..errors import ValidationFailed
+from ..exports import csv_bytes, xlsx_bytes
+from ..extensions import db
+from ..meetings.models import Meeting
+from ..reference.services import iso_countries, region_map
+from ..registration.models import Gender, Registration, UN_LANGUAGES
+from . import checks, exports, imports, services
+from .forms import (BLANK_PERSON_ROWS, GENDER_LABELS, KIND_LABELS, ROLE_LABELS, ImportForm, RoomForm,
+                    SessionForm)
+from .models import PersonRole, Room, Session, SessionKind, SignupStatus
+
+bp = Blueprint("agenda", __name__)
+
+
+@bp.app_template_filter("agenda_time")
+def agenda_time(moment, meeting: Meeting) -> str:
+    """HH:MM of an instant on the meeting's clocks."""
+    return moment.astimezone(meeting.tz).strftime("%H:%M")
+
+
+@bp.app_template_filter("agenda_day")
+def agenda_day(day: date, pattern: str = "EEEE d MMMM") -> str:
+    """A day as people say it (“Saturday 24 October”), in the reader's language."""
+    return format_date(day, pattern)
+
+
+@bp.app_template_filter("agenda_public_name")
+def agenda_public_name(person) -> str:
+    """The name the public agenda shows, or “a speaker” for a participant not listed publicly."""
+    return services.public_name(person) or _("a speaker")
+
+
+@bp.app_template_filter("agenda_language")
+def language_name(code: str) -> str:
+    return Locale.parse(str(get_locale() or "en")).languages.get(code, code)
+
+
+@bp.app_context_processor
+def agenda_helpers():
+    return {"kind_labels": KIND_LABELS, "role_labels": ROLE_LABELS, "gender_labels": GENDER_LABELS}
+
+
+# --- organisers: the agenda, rooms and sessions ------------------------------------------------------------
+
+@bp.route("/meetings/<int:meeting_id>/agenda")
+@allow(ORGANISER)
+def manage(meeting_id: int):
+    """Every session by day, with its conflicts counted, and what can be done with the agenda."""
+    meeting = db.get_or_404(Meeting, meeting_id)
+    sessions = services.list_sessions(meeting)
+    findings = checks.agenda_findings(meeting, sessions)
+    conflicts = {s.id: sum(f.involves(s.id) and f.severity == "warning" for f in findings) for s in sessions}
+    return render_template("agenda/manage.html", meeting=meeting, days=services.by_day(meeting, sessions),
+                           conflicts=conflicts, warnings=sum(f.severity == "warning" for f in findings),
+                           places=services.places([s.id for s in sessions]), rooms=services.list_rooms(meeting))
+
+
+@bp.route("/meetings/<int:meeting_id>/agenda/rooms", methods=["GET", "POST"])
+@allow(ORGANISER)
+def rooms(meeting_id: int):
+    """The meeting's rooms, and a form to add one."""
+    meeting = db.get_or_404(Meeting, meeting_id)
+    form = RoomForm()
+    if form.validate_on_submit():
+        services.save_room(meeting, form.data, actor=current_user)
+        db.session.commit()
+        flash(_("Room added."), "success")
+        return redirect(url_for("agenda.rooms", meeting_id=meeting.id), 303)
+    return render_template("agenda/rooms.html", meeting=meeting, form=form, rooms=services.list_rooms(meeting)), \
+        422 if form.errors else 200
+
+
+def _room_or_404(meeting: Meeting, room_id: int) -> Room:
+    room = db.get_or_404(Room, room_id)
+    if room.meeting_id != meeting.id:
+        abort(404)
+    return room
+
+
+@bp.route("/meetings/<int:meeting_id>/agenda/rooms/<int:room_id>", methods=["GET", "POST"])
+@allow(ORGANISER)
+def edit_room(meeting_id: int, room_id: int):
+    """Change a room's name, seats, booths, access or equipment."""
+    meeting = db.get_or_404(Meeting, meeting_id)
+    room = _room_or_404(meeting, room_id)
+    form = RoomForm(obj=room)
+    if form.validate_on_submit():
+        services.save_room(meeting, form.data, room=room, actor=current_user)
+        db.session.commit()
+        flash(_("Room saved."), "success")
+        return redirect(url_for("agenda.rooms", meeting_id=meeting.id), 303)
+    return render_template("agenda/room_form.html", meeting=meeting, form=form, room=room), 422 if form.errors else 200
+
+
+@bp.route("/meetings/<int:meeting_id>/agenda/rooms/<int:room_id>/delete", methods=["POST"])
+@allow(ORGANISER)
+def delete_room(meeting_id: int, room_id: int):
+    """Delete a room no session uses."""
+    meeting = db.get_or_404(Meeting, meeting_id)
+    services.delete_room(meeting, _room_or_404(meeting, room_id), actor=current_user)
+    db.session.commit()
+    flash(_("Room deleted."), "success")
+    return redirect(url_for("agenda.rooms", meeting_id=meeting.id), 303)
+
+
+def _session_form(meeting: Meeting, session: Session | None = None) -> SessionForm:
+    data = services.session_form_data(meeting, session) if session else {"day": meeting.starts_on}
+    form = SessionForm(data=data) if request.method == "GET" else SessionForm()
+    form.room_id.choices = [(0, _("— no room —"))] + [
+        (r.id, f"{r.name} ({r.capacity})" if r.capacity else r.name) for r in services.list_rooms(meeting)]
+    form.languages.choices = [(code, language_name(code)) for code in UN_LANGUAGES]
+    if request.method == "GET":
+        for _row in range(BLANK_PERSON_ROWS):
+            form.people.append_entry()
+    return form
+
+
+def _session_input(form: SessionForm) -> services.SessionInput:
+    people = [
+        services.PersonInput(role=PersonRole(row.role.data), email=row.email.data or "", name=row.name.data or "",
+                             gender=Gender(row.gender.data) if row.gender.data else None,
+                             country=row.country.data or "", organisation=row.organisation.data or "")
+        for row in form.people if not row.is_blank
+    ]
+    return services.SessionInput(
+        kind=SessionKind(form.kind.data), title=form.title.data, description=form.description.data or "",
+        day=form.day.data, start=form.starts.data, end=form.ends.data, room_id=form.room_id.data or None,
+        capacity=form.capacity.data, languages=form.languages.data or [], interpretation=form.interpretation.data,
+        track=form.track.data or "", organiser_name=form.organiser_name.data or "", published=form.published.data,
+        people=people)
+
+
+def _render_session_form(meeting: Meeting, form: SessionForm, session: Session | None, problems=(), status=200):
+    registrations = db.session.scalars(db.select(Registration).where(Registration.meeting_id == meeting.id)
+                                       .order_by(Registration.family_name, Registration.given_name))
+    findings = services.findings_for(meeting, session) if session is not None else []
+    places = services.places([session.id]).get(session.id, (0, 0)) if session is not None else (0, 0)
+    return render_template("agenda/session_form.html", meeting=meeting, form=form, session=session,
+                           problems=problems, registrations=registrations, countries=iso_countries(),
+                           findings=findings, places=places, tracks=services.list_tracks(services.list_sessions(meeting))), status
+
+
+def _saved(meeting: Meeting, session: Session, findings):
+    warnings = [f for f in findings if f.severity == "warning"]
+    if warnings:
+        flash(_("Session saved, with %(n)s warnings: see the list below.", n=len(warnings)), "warning")
+        return redirect(url_for("agenda.edit_session", meeting_id=meeting.id, session_id=session.id), 303)
+    flash(_("Session saved."), "success")
+    return redirect(url_for("agenda.manage", meeting_id=meeting.id, _anchor=f"session-{session.id}"), 303)
+
+
+@bp.route("/meetings/<int:meeting_id>/agenda/sessions/new", methods=["GET", "POST"])
+@allow(ORGANISER)
+def new_session(meeting_id: int):
+    """Add a session; hard errors are refused, conflicts are saved and shown."""
+    meeting = db.get_or_404(Meeting, meeting_id)
+    form = _session_form(meeting)
+    if form.validate_on_submit():
+        try:
+            session, findings = services.save_session(meeting, _session_input(form), actor=current_user)
+        except ValidationFailed as error:
+            db.session.rollback()
+            return _render_session_form(meeting, form, None, error.problems, 422)
+        db.session.commit()
+        return _saved(meeting, session, findings)
+    return _render_session_form(meeting, form, None, status=422 if form.errors else 200)
+
+
+def _session_or_404(meeting: Meeting, session_id: int, *, published_only: bool = False) -> Session:
+    session = services.get_session(meeting, session_id, published_only=published_only)
+    if session is None:
+        abort(404)
+    return session
+
+
+@bp.route("/meetings/<int:meeting_id>/agenda/sessions/<int:session_id>", methods=["GET", "POST"])
+@allow(ORGANISER)
+def edit_session(meeting_id: int, session_id: int):
+    """Edit a session and see the conflicts it is part of."""
+    meeting = db.get_or_404(Meeting, meeting_id)
+    session = _session_or_404(meeting, session_id)
+    form = _session_form(meeting, session)
+    if form.validate_on_submit():
+        try:
+            session, findings = services.save_session(meeting, _session_input(form), session=session,
+                                                      actor=current_user)
+        except ValidationFailed as error:
+            db.session.rollback()
+            return _render_session_form(meeting, form, db.session.get(Session, session_id), error.problems, 422)
+        db.session.commit()
+        return _saved(meeting, session, findings)
+    return _render_session_form(meeting, form, session, status=422 if form.errors else 200)
+
+
+@bp.route("/meetings/<int:meeting_id>/agenda/sessions/<int:session_id>/delete", methods=["POST"])
+@allow(ORGANISER)
+def delete_session(meeting_id: int, session_id: int):
+    """Delete a session (its sign-ups go with it)."""
+    meeting = db.get_or_404(Meeting, meeting_id)
+    services.delete_session(meeting, _session_or_404(meeting, session_id), actor=current_user)
+    db.session.commit()
+    flash(_("Session deleted."), "success")
+    return redirect(url_for("agenda.manage", meeting_id=meeting.id), 303)
+
+
+@bp.route("/meetings/<int:meeting_id>/agenda/sessions/<int:session_id>/publish", methods=["POST"])
+@allow(ORGANISER)
+def publish_session(meeting_id: int, session_id: int):
+    """Publish or unpublish one session (`published` = 1 or 0)."""
+    meeting = db.get_or_404(Meeting, meeting_id)
+    session = _session_or_404(meeting, session_id)
+    services.set_published(meeting, [session], request.form.get("published") == "1", actor=current_user)
+    db.session.commit()
+    flash(_("Published.") if session.published else _("Taken off the public agenda."), "success")
+    return redirect(url_for("agenda.manage", meeting_id=meeting.id, _anchor=f"session-{session.id}"), 303)
+
+
+@bp.route("/meetings/<int:meeting_id>/agenda/publish", methods=["POST"])
+@allow(ORGANISER)
+def publish_all(meeting_id: int):
+    """Publish or unpublish every session at once (`published` = 1 or 0)."""
+    meeting = db.get_or_404(Meeting, meeting_id)
+    published = request.form.get("published") == "1"
+    n = services.set_published(meeting, services.list_sessions(meeting), published, actor=current_user)
+    db.session.commit()
+    flash(_("%(n)s sessions published.", n=n) if published else _("%(n)s sessions unpublished.", n=n), "success")
+    return redirect(url_for("agenda.manage", meeting_id=meeting.id), 303)
+
+
+@bp.route("/meetings/<int:meeting_id>/agenda/health")
+@allow(ORGANISER)
+def health(meeting_id: int):
+    """Every conflict and balance warning of the agenda, each with a link to fix it."""
+    meeting = db.get_or_404(Meeting, meeting_id)
+    sessions = services.list_sessions(meeting)
+    findings = checks.agenda_findings(meeting, sessions)
+    groups = {kind: [f for f in findings if f.kind == kind] for kind in checks.KIND_TITLES}
+    return render_template("agenda/health.html", meeting=meeting, groups=groups, kind_titles=checks.KIND_TITLES,
+                           sessions=len(sessions), warnings=sum(f.severity == "warning" for f in findings))
+
+
+@bp.route("/meetings/<int:meeting_id>/agenda/balance")
+@allow(ORGANISER)
+def balance(meeting_id: int):
+    """Gender and region mix of each panel and of the whole agenda."""
+    meeting = db.get_or_404(Meeting, meeting_id)
+    result = checks.panel_balance(services.list_sessions(meeting), region_map(meeting.region_scheme_id))
+    return render_template("agenda/balance.html", meeting=meeting, balance=result,
+                           genders=[g.value for g in Gender])
+
+
+# --- organisers: import and export -------------------------------------------------------------------------
+
+@bp.route("/meetings/<int:meeting_id>/agenda/import", methods=["GET", "POST"])
+@allow(ORGANISER)
+def import_agenda(meeting_id: int):
+    """Import draft sessions from CSV/XLSX: every row is checked; nothing is imported unless all are good."""
+    meeting = db.get_or_404(Meeting, meeting_id)
+    form, problems = ImportForm(), []
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            created = imports.import_agenda(meeting, upload.filename, upload.read(), actor=current_user)
+        except ValidationFailed as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+            problems = error.problems
+        else:
+            db.session.commit()
+            flash(_("%(n)s sessions imported as drafts (not published).", n=len(created)), "success")
+            return redirect(url_for("agenda.manage", meeting_id=meeting.id), 303)
+    return render_template("agenda/import.html", meeting=meeting, form=form, problems=problems,
+                           columns=imports.COLUMNS), 422 if form.errors or problems else 200
+
+
+@bp.route("/meetings/<int:meeting_id>/agenda/import-template.csv")
+@allow(ORGANISER)
+def import_template(meeting_id: int):
+    """A CSV with the import columns and two example rows."""
+    meeting = db.get_or_404(Meeting, meeting_id)
+    return _download(imports.template_csv(meeting), "text/csv; charset=utf-8", "agenda-import-template.csv")
+
+
+def _download(content: bytes, mimetype: str, filename: str) -> Response:
+    return Response(content, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+
+
+def _layout() -> str:
+    return "rooms" if request.args.get("layout") == "rooms" else "list"
+
+
+@bp.route("/meetings/<int:meeting_id>/agenda/agenda.pdf")
+@allow(ORGANISER)
+def export_pdf(meeting_id: int):
+    """The print-ready agenda with every session, published or not (`layout` = list or rooms)."""
+    meeting = db.get_or_404(Meeting, meeting_id)
+    sessions = services.list_sessions(meeting)
+    pdf = exports.agenda_pdf(meeting, sessions, layout=_layout(), rooms=services.list_rooms(meeting), draft=True)
+    record("agenda.export", actor=current_user, meeting=meeting, format="pdf", sessions=len(sessions))
+    db.session.commit()
+    return _download(pdf, "application/pdf", f"agenda-{meeting.id}-{_layout()}.pdf")
+
+
+@bp.route("/meetings/<int:meeting_id>/agenda/agenda.<any(csv, xlsx):fmt>")
+@allow(ORGANISER)
+def export_table(meeting_id: int, fmt: str):
+    """Every session as a table, with people and sign-up counts (CSV or XLSX)."""
+    meeting = db.get_or_404(Meeting, meeting_id)
+    sessions = services.list_sessions(meeting)
+    frame = exports.agenda_frame(meeting, sessions, services.count_signups([s.id for s in sessions]))
+    record("agenda.export", actor=current_user, meeting=meeting, format=fmt, sessions=len(sessions))
+    db.session.commit()
+    if fmt == "csv":
+        return _download(csv_bytes(frame), "text/csv; charset=utf-8", f"agenda-{meeting.id}.csv")
+    return _download(xlsx_bytes(frame, "Agenda"),
+                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", f"agenda-{meeting.id}.xlsx")
+
+
+# --- everyone: the published agenda ------------------------------------------------------------------------
+
+def _public_meeting_or_404(meeting_id: int) -> Meeting:
+    meeting = db.get_or_404(Meeting, meeting_id)
+    if not services.is_public(meeting):
+        abort(404)
+    return meeting
+
+
+def _day_arg() -> date | None:
+    try:
+        return date.fromisoformat(request.args.get("day", ""))
+    except ValueError:
+        return None
+
+
+@bp.route("/meetings/<int:meeting_id>/programme")
+@allow(PUBLIC)
+def public(meeting_id: int):
+    """The published agenda by day, filtered by day and track."""
+    meeting = _public_meeting_or_404(meeting_id)
+    sessions = services.list_sessions(meeting, published_only=True)
+    day, track = _day_arg(), request.args.get("track", "")
+    all_days = [d for d, _s in services.by_day(meeting, sessions)]
+    shown = [s for s in sessions if (not day or s.local_day(meeting.tz) == day) and (not track or s.track == track)]
+    return render_template("agenda/public.html", meeting=meeting, days=services.by_day(meeting, shown),
+                           all_days=all_days, tracks=services.list_tracks(sessions), day=day, track=track,
+                           own=services.get_own_registration(meeting, current_user))
+
+
+@bp.route("/meetings/<int:meeting_id>/programme/<int:session_id>", endpoint="session")
+@allow(PUBLIC)
+def session_page(meeting_id: int, session_id: int):
+    """One published session: when, where, who, languages."""
+    meeting = _public_meeting_or_404(meeting_id)
+    item = _session_or_404(meeting, session_id, published_only=True)
+    registration = services.get_own_registration(meeting, current_user)
+    signup = services.signups_of(registration).get(item.id) if registration else None
+    taken = services.places([item.id]).get(item.id, (0, 0))[0]
+    return render_template("agenda/session.html", meeting=meeting, item=item, registration=registration,
+                           signup=signup, taken=taken, can_sign_up=services.can_sign_up(item))
+
+
+@bp.route("/meetings/<int:meeting_id>/programme.ics")
+@allow(PUBLIC)
+def public_ics(meeting_id: int):
+    """The published agenda as an iCalendar file."""
+    meeting = _public_meeting_or_404(meeting_id)
+    ics = exports.agenda_ics(meeting, services.list_sessions(meeting, published_only=True))
+    return _download(ics, "text/calendar; charset=utf-8", f"agenda-{meeting.id}.ics")
+
+
+@bp.route("/meetings/<int:meeting_id>/programme.pdf")
+@allow(PUBLIC)
+def public_pdf(meeting_id: int):
+    """The published agenda, print-ready (`layout` = list or rooms)."""
+    meeting = _public_meeting_or_404(meeting_id)
+    pdf = exports.agenda_pdf(meeting, services.list_sessions(meeting, published_only=True), layout=_layout(),
+                             rooms=services.list_rooms(meeting))
+    return _download(pdf, "application/pdf", f"agenda-{meeting.id}-{_layout()}.pdf")
+
+
+# --- participants: their own agenda ------------------------------------------------------------------------
+
+def _own_registration_or_403(meeting: Meeting) -> Registration:
+    registration = services.get_own_registration(meeting, current_user)
+    if registration is None:
+        abort(403)
+    return registration
+
+
+@bp.route("/meetings/<int:meeting_id>/my-agenda")
+@allow(SIGNED_IN)
+def mine(meeting_id: int):
+    """The participant's own agenda (plenaries and what they signed up for) and the sessions open for sign-up."""
+    meeting = _public_meeting_or_404(meeting_id)
+    registration = services.get_own_registration(meeting, current_user)
+    if registration is None:
+        return render_template("agenda/mine_none.html", meeting=meeting), 403
+    sessions = services.list_sessions(meeting, published_only=True)
+    own = services.own_agenda(meeting, registration)
+    return render_template("agenda/mine.html", meeting=meeting, own_days=services.by_day(meeting, own),
+                           overlaps=services.overlapping_pairs(own), signups=services.signups_of(registration),
+                           open_days=services.by_day(meeting, [s for s in sessions if services.can_sign_up(s)]),
+                           places=services.places([s.id for s in sessions]))
+
+
+@bp.route("/meetings/<int:meeting_id>/my-agenda.ics")
+@allow(SIGNED_IN)
+def mine_ics(meeting_id: int):
+    """The participant's own agenda as an iCalendar file to import into a calendar."""
+    meeting = _public_meeting_or_404(meeting_id)
+    registration = _own_registration_or_403(meeting)
+    own = services.own_agenda(meeting, registration)
+    ics = exports.agenda_ics(meeting, own, signups=services.signups_of(registration), personal=True)
+    return _download(ics, "text/calendar; charset=utf-8", f"my-agenda-{meeting.id}.ics")
+
+
+def _safe_next(default: str) -> str:
+    # Only a path on this site: a posted URL must not send the participant elsewhere.
+    target = request.form.get("next", "")
+    return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else default
+
+
+@bp.route("/meetings/<int:meeting_id>/programme/<int:session_id>/sign-up", methods=["POST"])
+@allow(SIGNED_IN)
+def sign_up(meeting_id: int, session_id: int):
+    """Take a place in a session, or a place on its waitlist."""
+    meeting = _public_meeting_or_404(meeting_id)
+    registration = _own_registration_or_403(meeting)
+    item = _session_or_404(meeting, session_id, published_only=True)
+    signup, clashes = services.sign_up(item, registration, actor=current_user)
+    db.session.commit()
+    if signup.status == SignupStatus.waitlisted:
+        flash(_("The session is full: you are on its waitlist and will get an email if a place frees up."), "info")
+    else:
+        flash(_("You are signed up for “%(title)s”.", title=item.title), "success")
+    for other in clashes:
+        flash(_("It overlaps “%(title)s” (%(when)s) in your agenda.", title=other.title,
+                when=services.format_when(meeting, other)), "warning")
+    return redirect(_safe_next(url_for("agenda.mine", meeting_id=meeting.id)), 303)
+
+
+@bp.route("/meetings/<int:meeting_id>/programme/<int:session_id>/cancel", methods=["POST"])
+@allow(SIGNED_IN)
+def cancel_signup(meeting_id: int, session_id: int):
+    """Give up a place (or a place on the waitlist)."""
+    meeting = _public_meeting_or_404(meeting_id)
+    registration = _own_registration_or_403(meeting)
+    item = _session_or_404(meeting, session_id, published_only=True)
+    services.cancel_signup(item, registration, actor=current_user)
+    db.session.commit()
+    flash(_("You are no longer signed up for “%(title)s”.", title=item.title), "success")
+    return redirect(_safe_next(url_for("agenda.mine", meeting_id=meeting.id)), 303)
