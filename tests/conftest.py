@@ -190,6 +190,38 @@ def make_registration(db):
     return make
 
 
+# --- checkin ----------------------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def make_attendee(make_registration):
+    """An approved registration, ready to be checked in."""
+    from meeting_manager.registration.models import RegistrationStatus
+
+    def make(meeting, **fields):
+        fields.setdefault("status", RegistrationStatus.approved)
+        return make_registration(meeting, **fields)
+
+    return make
+
+
+@pytest.fixture
+def make_checkin_session(db):
+    """An agenda session of a meeting on one of its days (10:00-11:30 at the venue), built directly."""
+    from datetime import datetime, time
+
+    def make(meeting, day=None, *, title="Workshop", kind="workshop", start=time(10), minutes=90):
+        from meeting_manager.agenda.models import Session, SessionKind
+
+        starts_at = datetime.combine(day or meeting.starts_on, start, tzinfo=meeting.tz)
+        session = Session(meeting_id=meeting.id, title=title, kind=SessionKind(kind), starts_at=starts_at,
+                          ends_at=starts_at + timedelta(minutes=minutes))
+        db.session.add(session)
+        db.session.commit()
+        return session
+
+    return make
+
+
 # --- invitations and delegations -------------------------------------------------------------------------------------
 
 @pytest.fixture

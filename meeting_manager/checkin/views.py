@@ -1,0 +1,231 @@
+"""The check-in desk (scan or search, one tap checks in), a person's desk card, and the live count at the door."""
+from datetime import date
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..access import STAFF, allow
+from ..extensions import db
+from ..meetings.models import Meeting
+from ..registration.models import Registration
+from . import services
+from .forms import CollectBadgeForm, CorrectionForm, ListForm, MoveForm, SearchForm
+from .models import Attendance, CheckInMethod
+
+bp = Blueprint("checkin", __name__)
+
+
+# --- helpers --------------------------------------------------------------------------------------------------------
+
+def _chosen_list(meeting: Meeting, day: str | None, session: str | int | None) -> tuple[date, int | None]:
+    """The list named by request values; anything unknown falls back to today's meeting-day list."""
+    try:
+        chosen = date.fromisoformat(day or "")
+    except ValueError:
+        chosen = None
+    if chosen not in services.meeting_days(meeting):
+        chosen = services.default_day(meeting)
+    sessions = {s.id for s in services.list_sessions(meeting, chosen)}
+    try:
+        session_id = int(session or 0) or None
+    except ValueError:
+        session_id = None
+    return chosen, session_id if session_id in sessions else None
+
+
+def _posted_list(meeting: Meeting, form) -> tuple[date, int | None]:
+    """The list a POST acts on; a tampered value is refused rather than silently replaced."""
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        session_id = int(form.session.data or 0) or None
+        return date.fromisoformat(form.day.data), session_id
+    except ValueError:
+        abort(400)
+
+
+def _list_form(meeting: Meeting, day: date, session_id: int | None) -> ListForm:
+    form = ListForm(formdata=None, day=day.isoformat(), session=session_id or 0)
+    form.day.choices = [(d.isoformat(), format_date(d, "EEE d MMM")) for d in services.meeting_days(meeting)]
+    form.session.choices = [(0, _("Whole day (entrance)"))] + [
+        (s.id, services.session_label(meeting, s)) for s in services.list_sessions(meeting, day)
+    ]
+    return form
+
+
+def _registration(meeting: Meeting, registration_id: int) -> Registration:
+    registration = db.get_or_404(Registration, registration_id)
+    if registration.meeting_id != meeting.id:
+        abort(404)
+    return registration
+
+
+def _list_args(day: date, session_id: int | None) -> dict:
+    return {"day": day.isoformat(), **({"session": session_id} if session_id else {})}
+
+
+def _desk_page(meeting: Meeting, day: date, session_id: int | None, search_form=None, result=None, status=200):
+    session = services.get_session(meeting, session_id)
+    return render_template(
+        "checkin/desk.html", meeting=meeting, day=day, session=session, list_form=_list_form(meeting, day, session_id),
+        search_form=search_form or SearchForm(formdata=None, day=day.isoformat(), session=session_id or ""),
+        move_form=MoveForm(formdata=None), result=result, list_args=_list_args(day, session_id),
+    ), status
+
+
+# --- the desk -------------------------------------------------------------------------------------------------------
+
+@bp.route("/meetings/<int:meeting_id>/checkin")
+@allow(STAFF)
+def desk(meeting_id: int):
+    """The desk: scan a badge with the camera, or search by name or delegation."""
+    meeting = db.get_or_404(Meeting, meeting_id)
+    day, session_id = _chosen_list(meeting, request.args.get("day"), request.args.get("session"))
+    return _desk_page(meeting, day, session_id)
+
+
+@bp.route("/meetings/<int:meeting_id>/checkin/search", methods=["POST"])
+@allow(STAFF)
+def search(meeting_id: int):
+    """Find people by name, organisation or delegation (case and accents ignored)."""
+    meeting = db.get_or_404(Meeting, meeting_id)
+    form = SearchForm()
+    day, session_id = _chosen_list(meeting, form.day.data, form.session.data)
+    if not form.validate_on_submit():
+        return _desk_page(meeting, day, session_id, search_form=form, status=422)
+    result = services.search_desk(meeting, form.q.data, day=day, session_id=session_id)
+    return _desk_page(meeting, day, session_id, search_form=form, result=result)
+
+
+@bp.route("/meetings/<int:meeting_id>/checkin/scan", methods=["POST"])
+@allow(STAFF)
+def scan(meeting_id: int):
+    """JSON: check in (or out of a session room) the person whose badge was scanned."""
+    meeting = db.get_or_404(Meeting, meeting_id)
+    data = request.get_json(silent=True) or {}
+    day, session_id = _chosen_list(meeting, data.get("day"), data.get("session"))
+    try:
+        outcome = services.scan_badge(meeting, str(data.get("payload") or ""), day=day, session_id=session_id,
+                                      leaving=data.get("direction") == "out", actor=current_user)
+    except services.CheckInRefused as refusal:
+        return jsonify(result="refused", reason=refusal.reason, message=str(refusal.message)), 422
+    db.session.commit()
+    return jsonify(_scan_json(meeting, outcome, day, session_id))
+
+
+def _scan_json(meeting: Meeting, outcome: services.CheckInResult, day: date, session_id: int | None) -> dict:
+    registration = outcome.registration
+    result = "checked_out" if outcome.kind.value == "check_out" else "checked_in" if outcome.created else "already_in"
+    return {
+        "result": result, "name": registration.badge_name,
+        "category": registration.category.name if registration.category else "",
+        "since": services.local_time(meeting, outcome.since),
+        "card_url": url_for("checkin.card", meeting_id=meeting.id, registration_id=registration.id,
+                            **_list_args(day, session_id)),
+    }
+
+
+@bp.route("/meetings/<int:meeting_id>/checkin/registrations/<int:registration_id>/check-in", methods=["POST"])
+@allow(STAFF)
+def check_in(meeting_id: int, registration_id: int):
+    """One tap from the search results: check this person in on the chosen list."""
+    meeting = db.get_or_404(Meeting, meeting_id)
+    registration = _registration(meeting, registration_id)
+    day, session_id = _posted_list(meeting, MoveForm())
+    outcome = services.check_in(meeting, registration, day=day, session_id=session_id, actor=current_user,
+                                method=CheckInMethod.search)
+    db.session.commit()
+    return redirect(url_for("checkin.card", meeting_id=meeting.id, registration_id=registration.id,
+                            outcome="new" if outcome.created else "already", **_list_args(day, session_id)), 303)
+
+
+@bp.route("/meetings/<int:meeting_id>/checkin/registrations/<int:registration_id>/check-out", methods=["POST"])
+@allow(STAFF)
+def check_out(meeting_id: int, registration_id: int):
+    """Record that this person left the session room."""
+    meeting = db.get_or_404(Meeting, meeting_id)
+    registration = _registration(meeting, registration_id)
+    day, session_id = _posted_list(meeting, MoveForm())
+    services.check_out(meeting, registration, day=day, session_id=session_id, actor=current_user,
+                       method=CheckInMethod.search)
+    db.session.commit()
+    return redirect(url_for("checkin.card", meeting_id=meeting.id, registration_id=registration.id, outcome="out",
+                            **_list_args(day, session_id)), 303)
+
+
+@bp.route("/meetings/<int:meeting_id>/checkin/registrations/<int:registration_id>")
+@allow(STAFF)
+def card(meeting_id: int, registration_id: int):
+    """One person at the desk: in or not on the chosen list, badge collection, attendance history."""
+    meeting = db.get_or_404(Meeting, meeting_id)
+    registration = _registration(meeting, registration_id)
+    day, session_id = _chosen_list(meeting, request.args.get("day"), request.args.get("session"))
+    desk_card = services.desk_card(meeting, registration, day=day, session_id=session_id)
+    return render_template(
+        "checkin/card.html", meeting=meeting, card=desk_card, day=day, session=services.get_session(meeting, session_id),
+        outcome=request.args.get("outcome"), list_args=_list_args(day, session_id),
+        move_form=MoveForm(formdata=None, day=day.isoformat(), session=session_id or ""),
+        collect_form=CollectBadgeForm(formdata=None), correction_form=CorrectionForm(formdata=None),
+        session_labels={s.id: services.session_label(meeting, s) for s in services.list_sessions(meeting)},
+    )
+
+
+@bp.route("/meetings/<int:meeting_id>/checkin/registrations/<int:registration_id>/badge", methods=["POST"])
+@allow(STAFF)
+def collect_badge(meeting_id: int, registration_id: int):
+    """Hand the badge over after checking a photo ID; records who and when."""
+    meeting = db.get_or_404(Meeting, meeting_id)
+    registration = _registration(meeting, registration_id)
+    form = CollectBadgeForm()
+    if not form.validate_on_submit():
+        flash(_("Check a photo ID and tick the box before handing over the badge."), "error")
+    else:
+        services.collect_badge(meeting, registration, actor=current_user, id_checked=form.id_checked.data,
+                               replacement=form.replacement.data)
+        db.session.commit()
+        flash(_("Badge handed over."), "success")
+    return redirect(url_for("checkin.card", meeting_id=meeting.id, registration_id=registration.id,
+                            **request.args.to_dict()), 303)
+
+
+@bp.route("/meetings/<int:meeting_id>/checkin/attendance/<int:attendance_id>/correct", methods=["POST"])
+@allow(STAFF)
+def correct(meeting_id: int, attendance_id: int):
+    """Void a wrong check-in or check-out with a correction row (nothing is edited or deleted)."""
+    meeting = db.get_or_404(Meeting, meeting_id)
+    attendance = db.get_or_404(Attendance, attendance_id)
+    if attendance.meeting_id != meeting.id:
+        abort(404)
+    form = CorrectionForm()
+    if not form.validate_on_submit():
+        flash(_("Say why this entry is wrong."), "error")
+    else:
+        services.correct(meeting, attendance, actor=current_user, reason=form.reason.data)
+        db.session.commit()
+        flash(_("Entry corrected."), "success")
+    return redirect(url_for("checkin.card", meeting_id=meeting.id, registration_id=attendance.registration_id,
+                            **request.args.to_dict()), 303)
+
+
+# --- live count -----------------------------------------------------------------------------------------------------
+
+@bp.route("/meetings/<int:meeting_id>/checkin/live")
+@allow(STAFF)
+def live(meeting_id: int):
+    """The live count at the door: checked in today by category and by region."""
+    meeting = db.get_or_404(Meeting, meeting_id)
+    day, _session = _chosen_list(meeting, request.args.get("day"), None)
+    counts = services.live_counts(meeting, day)
+    return render_template("checkin/live.html", meeting=meeting, counts=counts, day=day,
+                           days=services.meeting_days(meeting))
+
+
+@bp.route("/meetings/<int:meeting_id>/checkin/live.json")
+@allow(STAFF)
+def live_json(meeting_id: int):
+    """JSON for the live count page's polling."""
+    meeting = db.get_or_404(Meeting, meeting_id)
+    day, _session = _chosen_list(meeting, request.args.get("day"), None)
+    return jsonify(services.live_counts(meeting, day).as_dict())

@@ -1,0 +1,88 @@
+"""The signed badge token: what it holds, and every way a scanned code is refused."""
+import base64
+import json
+
+import pytest
+from itsdangerous import URLSafeSerializer
+
+from meeting_manager.checkin import services
+from meeting_manager.checkin.services import (BadgeOfAnotherMeeting, RegistrationNotAdmitted, UnknownBadge,
+                                              badge_payload, resolve_badge)
+from meeting_manager.registration.models import RegistrationStatus
+
+
+def test_payload_resolves_to_its_registration(meeting, make_attendee):
+    person = make_attendee(meeting, given_name="Łukasz")
+    assert resolve_badge(badge_payload(person), meeting) == person
+
+
+def test_payload_holds_no_personal_data(meeting, make_attendee):
+    person = make_attendee(meeting, given_name="Łukasz", family_name="Nowak")
+    payload = badge_payload(person)
+    body = payload.split(".")[0]
+    decoded = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    assert decoded == [meeting.id, person.badge_token]
+    for personal in ("Łukasz", "Nowak", person.email, person.represented_country):
+        assert personal not in payload and personal not in json.dumps(decoded, ensure_ascii=False)
+
+
+def test_payloads_differ_per_person(meeting, make_attendee):
+    assert badge_payload(make_attendee(meeting)) != badge_payload(make_attendee(meeting))
+
+
+@pytest.mark.parametrize("tamper", [
+    lambda p: p[:-1] + ("A" if p[-1] != "A" else "B"),  # signature changed
+    lambda p: "x" + p,  # body changed
+    lambda p: p.split(".")[0],  # signature cut off
+    lambda p: "",
+    lambda p: "https://example.org/not-a-badge",
+    lambda p: p * 10,  # far too long
+])
+def test_forged_or_garbled_payload_is_unknown(meeting, make_attendee, tamper):
+    payload = badge_payload(make_attendee(meeting))
+    with pytest.raises(UnknownBadge) as refused:
+        resolve_badge(tamper(payload), meeting)
+    assert "Unknown badge" in str(refused.value.message)
+
+
+def test_token_signed_with_another_key_is_unknown(app, meeting, make_attendee):
+    person = make_attendee(meeting)
+    forged = URLSafeSerializer("guessed-key", salt=services.BADGE_SALT).dumps([meeting.id, person.badge_token])
+    with pytest.raises(UnknownBadge):
+        resolve_badge(forged, meeting)
+
+
+def test_signed_token_naming_no_registration_is_unknown(app, meeting):
+    payload = URLSafeSerializer(app.config["SECRET_KEY"], salt=services.BADGE_SALT).dumps([meeting.id, "no-such"])
+    with pytest.raises(UnknownBadge):
+        resolve_badge(payload, meeting)
+
+
+def test_token_of_another_meeting_is_refused(meeting, make_meeting, make_attendee):
+    other = make_meeting(title="Regional meeting Asia-Pacific")
+    payload = badge_payload(make_attendee(other))
+    with pytest.raises(BadgeOfAnotherMeeting) as refused:
+        resolve_badge(payload, meeting)
+    assert str(refused.value.message) == "This badge is not for this meeting."
+
+
+@pytest.mark.parametrize("status, words", [
+    (RegistrationStatus.cancelled, "cancelled"),
+    (RegistrationStatus.declined, "declined"),
+    (RegistrationStatus.pending, "pending"),
+    (RegistrationStatus.waitlisted, "waitlist"),
+])
+def test_registration_not_approved_is_refused_with_a_plain_message(meeting, make_registration, status, words):
+    person = make_registration(meeting, status=status)
+    with pytest.raises(RegistrationNotAdmitted) as refused:
+        resolve_badge(badge_payload(person), meeting)
+    assert words in str(refused.value.message)
+
+
+def test_badges_survive_a_key_rotation(app, meeting, make_attendee):
+    person = make_attendee(meeting)
+    old = badge_payload(person)
+    app.config["SECRET_KEY_FALLBACKS"] = [app.config["SECRET_KEY"]]
+    app.config["SECRET_KEY"] = "the-new-key"
+    assert resolve_badge(old, meeting) == person
+    assert badge_payload(person) != old
