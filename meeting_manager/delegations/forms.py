@@ -5,17 +5,20 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
+from ..invitations.forms import strip
 from .models import DelegationKind
 from .services import KIND_LABELS
 
 
 class DelegationForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Name"), filters=[strip], validators=[DataRequired(), Length(max=200)])
     kind = SelectField(_l("Kind"), choices=[(k.value, KIND_LABELS[k]) for k in DelegationKind], coerce=DelegationKind)
     country_code = SelectField(_l("Country"), validators=[Optional()])
     seats = IntegerField(_l("Seats"), default=3, validators=[DataRequired(), NumberRange(min=1, max=500)])
-    focal_point_name = StringField(_l("Focal point's name"), validators=[DataRequired(), Length(max=200)])
-    focal_point_email = EmailField(_l("Focal point's email"), validators=[DataRequired(), Email(), Length(max=254)])
+    focal_point_name = StringField(_l("Focal point's name"), filters=[strip],
+                                   validators=[DataRequired(), Length(max=200)])
+    focal_point_email = EmailField(_l("Focal point's email"), filters=[strip],
+                                   validators=[DataRequired(), Email(), Length(max=254)])
     invite_focal_point = BooleanField(_l("Invite the focal point now"), default=True)
 
     def validate_country_code(self, field):
@@ -24,9 +27,9 @@ class DelegationForm(FlaskForm):
 
 
 class NominationForm(FlaskForm):
-    given_name = StringField(_l("Given name"), validators=[DataRequired(), Length(max=120)])
-    family_name = StringField(_l("Family name"), validators=[Optional(), Length(max=120)])
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    given_name = StringField(_l("Given name"), filters=[strip], validators=[DataRequired(), Length(max=120)])
+    family_name = StringField(_l("Family name"), filters=[strip], validators=[Optional(), Length(max=120)])
+    email = EmailField(_l("Email"), filters=[strip], validators=[DataRequired(), Email(), Length(max=254)])
 
 
 class NoteVerbaleForm(FlaskForm):

@@ -51,6 +51,17 @@ SYNONYMS = {
     "seats": {"seats", "seat", "places", "numberofseats", "seatcount", "nbseats", "plazas", "quota"},
     "delegation": {"delegation", "delegationname", "group", "delegacion"},
 }
+#: everyday English names that neither the UN nor ISO list uses (compared squashed, like headers)
+COUNTRY_ALIASES = {
+    "turkey": "TR", "swaziland": "SZ", "czechrepublic": "CZ", "macedonia": "MK", "burma": "MM",
+    "ivorycoast": "CI", "capeverde": "CV", "easttimor": "TL", "southkorea": "KR", "korea": "KR",
+    "northkorea": "KP", "russia": "RU", "iran": "IR", "syria": "SY", "vietnam": "VN", "laos": "LA",
+    "moldova": "MD", "tanzania": "TZ", "venezuela": "VE", "uk": "GB", "greatbritain": "GB", "england": "GB",
+    "unitedkingdom": "GB", "usa": "US", "us": "US", "unitedstates": "US", "america": "US", "palestine": "PS",
+    "vatican": "VA", "holysee": "VA", "drc": "CD", "drcongo": "CD", "democraticrepublicofcongo": "CD",
+    "congobrazzaville": "CG", "congokinshasa": "CD", "thenetherlands": "NL", "netherlands": "NL", "holland": "NL",
+    "brunei": "BN", "micronesia": "FM", "gambia": "GM", "bahamas": "BS",
+}
 MAX_ROWS = 5000
 UPLOAD_TTL_SECONDS = 24 * 3600
 _UPLOAD_ID = re.compile(r"^[A-Za-z0-9_-]{32}$")
@@ -228,6 +239,7 @@ def _country_index() -> dict[str, str]:
                 index.setdefault(_squash(spelling), country.alpha_2)
     for code, name in known.items():  # UN short names win over ISO's where they differ
         index[_squash(name)] = code
+    index.update(COUNTRY_ALIASES)
     return index
 
 

@@ -8,12 +8,17 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from .bulk import FIELD_LABELS, FIELDS
 
 
+def strip(value):
+    """Drop the spaces that copy and paste brings around names and addresses."""
+    return value.strip() if isinstance(value, str) else value
+
+
 class InvitationForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
-    given_name = StringField(_l("Given name"), validators=[Optional(), Length(max=120)])
-    family_name = StringField(_l("Family name"), validators=[Optional(), Length(max=120)])
+    email = EmailField(_l("Email"), filters=[strip], validators=[DataRequired(), Email(), Length(max=254)])
+    given_name = StringField(_l("Given name"), filters=[strip], validators=[Optional(), Length(max=120)])
+    family_name = StringField(_l("Family name"), filters=[strip], validators=[Optional(), Length(max=120)])
     country_code = SelectField(_l("Country"), validators=[Optional()])
-    organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=200)])
+    organisation = StringField(_l("Organisation"), filters=[strip], validators=[Optional(), Length(max=200)])
     category_id = SelectField(_l("Category"), coerce=int, default=0)
     seats = IntegerField(_l("Seats"), default=1, validators=[DataRequired(), NumberRange(min=1, max=500)])
     lock_email = BooleanField(_l("The invitee must register with this email address"), default=True)

@@ -67,9 +67,9 @@ def new(meeting_id: int):
     form = _invitation_form(meeting)
     if form.validate_on_submit():
         services.invite_person(
-            meeting, email=form.email.data, actor=current_user, given_name=form.given_name.data.strip(),
-            family_name=form.family_name.data.strip(), country_code=form.country_code.data or None,
-            organisation=form.organisation.data.strip(), seats=form.seats.data, lock_email=form.lock_email.data,
+            meeting, email=form.email.data, actor=current_user, given_name=form.given_name.data or "",
+            family_name=form.family_name.data or "", country_code=form.country_code.data or None,
+            organisation=form.organisation.data or "", seats=form.seats.data, lock_email=form.lock_email.data,
             category=next((c for c in meeting.categories if c.id == form.category_id.data), None),
             delegation=db.session.get(Delegation, form.delegation_id.data) if form.delegation_id.data else None,
             is_focal_point=form.is_focal_point.data,
