@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 from flask import g
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from config import TestingConfig
 from meeting_manager import create_app
@@ -29,8 +29,19 @@ def _forget_cached_user() -> None:
     g.pop("_login_user", None)
 
 
+@pytest.fixture(scope="session")
+def _fresh_postgres_schema():
+    """On PostgreSQL, start each run from an empty schema: create_all() does not alter the tables of an older run."""
+    if ON_POSTGRES:
+        engine = create_engine(TestingConfig.SQLALCHEMY_DATABASE_URI)
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+
+
 @pytest.fixture
-def app(tmp_path):
+def app(tmp_path, _fresh_postgres_schema):
     class Config(TestingConfig):
         STORAGE_DIR = tmp_path / "storage"
 
