@@ -83,8 +83,8 @@ class RegistrationForm(FlaskForm):
     category_id = SelectField(_l("Category"), coerce=_optional_int, validators=[DataRequired()])
     relation = SelectField(_l("Relation to the network"), choices=[CHOOSE, *RELATION_CHOICES],
                            validators=[DataRequired()])
-    dietary = _text(_l("Dietary needs"), 500)
-    accessibility = _text(_l("Accessibility needs"), 500)
+    dietary = _text(_l("Dietary needs"), 500, multiline=True)
+    accessibility = _text(_l("Accessibility needs"), 500, multiline=True)
     interpretation_language = SelectField(_l("Interpretation language"), choices=LANGUAGE_CHOICES)
     visa_letter = BooleanField(_l("I need a letter of invitation for a visa"))
     passport_number = _text(_l("Passport number"), 40)
@@ -194,9 +194,15 @@ def registration_form(meeting, questions, *, remove=(), visa_on_file=False, **kw
     return form
 
 
+#: what browsers send for datetime-local (with seconds when a step is set); the first is also how it is shown
+LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+
+
 class TravelForm(FlaskForm):
-    arrival_at = DateTimeLocalField(_l("Arrival (date and time, meeting time)"), validators=[Optional()])
-    departure_at = DateTimeLocalField(_l("Departure (date and time, meeting time)"), validators=[Optional()])
+    arrival_at = DateTimeLocalField(_l("Arrival (date and time, meeting time)"), format=LOCAL_FORMATS,
+                                    validators=[Optional()])
+    departure_at = DateTimeLocalField(_l("Departure (date and time, meeting time)"), format=LOCAL_FORMATS,
+                                      validators=[Optional()])
     flight = _text(_l("Flight or train"), 60)
     hotel = _text(_l("Hotel"), 200)
 

@@ -277,9 +277,9 @@ def register_participant(meeting: Meeting, data: dict, *, invitation=None, actor
         raise AlreadySubmitted(done)
     if enforce_window and (problem := registration_window_problem(meeting, invited=invitation is not None)):
         raise RegistrationUnavailable(problem)
-    registration, visa, answers, questions = _build(meeting, data, invitation)
-    if find_registration(meeting, registration.email) is not None:
+    if find_registration(meeting, data.get("email") or "") is not None:
         raise DuplicateRegistration()
+    registration, visa, answers, questions = _build(meeting, data, invitation)
     try:
         # A savepoint: if a concurrent request won the race, only this insert is undone, not the caller's work.
         with db.session.begin_nested():
@@ -320,7 +320,9 @@ def _build(meeting: Meeting, data: dict, invitation) -> tuple[Registration, dict
     fields["badge_name"] = fields["badge_name"] or f"{fields['given_name']} {fields.get('family_name', '')}".strip()
     now = utcnow()
     registration = Registration(
-        meeting=meeting, invitation=invitation, delegation=delegation, status=S.pending,
+        # ids, not relationships: the backref would touch the session before this row is added to it
+        meeting=meeting, invitation_id=getattr(invitation, "id", None), delegation_id=getattr(delegation, "id", None),
+        status=S.pending,
         data_consent_at=now, submitted_at=now, badge_token=secrets.token_urlsafe(24),
         submission_key=(data.get("submission_key") or None), **fields,
     )

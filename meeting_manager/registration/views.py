@@ -12,6 +12,7 @@ from ..extensions import db
 from ..invitations import services as invitations
 from ..meetings.models import Meeting, MeetingStatus
 from ..meetings.services import to_local
+from ..reference.services import country_name
 from . import documents, questions, services
 from .forms import (
     KIND_CHOICES, CancelForm, QuestionForm, TravelForm, gender_label, language_label, registration_form, relation_label,
@@ -28,7 +29,8 @@ def inject_helpers():
 
 
 def _signed_in():
-    return current_user if current_user.is_authenticated else None
+    """The signed-in user itself (not the proxy, which services and hooks might keep), or None."""
+    return current_user._get_current_object() if current_user.is_authenticated else None
 
 
 def _pdf_response(pdf: bytes, filename: str) -> Response:
@@ -100,7 +102,19 @@ def _form_page(meeting, form, *, invitation=None, problems=(), status=200):
     if request.method == "POST" and status == 200:
         status = 422
     return render_template("registration/apply.html", meeting=meeting, form=form, invitation=invitation,
-                           problems=problems), status
+                           problems=problems, fixed=_fixed_from_invitation(invitation, form)), status
+
+
+def _fixed_from_invitation(invitation, form) -> list[tuple[str, str]]:
+    """What the invitation settles, shown as text rather than as fields."""
+    if invitation is None:
+        return []
+    fixed = [] if "email" in form else [(_("Email"), invitation.email)]
+    if "category_id" not in form and invitation.category:
+        fixed.append((_("Category"), invitation.category.name))
+    if invitation.delegation:
+        fixed.append((_("Delegation"), invitation.delegation.name))
+    return fixed
 
 
 def _submit(meeting, form, *, invitation=None):
@@ -193,7 +207,7 @@ def edit(registration_id: int):
                              visa_on_file=registration.visa_request is not None, data=_edit_prefill(registration))
     if form.validate_on_submit():
         try:
-            changed = services.update_registration(registration, form.registration_data(), actor=current_user)
+            changed = services.update_registration(registration, form.registration_data(), actor=_signed_in())
         except ValidationFailed as error:
             return _edit_page(registration, form, problems=error.problems or [error.message])
         db.session.commit()
@@ -223,7 +237,22 @@ def _edit_prefill(registration) -> dict:
 def _edit_page(registration, form, problems=()):
     status = 422 if request.method == "POST" else 200
     return render_template("registration/edit.html", registration=registration, meeting=registration.meeting,
-                           form=form, problems=problems, locked=services.locked_fields(registration)), status
+                           form=form, problems=problems, locked=services.locked_fields(registration),
+                           fixed=_fixed_on_edit(registration)), status
+
+
+def _fixed_on_edit(registration) -> list[tuple[str, str]]:
+    """What the participant can no longer change here, shown as text."""
+    fixed = [(_("Email"), registration.email)]
+    if "gender" in services.locked_fields(registration):
+        fixed += [(_("Gender"), gender_label(registration.gender)),
+                  (_("Category"), registration.category.name if registration.category else "—"),
+                  (_("Country of residence"), country_name(registration.residence_country)),
+                  (_("Organisation's country"),
+                   country_name(registration.organisation_country or registration.residence_country))]
+    if registration.delegation:
+        fixed.append((_("Delegation"), registration.delegation.name))
+    return fixed
 
 
 @bp.route("/my/registrations/<int:registration_id>/cancel", methods=["GET", "POST"])
@@ -236,7 +265,7 @@ def cancel(registration_id: int):
         return redirect(url_for("registration.show", registration_id=registration.id))
     form = CancelForm()
     if form.validate_on_submit():
-        services.cancel_registration(registration, actor=current_user)
+        services.cancel_registration(registration, actor=_signed_in())
         db.session.commit()
         flash(_("Your registration is cancelled."), "success")
         return redirect(url_for("registration.show", registration_id=registration.id), 303)
@@ -254,7 +283,7 @@ def travel(registration_id: int):
     form = TravelForm(data=_travel_prefill(registration))
     if form.validate_on_submit():
         try:
-            services.save_travel_details(registration, form.data, actor=current_user)
+            services.save_travel_details(registration, form.data, actor=_signed_in())
         except DomainError as error:
             flash(str(error.message), "error")
         else:
@@ -280,7 +309,7 @@ def visa_letter(registration_id: int):
     if registration.status != RegistrationStatus.approved or registration.visa_request is None:
         abort(404)
     pdf = documents.render_visa_letter(registration)
-    services.record_document(registration, "visa_letter", actor=current_user)
+    services.record_document(registration, "visa_letter", actor=_signed_in())
     db.session.commit()
     return _pdf_response(pdf, f"visa-letter-{registration.id}.pdf")
 
@@ -308,7 +337,7 @@ def detail(meeting_id: int, registration_id: int):
         abort(404)
     show_visa = request.args.get("visa") == "1" and registration.visa_request is not None
     if show_visa:
-        services.record_visa_view(registration, actor=current_user)
+        services.record_visa_view(registration, actor=_signed_in())
         db.session.commit()
     return render_template("registration/detail.html", meeting=meeting, registration=registration,
                            show_visa=show_visa, answers=services.answers_for([registration])[registration.id])
@@ -322,7 +351,7 @@ def questions_page(meeting_id: int):
     form = _question_form(meeting)
     if form.validate_on_submit():
         try:
-            questions.create_question(meeting, form.question_data(), actor=current_user)
+            questions.create_question(meeting, form.question_data(), actor=_signed_in())
         except ValidationFailed as error:
             return _questions_page(meeting, form, problems=error.problems)
         db.session.commit()
@@ -361,7 +390,7 @@ def edit_question(meeting_id: int, question_id: int):
     problems = []
     if form.validate_on_submit():
         try:
-            questions.update_question(question, form.question_data(), actor=current_user)
+            questions.update_question(question, form.question_data(), actor=_signed_in())
         except ValidationFailed as error:
             problems = error.problems
         else:
@@ -379,7 +408,7 @@ def archive_question(meeting_id: int, question_id: int):
     """Take a question off the form (its answers stay), or put it back."""
     meeting = db.get_or_404(Meeting, meeting_id)
     question = _meeting_question(meeting, question_id)
-    questions.set_question_archived(question, not question.archived, actor=current_user)
+    questions.set_question_archived(question, not question.archived, actor=_signed_in())
     db.session.commit()
     flash(_("Question archived; its answers are kept.") if question.archived else _("Question restored."), "success")
     return redirect(url_for("registration.questions", meeting_id=meeting.id), 303)

@@ -68,3 +68,31 @@ def past(days=1):
 
 def today_plus(days):
     return date.today() + timedelta(days=days)
+
+
+@pytest.fixture
+def register(app, meeting, form_data, db):
+    """Register through the form with a fresh browser; returns (client signed in as the participant, registration)."""
+
+    def do(meeting=meeting, client=None, **overrides):
+        client = client or app.test_client()
+        response = client.post(f"/meetings/{meeting.id}/apply", data=form_data(meeting, **overrides))
+        assert response.status_code == 303, response.text[:2000]
+        registration = db.session.scalar(db.select(Registration).order_by(Registration.id.desc()))
+        return client, registration
+
+    return do
+
+
+@pytest.fixture
+def approve(db, organiser):
+    """Approve a registration as the organiser would (no rule checks: that is balance's part)."""
+    from meeting_manager.registration.services import change_status
+    from meeting_manager.registration.models import RegistrationStatus
+
+    def do(registration):
+        change_status(registration, RegistrationStatus.approved, actor=organiser)
+        db.session.commit()
+        return registration
+
+    return do
