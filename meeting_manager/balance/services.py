@@ -308,7 +308,7 @@ def on_seat_freed(meeting: Meeting, *, actor=None) -> list[Registration]:
     return _promote_from_waitlist(meeting, _Context.load(meeting), actor=actor)
 
 
-def on_registered(registration: Registration, *, actor=None) -> engine.Check | None:
+def on_registration_submitted(registration: Registration, *, actor=None) -> engine.Check | None:
     """In auto mode a new registration is approved while every rule holds, else waitlisted; manual: it waits."""
     row = get_policy_row(registration.meeting)
     if row is None or row.decision_mode != DecisionMode.auto:

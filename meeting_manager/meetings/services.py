@@ -54,8 +54,15 @@ def create_meeting(data: dict, *, actor) -> Meeting:
 
 
 def update_meeting(meeting: Meeting, data: dict, *, actor) -> Meeting:
+    """Save an organiser's edits; raising the capacity frees seats for the waitlist."""
+    old_capacity = meeting.capacity
     _apply(meeting, data)
     record("meeting.update", actor=actor, meeting=meeting, subject=meeting, fields=sorted(data))
+    if meeting.capacity > old_capacity:
+        from ..balance.services import on_seat_freed  # balance builds on meetings, not the other way round
+
+        db.session.flush()
+        on_seat_freed(meeting, actor=actor)
     return meeting
 
 

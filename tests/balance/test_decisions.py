@@ -79,8 +79,8 @@ def test_a_reservation_keeps_seats_for_other_regions(make_meeting, organiser, ma
 def test_auto_mode_approves_while_rules_hold_then_waitlists(meeting, make_registration):
     set_policy(meeting, bounds=[{"dimension": "gender", "value": "man", "maximum": 1}], mode=DecisionMode.auto)
     first, second = make_registration(meeting, gender=Gender.man), make_registration(meeting, gender=Gender.man)
-    services.on_registered(first)
-    services.on_registered(second)
+    services.on_registration_submitted(first)
+    services.on_registration_submitted(second)
     _db.session.commit()
     assert (first.status, second.status) == (S.approved, S.waitlisted)
 
@@ -179,3 +179,15 @@ def test_concurrent_approvals_never_exceed_a_cap(concurrent_app, make_registrati
         count = _db.session.scalar(select(func.count()).select_from(Registration).where(
             Registration.meeting_id == meeting_id, Registration.status == S.approved))
     assert count == cap and outcomes.count("approved") == cap and outcomes.count("refused") == attempts - cap
+
+
+def test_raising_the_capacity_promotes_from_the_waitlist_in_auto_mode(make_meeting, organiser, make_registration):
+    from meeting_manager.meetings.services import update_meeting
+
+    meeting = make_meeting(capacity=1)
+    set_policy(meeting, mode=DecisionMode.auto)
+    make_registration(meeting, status=S.approved)
+    waiting = make_registration(meeting, status=S.waitlisted)
+    update_meeting(meeting, {"capacity": 2}, actor=organiser)
+    _db.session.commit()
+    assert waiting.status == S.approved
