@@ -1,5 +1,6 @@
 """`flask create-admin`."""
 import click
+from email_validator import EmailNotValidError, validate_email
 from flask.cli import with_appcontext
 
 from ..extensions import db
@@ -13,6 +14,10 @@ from . import services
 @with_appcontext
 def create_admin(email: str, name: str, password: str) -> None:
     """Create an administrator account, or make an existing account an administrator with this password."""
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise click.BadParameter(str(error), param_hint="email")
     if len(password) < 10:
         raise click.BadParameter("use at least 10 characters", param_hint="password")
     user = services.get_user_by_email(email)
