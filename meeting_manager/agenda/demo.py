@@ -192,7 +192,7 @@ def _add_signups(meeting: Meeting, rng: random.Random, sessions: list[Session]) 
     full = min(workshops, key=lambda s: (s.capacity, s.id))
     taken: dict[int, list[Session]] = {}
     now = utcnow()
-    for session in workshops:
+    for session in [full] + [s for s in workshops if s is not full]:  # the full one first, while all are free
         free = [p for p in people if not any(session.overlaps(other) for other in taken.get(p.id, []))]
         wanted = session.capacity + 3 if session is full else rng.randrange(session.capacity // 3, session.capacity)
         chosen = rng.sample(free, min(wanted, len(free)))

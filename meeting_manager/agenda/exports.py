@@ -96,13 +96,17 @@ def room_grid(day_sessions: list[Session], rooms: list[Room], tz) -> dict:
 
     A row whose sessions have no room and are breaks or receptions (lunch for everyone) spans all columns.
     """
-    used = {s.room_id for s in day_sessions}
+    def for_everyone_elsewhere(at: list[Session]) -> bool:
+        return all(s.room_id is None and s.kind in (SessionKind.break_, SessionKind.reception) for s in at)
+
+    starts = sorted({s.starts_at for s in day_sessions})
+    slots = {start: [s for s in day_sessions if s.starts_at == start] for start in starts}
+    used = {s.room_id for at in slots.values() if not for_everyone_elsewhere(at) for s in at}
     columns = [r for r in rooms if r.id in used]
     roomless = None in used
     rows = []
-    for start in sorted({s.starts_at for s in day_sessions}):
-        at = [s for s in day_sessions if s.starts_at == start]
-        if all(s.room_id is None and s.kind in (SessionKind.break_, SessionKind.reception) for s in at):
+    for start, at in slots.items():
+        if for_everyone_elsewhere(at):
             rows.append({"start": start, "span": at})
             continue
         cells = [[s for s in at if s.room_id == room.id] for room in columns]

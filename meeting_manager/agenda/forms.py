@@ -46,7 +46,7 @@ class PersonForm(Form):
     role = SelectField(_l("Role"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()],
                        default=PersonRole.speaker.value)
     email = StringField(_l("Participant's email"), validators=[Optional(), Length(max=254)])
-    name = StringField(_l("or outside person's name"), validators=[Optional(), Length(max=200)])
+    outside_name = StringField(_l("or outside person's name"), validators=[Optional(), Length(max=200)])
     gender = SelectField(_l("Gender (outside person)"),
                          choices=[("", "—")] + [(g.value, label) for g, label in GENDER_LABELS.items()],
                          validators=[Optional()])
@@ -55,9 +55,9 @@ class PersonForm(Form):
 
     @property
     def is_blank(self) -> bool:
-        return not (self.email.data or "").strip() and not (self.name.data or "").strip()
+        return not (self.email.data or "").strip() and not (self.outside_name.data or "").strip()
 
-    def validate_name(self, field):
+    def validate_outside_name(self, field):
         if (self.email.data or "").strip() and (field.data or "").strip():
             raise ValidationError(_l("Give either a participant's email or an outside person's name, not both."))
 

@@ -107,7 +107,7 @@ def session_form_data(meeting: Meeting, session: Session) -> dict:
         starts=start.time(), ends=end.time(), room_id=session.room_id or 0, capacity=session.capacity,
         languages=list(session.languages or []), interpretation=session.interpretation, track=session.track,
         organiser_name=session.organiser_name, published=session.published,
-        people=[dict(role=p.role.value, email=p.registration.email if p.registration else "", name=p.name,
+        people=[dict(role=p.role.value, email=p.registration.email if p.registration else "", outside_name=p.name,
                      gender=p.gender.value if p.gender else "", country=p.country or "",
                      organisation=p.organisation) for p in session.people],
     )

@@ -128,11 +128,12 @@ def _session_form(meeting: Meeting, session: Session | None = None) -> SessionFo
 
 
 def _session_input(form: SessionForm) -> services.SessionInput:
+    rows = [entry.form for entry in form.people]
     people = [
-        services.PersonInput(role=PersonRole(row.role.data), email=row.email.data or "", name=row.name.data or "",
-                             gender=Gender(row.gender.data) if row.gender.data else None,
+        services.PersonInput(role=PersonRole(row.role.data), email=row.email.data or "",
+                             name=row.outside_name.data or "", gender=Gender(row.gender.data) if row.gender.data else None,
                              country=row.country.data or "", organisation=row.organisation.data or "")
-        for row in form.people if not row.is_blank
+        for row in rows if not row.is_blank
     ]
     return services.SessionInput(
         kind=SessionKind(form.kind.data), title=form.title.data, description=form.description.data or "",
