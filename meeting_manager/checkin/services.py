@@ -339,6 +339,9 @@ _FOLD = str.maketrans({
 })
 
 
+_SEPARATORS = str.maketrans({c: " " for c in "-‐‑–—'’ʼ`.,;:()/"})
+
+
 def normalise(text: str) -> str:
     """Text folded for search: case, accents and Arabic diacritics ignored (Łukasz ~ lukasz, مُحَمَّد ~ محمد)."""
     text = unicodedata.normalize("NFKD", (text or "").casefold())
@@ -360,8 +363,15 @@ class SearchResult:
     more: bool = False  #: more people matched than are shown: type more of the name
 
 
+def _words(text: str) -> list[str]:
+    """The folded words of a text, split at spaces, hyphens and apostrophes (Tanaka-Reyes, d’Ivoire)."""
+    words = normalise(text).translate(_SEPARATORS).split()
+    # Arabic names often carry the article: العلي is also found by typing علي
+    return words + [w[2:] for w in words if w.startswith("ال") and len(w) > 3]
+
+
 def _matches(meeting: Meeting, query: str) -> list[int]:
-    tokens = normalise(query).split()
+    tokens = normalise(query).translate(_SEPARATORS).split()
     if not tokens:
         return []
     # Names are folded in Python rather than SQL: SQLite's lower() knows only ASCII, and PostgreSQL's unaccent
@@ -374,12 +384,13 @@ def _matches(meeting: Meeting, query: str) -> list[int]:
     )
     found = []
     for rid, given, family, badge, organisation, delegation, status in rows:
-        # Both orders run together too: 王芳 is typed family-first with no space, as Chinese names are written.
-        name = normalise(f"{given} {family} {badge} {family}{given} {given}{family}")
-        haystack = f"{name} {normalise(organisation or '')} {normalise(delegation or '')}"
-        if all(token in haystack for token in tokens):
-            starts = any(word.startswith(tokens[0]) for word in name.split())
-            found.append(((status != RegistrationStatus.approved, not starts, normalise(badge)), rid))
+        # Both orders run together too: 王芳 is typed family name first, without a space.
+        names = _words(f"{given} {family} {badge}") + [normalise(family + given), normalise(given + family)]
+        words = names + _words(f"{organisation or ''} {delegation or ''}")
+        # Each typed word must begin a word of the person's names, organisation or delegation.
+        if all(any(word.startswith(token) for word in words) for token in tokens):
+            by_name = any(word.startswith(tokens[0]) for word in names)
+            found.append(((status != RegistrationStatus.approved, not by_name, normalise(badge)), rid))
     return [rid for _key, rid in sorted(found)]
 
 

@@ -19,6 +19,7 @@ def crowd(db, meeting, make_attendee, make_registration):
         "lucas": make_attendee(meeting, given_name="Lucas", family_name="Moreau", country="FR"),
         "mohammed": make_attendee(meeting, given_name="محمد", family_name="العلي", country="JO"),
         "wang": make_attendee(meeting, given_name="芳", family_name="王", country="CN"),
+        "hyphen": make_attendee(meeting, given_name="Ayesha", family_name="Tanaka-Reyes", country="PH"),
         "awa": make_attendee(meeting, given_name="Awa", family_name="Koné", country="CI", delegation_id=mission.id),
         "cancelled": make_registration(meeting, given_name="Łucja", family_name="Nowak",
                                        status=RegistrationStatus.cancelled),
@@ -34,7 +35,9 @@ def found(meeting, query):
     ("wiśn", "lukasz"),
     ("محمد", "mohammed"), ("مُحَمَّد", "mohammed"), ("العلي", "mohammed"),
     ("王", "wang"), ("王芳", "wang"),
-    ("cote d’ivoire", "awa"), ("Koné", "awa"), ("kone", "awa"),
+    ("علي", "mohammed"),
+    ("cote d’ivoire", "awa"), ("ivoire", "awa"), ("Koné", "awa"), ("kone", "awa"), ("tanaka", "hyphen"),
+    ("reyes", "hyphen"),
 ])
 def test_search_finds_names_in_any_script(meeting, crowd, query, who):
     assert crowd[who] in found(meeting, query)
@@ -44,6 +47,8 @@ def test_search_does_not_find_others(meeting, crowd):
     assert found(meeting, "Łukasz") == [crowd["lukasz"]]
     assert found(meeting, "王") == [crowd["wang"]]
     assert found(meeting, "nobody-like-this") == []
+    # a typed word must begin a word: "ana" is not found inside Tanaka
+    assert found(meeting, "ana") == []
 
 
 def test_search_lists_approved_people_first_and_shows_the_rest(meeting, crowd):

@@ -177,6 +177,8 @@
   /* ---- Choosing the list: a new day brings its own sessions, so reload at once ------------------------------ */
 
   function initListForm(form) {
+    var show = form.querySelector('button[type="submit"]');
+    if (show) show.hidden = true; // a change reloads at once; the button is for browsers without JavaScript
     form.addEventListener("change", function (event) {
       if (event.target.name === "day") {
         var session = form.querySelector('select[name="session"]');
