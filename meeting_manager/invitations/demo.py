@@ -105,9 +105,19 @@ def _delegations(meeting, organiser, rng: random.Random) -> int:
                                            DelegationKind.academic: "academia"}[kind])
             for n, status in enumerate(MEMBER_STATUSES[:seats]):
                 given, family = rng.choice(GIVEN), rng.choice(FAMILY)
-                _invitation(meeting, organiser, rng, status, email=f"member{n + 1}.{email.split('@')[0]}@example.org",
-                            given_name=given, family_name=family, delegation=delegation, seats=1,
-                            country_code=country, organisation=name, category=category)
+                member_email = f"member{n + 1}.{email.split('@')[0]}@example.org"
+                registration = _registrations_without_invitation(meeting, 1) if status == S.registered else []
+                if status == S.registered and not registration:
+                    status = S.opened  # a "registered" member needs a registration to point at
+                if registration:
+                    member_email, given, family = (registration[0].email, registration[0].given_name,
+                                                   registration[0].family_name)
+                member = _invitation(meeting, organiser, rng, status, email=member_email, given_name=given,
+                                     family_name=family, delegation=delegation, seats=1, country_code=country,
+                                     organisation=name, category=category)
+                if registration:
+                    db.session.flush()
+                    registration[0].invitation_id, registration[0].delegation = member.id, delegation
             if rng.random() < 0.5 or note == "verified":
                 delegation.confirmed_at = utcnow() - timedelta(days=1)
         if note:
@@ -116,12 +126,12 @@ def _delegations(meeting, organiser, rng: random.Random) -> int:
     return count
 
 
-def _registrations_without_invitation(meeting) -> list[Registration]:
+def _registrations_without_invitation(meeting, limit: int) -> list[Registration]:
     invited = select(Invitation.email).where(Invitation.meeting_id == meeting.id)
     return list(db.session.scalars(
         select(Registration).where(Registration.meeting_id == meeting.id, Registration.invitation_id.is_(None),
                                    Registration.delegation_id.is_(None), Registration.email.not_in(invited))
-        .order_by(Registration.id).limit(INDIVIDUAL[S.registered])
+        .order_by(Registration.id).limit(limit)
     ))
 
 
@@ -143,7 +153,7 @@ def add_demo_invitations(meeting, organiser, rng: random.Random) -> dict[str, in
                         category=rng.choice(categories), seats=1, lock_email=rng.random() < 0.8)
     # Registrations that came in through an invitation: the invitation is "registered" and linked.
     linked = 0
-    for registration in _registrations_without_invitation(meeting):
+    for registration in _registrations_without_invitation(meeting, INDIVIDUAL[S.registered]):
         invitation = _invitation(meeting, organiser, rng, S.registered, email=registration.email,
                                  given_name=registration.given_name, family_name=registration.family_name,
                                  country_code=registration.represented_country, category=registration.category,

@@ -11,7 +11,7 @@ from meeting_manager.registration.models import Registration
 
 
 def test_demo_invitations_cover_every_status(app, db, meeting, organiser, make_registration):
-    for _ in range(15):
+    for _ in range(20):
         make_registration(meeting)
     counts = add_demo_invitations(meeting, organiser, random.Random(7))
     db.session.commit()
@@ -19,7 +19,10 @@ def test_demo_invitations_cover_every_status(app, db, meeting, organiser, make_r
     assert all(by_status[status] > 0 for status in InvitationStatus), by_status
     assert counts["registrations_linked"] == 12
     linked = db.session.scalars(db.select(Registration).where(Registration.invitation_id.is_not(None))).all()
-    assert len(linked) == 12 and all(r.invitation.email == r.email for r in linked)
+    # 12 individual ones plus one registered member in each delegation whose focal point accepted
+    assert len(linked) == 12 + 4 and all(r.invitation.email == r.email for r in linked)
+    assert all(r.invitation.status == InvitationStatus.registered for r in linked)
+    assert sum(1 for r in linked if r.delegation_id) == 4
     delegations = db.session.scalars(db.select(Delegation).where(Delegation.meeting_id == meeting.id)).all()
     assert {d.kind.value for d in delegations} >= {"state", "ngo", "academic"}
     assert any(d.focal_point_user_id for d in delegations)
