@@ -4,7 +4,7 @@ from zoneinfo import available_timezones
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from .models import MeetingStatus, RegistrationMode
 
@@ -12,16 +12,18 @@ TIMEZONES = sorted(available_timezones() - {"localtime", "Factory"})
 
 
 class MeetingForm(FlaskForm):
+    # InputRequired, not DataRequired, where a typed value can be wrong: DataRequired would answer "required" to
+    # a capacity of 0 or "abc" and to an impossible date, hiding the real problem.
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     edition = IntegerField(_l("Edition number"), validators=[Optional(), NumberRange(min=1, max=1000)])
     description = TextAreaField(_l("What participants should know"), validators=[Optional(), Length(max=20000)])
-    starts_on = DateField(_l("First day"), validators=[DataRequired()])
-    ends_on = DateField(_l("Last day"), validators=[DataRequired()])
+    starts_on = DateField(_l("First day"), validators=[InputRequired()])
+    ends_on = DateField(_l("Last day"), validators=[InputRequired()])
     timezone = SelectField(_l("Time zone"), choices=[(tz, tz) for tz in TIMEZONES], default="UTC")
     venue = StringField(_l("Venue"), validators=[Optional(), Length(max=200)])
     city = StringField(_l("City"), validators=[Optional(), Length(max=120)])
     country_code = SelectField(_l("Country"), validators=[Optional()])
-    capacity = IntegerField(_l("Capacity (seats)"), validators=[DataRequired(), NumberRange(min=1, max=100000)])
+    capacity = IntegerField(_l("Capacity (seats)"), validators=[InputRequired(), NumberRange(min=1, max=100000)])
     registration_opens_at = DateTimeLocalField(_l("Registration opens (meeting time)"), validators=[Optional()])
     registration_closes_at = DateTimeLocalField(_l("Registration closes (meeting time)"), validators=[Optional()])
     edit_deadline = DateTimeLocalField(_l("Participants may edit until (meeting time)"), validators=[Optional()])
