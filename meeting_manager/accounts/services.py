@@ -1,5 +1,6 @@
 """Accounts: creating users, checking passwords, and the emailed single-use links."""
 from datetime import timedelta
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -14,10 +15,17 @@ from ..models_base import utcnow
 from ..tokens import hash_token, link_for, new_token
 from .models import AccessToken, MeetingRole, MeetingRoleName, TokenPurpose, User
 
-_hasher = PasswordHasher()
 
-#: a hash to verify against when no such user exists, so that timing does not reveal which emails have accounts
-_DUMMY_HASH = _hasher.hash("no such user")
+@lru_cache(maxsize=4)
+def _hashers(params: tuple) -> tuple[PasswordHasher, str]:
+    """An Argon2 hasher with the configured cost, and a hash to verify against when no such user exists
+    (so that timing does not reveal which emails have accounts)."""
+    hasher = PasswordHasher(**dict(params))
+    return hasher, hasher.hash("no such user")
+
+
+def _hashing() -> tuple[PasswordHasher, str]:
+    return _hashers(tuple(sorted(current_app.config.get("PASSWORD_HASHER", {}).items())))
 
 
 class LinkInvalid(DomainError):
@@ -48,7 +56,7 @@ def create_user(email: str, name: str, password: str | None = None, *, is_admin:
 
 
 def set_password(user: User, password: str) -> None:
-    user.password_hash = _hasher.hash(password)
+    user.password_hash = _hashing()[0].hash(password)
     user.session_version = (user.session_version or 0) + 1
 
 
@@ -56,13 +64,14 @@ def authenticate(email: str, password: str) -> User | None:
     """The active user with this email and password, or None."""
     user = get_user_by_email(email)
     try:
-        _hasher.verify(user.password_hash if user and user.password_hash else _DUMMY_HASH, password)
+        hasher, dummy = _hashing()
+        hasher.verify(user.password_hash if user and user.password_hash else dummy, password)
     except (VerificationError, InvalidHashError):
         return None
     if user is None or not user.password_hash or not user.active:
         return None
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+    if _hashing()[0].check_needs_rehash(user.password_hash):
+        user.password_hash = _hashing()[0].hash(password)
     user.last_sign_in_at = utcnow()
     return user
 
