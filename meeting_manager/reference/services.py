@@ -117,7 +117,8 @@ def parse_scheme_csv(content: bytes) -> dict[str, str]:
         raise ValidationFailed("The file needs a header row with the columns country and region.")
     alpha3 = {c.alpha_3: c.alpha_2 for c in pycountry.countries}
     mapping, problems = {}, []
-    for number, raw in enumerate(reader, start=2):
+    for raw in reader:
+        number = reader.line_num  # the line in the file, as a spreadsheet numbers it (blank lines count)
         row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
         code, region = row.get("country", "").upper(), row.get("region", "")
         code = alpha3.get(code, code)
