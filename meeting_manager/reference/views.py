@@ -17,19 +17,19 @@ bp = Blueprint("reference", __name__, url_prefix="/reference")
 @allow(ADMIN)
 def schemes():
     """List region schemes and upload a custom one (all rows or none)."""
-    form, problems = SchemeUploadForm(), []
+    form, problems, failed = SchemeUploadForm(), [], False
     if form.validate_on_submit():
         try:
             scheme = services.import_custom_scheme(form.name.data, form.file.data.read(), actor=current_user)
         except ValidationFailed as error:
             db.session.rollback()
             flash(str(error.message), "error")
-            problems = error.problems
+            problems, failed = error.problems, True
         else:
             db.session.commit()
             flash(_("Region scheme “%(name)s” imported.", name=scheme.name), "success")
             return redirect(url_for("reference.scheme", scheme_id=scheme.id))
-    status = 422 if form.errors or problems else 200
+    status = 422 if form.errors or failed else 200
     return render_template("reference/schemes.html", schemes=services.list_schemes(), form=form, problems=problems), status
 
 
