@@ -78,14 +78,14 @@ class RegistrationForm(FlaskForm):
     nationality = SelectField(_l("Nationality"), validators=[DataRequired()])
     residence_country = SelectField(_l("Country of residence"), validators=[DataRequired()])
     organisation = _text(_l("Organisation"), 200)
-    organisation_country = SelectField(_l("Country where the organisation is based"))
+    organisation_country = SelectField(_l("Country where the organisation is based"), default="")
     position = _text(_l("Position"), 200)
     category_id = SelectField(_l("Category"), coerce=_optional_int, validators=[DataRequired()])
     relation = SelectField(_l("Relation to the network"), choices=[CHOOSE, *RELATION_CHOICES],
                            validators=[DataRequired()])
     dietary = _text(_l("Dietary needs"), 500, multiline=True)
     accessibility = _text(_l("Accessibility needs"), 500, multiline=True)
-    interpretation_language = SelectField(_l("Interpretation language"), choices=LANGUAGE_CHOICES)
+    interpretation_language = SelectField(_l("Interpretation language"), choices=LANGUAGE_CHOICES, default="")
     visa_letter = BooleanField(_l("I need a letter of invitation for a visa"))
     passport_number = _text(_l("Passport number"), 40)
     passport_expiry = DateField(_l("Passport valid until"), validators=[Optional()])
@@ -157,12 +157,13 @@ def _question_field(question):
     if kind in (QuestionKind.short_text, QuestionKind.long_text):
         return _text(label, ANSWER_LIMITS[kind], multiline=kind == QuestionKind.long_text)
     if kind == QuestionKind.single_choice:
-        return SelectField(label, choices=[CHOOSE, *((o, o) for o in question.options)])
+        # default "": an unanswered (or hidden) question is empty, not an invalid choice
+        return SelectField(label, choices=[CHOOSE, *((o, o) for o in question.options)], default="")
     if kind == QuestionKind.multiple_choice:
         return SelectMultipleField(label, choices=[(o, o) for o in question.options],
                                    widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
     if kind == QuestionKind.yes_no:
-        return SelectField(label, choices=[CHOOSE, ("yes", _l("Yes")), ("no", _l("No"))])
+        return SelectField(label, choices=[CHOOSE, ("yes", _l("Yes")), ("no", _l("No"))], default="")
     return DateField(label, validators=[Optional()])
 
 

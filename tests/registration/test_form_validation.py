@@ -69,6 +69,13 @@ def test_control_characters_are_refused(client, meeting, form_data, registration
     refused(client, meeting, form_data(**{field: "Ami\x00na"}), registrations, field, "control characters")
 
 
+def test_optional_choices_may_be_left_out_of_the_post(client, meeting, form_data, registrations):
+    data = form_data()
+    del data["interpretation_language"], data["organisation_country"]
+    assert client.post(f"/meetings/{meeting.id}/apply", data=data).status_code == 303
+    assert registrations()[0].interpretation_language is None
+
+
 def test_line_breaks_are_kept_in_needs(client, meeting, form_data, registrations):
     client.post(f"/meetings/{meeting.id}/apply", data=form_data(dietary="no nuts\r\nno shellfish"))
     assert registrations()[0].dietary == "no nuts\r\nno shellfish"
