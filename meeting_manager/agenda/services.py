@@ -317,10 +317,14 @@ def places(session_ids: list[int]) -> dict[int, tuple[int, int]]:
             for sid, c in count_signups(session_ids).items()}
 
 
-def own_agenda(meeting: Meeting, registration: Registration) -> list[Session]:
-    """Published sessions for everyone plus the ones the participant signed up or queued for, in time order."""
+def own_agenda(meeting: Meeting, registration: Registration, *, breaks: bool = True) -> list[Session]:
+    """Published sessions for everyone plus the ones the participant signed up or queued for, in time order.
+
+    The page shows breaks to plan the day by; a calendar file leaves them out (`breaks=False`).
+    """
     mine = signups_of(registration)
-    return [s for s in list_sessions(meeting, published_only=True) if s.kind.for_everyone or s.id in mine]
+    return [s for s in list_sessions(meeting, published_only=True)
+            if (s.kind.for_everyone and (breaks or s.kind != SessionKind.break_)) or s.id in mine]
 
 
 def overlapping_pairs(sessions: list[Session]) -> list[tuple[Session, Session]]:

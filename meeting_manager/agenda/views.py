@@ -144,12 +144,13 @@ def _session_input(form: SessionForm) -> services.SessionInput:
 
 
 def _render_session_form(meeting: Meeting, form: SessionForm, session: Session | None, problems=(), status=200):
-    registrations = db.session.scalars(db.select(Registration).where(Registration.meeting_id == meeting.id)
-                                       .order_by(Registration.family_name, Registration.given_name))
+    registrations = list(db.session.scalars(db.select(Registration).where(Registration.meeting_id == meeting.id)
+                                            .order_by(Registration.family_name, Registration.given_name)))
     findings = services.findings_for(meeting, session) if session is not None else []
     places = services.places([session.id]).get(session.id, (0, 0)) if session is not None else (0, 0)
     return render_template("agenda/session_form.html", meeting=meeting, form=form, session=session,
                            problems=problems, registrations=registrations, countries=iso_countries(),
+                           by_email={r.email: r for r in registrations},
                            findings=findings, places=places, tracks=services.list_tracks(services.list_sessions(meeting))), status
 
 
@@ -423,7 +424,7 @@ def mine_ics(meeting_id: int):
     """The participant's own agenda as an iCalendar file to import into a calendar."""
     meeting = _public_meeting_or_404(meeting_id)
     registration = _own_registration_or_403(meeting)
-    own = services.own_agenda(meeting, registration)
+    own = services.own_agenda(meeting, registration, breaks=False)
     ics = exports.agenda_ics(meeting, own, signups=services.signups_of(registration), personal=True)
     return _download(ics, "text/calendar; charset=utf-8", f"my-agenda-{meeting.id}.ics")
 

@@ -134,3 +134,7 @@ def test_typed_html_shows_as_text(client, meeting, make_agenda_session):
     session = make_agenda_session(meeting, "<script>alert(1)</script>", description="<b>bold</b>")
     page = client.get(f"/meetings/{meeting.id}/programme/{session.id}").text
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page and "&lt;b&gt;bold" in page
+
+
+def test_meeting_page_links_to_its_agenda(client, db, meeting):
+    assert f'href="/meetings/{meeting.id}/programme"' in client.get(f"/meetings/{meeting.id}").text

@@ -118,6 +118,7 @@ def test_own_calendar_holds_plenaries_and_signups(client, auth, db, meeting, par
                                                   make_agenda_session):
     mine = make_registration(meeting, status=RegistrationStatus.approved, user_id=participant.id)
     make_agenda_session(meeting, "Opening plenary", kind="plenary", start="09:00", end="10:00")
+    make_agenda_session(meeting, "Coffee", kind="break", start="10:00", end="10:30")
     chosen = make_agenda_session(meeting, "Chosen", start="10:30", end="12:00", capacity=1)
     make_agenda_session(meeting, "Not chosen", start="10:30", end="12:00", capacity=5)
     services.sign_up(chosen, make_registration(meeting, status=RegistrationStatus.approved), actor=None)
