@@ -35,7 +35,19 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
 
 def xlsx_bytes(frame: pd.DataFrame, sheet_name: str = "Sheet1") -> bytes:
     """An XLSX workbook of one sheet, typed cells kept (numbers, dates, booleans)."""
+    return xlsx_workbook({sheet_name: frame})
+
+
+def xlsx_workbook(frames: dict[str, pd.DataFrame]) -> bytes:
+    """An XLSX workbook with a sheet per table, typed cells, frozen header rows and readable column widths."""
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        neutralise_frame(frame).to_excel(writer, index=False, sheet_name=sheet_name[:31])
+        for name, frame in frames.items():
+            sheet_name = name[:31]
+            neutralise_frame(frame).to_excel(writer, index=False, sheet_name=sheet_name)
+            sheet = writer.sheets[sheet_name]
+            sheet.freeze_panes = "A2"
+            for i, column in enumerate(frame.columns):
+                width = max([len(str(column))] + [len(str(v)) for v in frame[column].head(200)])
+                sheet.column_dimensions[sheet.cell(1, i + 1).column_letter].width = min(60, width + 2)
     return buffer.getvalue()
