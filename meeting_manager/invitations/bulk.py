@@ -27,7 +27,7 @@ from ..errors import DomainError, ValidationFailed
 from ..extensions import db
 from ..reference.services import iso_countries
 from .models import Invitation
-from .services import issue_invitation
+from .services import issue_invitations
 
 #: our fields, in the order the mapping form shows them
 FIELDS = ("email", "given_name", "family_name", "country", "organisation", "category", "seats", "delegation")
@@ -370,11 +370,11 @@ def import_upload(meeting, upload_id: str, *, drop_bad: bool, lock_email: bool, 
                                  "leave those rows out.", n=len(preview.bad)))
     if not preview.good:
         raise ValidationFailed(_("Nothing was imported: the file has no good rows."))
-    for row in preview.good:
-        v = row.values
-        issue_invitation(meeting, email=v["email"], actor=actor, given_name=v["given_name"],
-                         family_name=v["family_name"], country_code=v["country_code"],
-                         organisation=v["organisation"], category=v["category"], seats=v["seats"],
-                         delegation=v["delegation"], lock_email=lock_email)
+    issue_invitations(meeting, [
+        dict(email=v["email"], given_name=v["given_name"], family_name=v["family_name"],
+             country_code=v["country_code"], organisation=v["organisation"], category=v["category"],
+             seats=v["seats"], delegation=v["delegation"], lock_email=lock_email)
+        for v in (row.values for row in preview.good)
+    ], actor=actor)
     record("invitation.import", actor=actor, meeting=meeting, imported=len(preview.good), dropped=len(preview.bad))
     return len(preview.good), len(preview.bad)
