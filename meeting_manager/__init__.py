@@ -4,14 +4,13 @@ import importlib.util
 import logging
 
 from flask import Flask, current_app, has_request_context, request
+from flask_babel import get_locale
 from flask_login import current_user
 
-from flask_babel import get_locale
-
 from .access import refuse_undeclared_routes
-from .navigation import meeting_menu, site_menu
 from .errors import register_error_handlers
 from .extensions import babel, csrf, db, login_manager, migrate
+from .navigation import meeting_menu, site_menu
 
 #: one sub-package per feature; each may have models, views (with `bp`) and cli (with `commands`)
 FEATURES = (

@@ -3,9 +3,9 @@
 Every view is decorated with `@allow(RULE)`. A request to a view without a rule is refused (fail closed), and a
 test walks `app.url_map` to check every route against every kind of user.
 """
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
-from typing import Callable
 
 from flask import abort, current_app, request
 from flask_login import current_user
@@ -89,8 +89,7 @@ def refuse_undeclared_routes():
     """before_request hook: a route that forgot its rule is refused rather than left open."""
     endpoint = request.endpoint
     if endpoint is None or endpoint == "static" or endpoint.endswith(".static"):
-        return None
+        return
     if rule_for(endpoint) is None:
         current_app.logger.error("Route %s has no access rule; refused", endpoint)
         abort(403)
-    return None

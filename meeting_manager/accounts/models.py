@@ -1,7 +1,7 @@
 """User accounts, per-meeting roles, and the hashed tokens of emailed sign-in and reset links."""
 import enum
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Iterable
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, UniqueConstraint

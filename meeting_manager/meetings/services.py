@@ -1,6 +1,6 @@
 """Meetings: creating and editing editions, their categories, and listing them."""
 import enum
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -16,7 +16,7 @@ LOCAL_TIME_FIELDS = ("registration_opens_at", "registration_closes_at", "edit_de
 
 
 def to_utc(local: datetime | None, tz: str) -> datetime | None:
-    return local.replace(tzinfo=ZoneInfo(tz)).astimezone(timezone.utc) if local else None
+    return local.replace(tzinfo=ZoneInfo(tz)).astimezone(UTC) if local else None
 
 
 def to_local(moment: datetime | None, tz: str) -> datetime | None:
