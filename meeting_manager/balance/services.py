@@ -17,7 +17,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..meetings.models import Category, Meeting
 from ..models_base import utcnow
-from ..reference.services import region_map, region_of
+from ..reference.services import UNASSIGNED, region_map, region_of
 from ..registration.models import Registration, RegistrationStatus
 from ..registration.services import change_status
 from . import engine, solver
@@ -345,3 +345,36 @@ def accept_suggestion(meeting: Meeting, registration_ids: list[int], *, actor) -
     decide_many(registrations, S.approved, actor=actor)
     record("balance.accept_suggestion", actor=actor, meeting=meeting, approved=len(registrations))
     return len(registrations)
+
+
+# --- the review queue ---------------------------------------------------------------------------------------------
+
+
+def review_queue(meeting: Meeting, *, status=S.pending, region: str = "", gender: str = "", category: str = "",
+                 delegation: str = "", submitted_from=None, submitted_to=None, limit: int = 500):
+    """Registrations to review with, for each, what approving it now would do to every rule."""
+    regions = region_map(meeting.region_scheme_id)
+    query = (select(Registration).where(Registration.meeting_id == meeting.id, Registration.status == status)
+             .order_by(Registration.submitted_at, Registration.id).limit(limit))
+    if region:
+        codes = [c for c, r in regions.items() if r == region]
+        query = query.where(Registration.represented_country.not_in(list(regions)) if region == UNASSIGNED
+                            else Registration.represented_country.in_(codes))
+    if gender:
+        query = query.where(Registration.gender == gender)
+    if category:
+        query = query.join(Category, Registration.category_id == Category.id).where(Category.code == category)
+    if delegation:
+        query = query.where(Registration.delegation_id == int(delegation))
+    if submitted_from:
+        query = query.where(Registration.submitted_at >= submitted_from)
+    if submitted_to:
+        query = query.where(Registration.submitted_at < submitted_to)
+    policy, counts, labels = build_policy(meeting), current_counts(meeting, regions), labels_for(meeting)
+    rows = []
+    for registration in db.session.scalars(query):
+        check = engine.check_approval(policy, counts, candidate_for(registration, regions), labels)
+        if extra := _note_verbale_finding(registration):
+            check = engine.Check(check.findings + (extra,))
+        rows.append((registration, check, region_of(regions, registration.represented_country)))
+    return rows

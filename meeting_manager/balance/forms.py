@@ -1,0 +1,68 @@
+"""Forms of the balance feature: the policy with its bounds, and decisions on registrations."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField, DateTimeLocalField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField,
+    SelectMultipleField, StringField, TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from ..registration.models import RegistrationStatus
+from .models import BoundUnit, DecisionMode
+
+
+class BoundForm(Form):
+    """One (dimension, value) row of the policy table; empty minimum and maximum mean "no bound"."""
+
+    dimension = HiddenField()
+    value = HiddenField()
+    unit = SelectField(_l("Unit"), choices=[(BoundUnit.seats.value, _l("seats")), (BoundUnit.percent.value, "%")])
+    minimum = IntegerField(_l("Reserved (min)"), validators=[Optional(), NumberRange(min=0, max=100000)])
+    maximum = IntegerField(_l("Cap (max)"), validators=[Optional(), NumberRange(min=0, max=100000)])
+
+    def validate_maximum(self, field):
+        if self.unit.data == BoundUnit.percent.value and field.data is not None and field.data > 100:
+            raise ValidationError(_l("A percentage cannot be above 100."))
+
+
+class PolicyForm(FlaskForm):
+    decision_mode = SelectField(
+        _l("Decisions"), choices=[(DecisionMode.manual.value, _l("Manual review of every registration")),
+                                  (DecisionMode.auto.value, _l("Approve automatically while every rule holds, "
+                                                                "otherwise waitlist"))])
+    reservations_release_at = DateTimeLocalField(_l("Reservations lapse at (meeting time)"),
+                                                 validators=[Optional()])
+    mix_min_size = IntegerField(_l("Delegations of this many members or more must not be single-gender"),
+                                validators=[Optional(), NumberRange(min=2, max=1000)])
+    mix_is_violation = BooleanField(_l("A single-gender delegation blocks approval (otherwise a warning)"))
+    bounds = FieldList(FormField(BoundForm))
+
+
+class DecisionForm(FlaskForm):
+    registration_ids = SelectMultipleField(coerce=int, validate_choice=False,
+                                           validators=[DataRequired(_l("Choose at least one registration."))])
+    outcome = SelectField(choices=[(s.value, s.value) for s in
+                                   (RegistrationStatus.approved, RegistrationStatus.waitlisted,
+                                    RegistrationStatus.declined)])
+    override_reason = TextAreaField(_l("Reason to override a rule (kept in the audit log)"),
+                                    validators=[Optional(), Length(max=2000)])
+
+
+class AcceptSuggestionForm(FlaskForm):
+    registration_ids = SelectMultipleField(coerce=int, validate_choice=False, validators=[DataRequired()])
+
+
+class ReviewFilterForm(FlaskForm):
+    """Filters of the review queue (GET, no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    status = SelectField(_l("Status"), default="pending",
+                         choices=[(s.value, s.value) for s in RegistrationStatus])
+    region = SelectField(_l("Region"), default="")
+    gender = SelectField(_l("Gender"), default="")
+    category = SelectField(_l("Category"), default="")
+    delegation = SelectField(_l("Delegation"), default="")
+    submitted_from = StringField(_l("Submitted from (YYYY-MM-DD)"), validators=[Optional(), Length(max=10)])
+    submitted_to = StringField(_l("Submitted until (YYYY-MM-DD)"), validators=[Optional(), Length(max=10)])
