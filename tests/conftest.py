@@ -306,3 +306,97 @@ def make_agenda_session(db):
         return session
 
     return make
+
+
+# --- mail and jobs ---------------------------------------------------------------------------------------------------
+
+class SMTPServer:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 and a free port, started and stopped by the test.
+
+    `messages` holds what it accepted, parsed (email.message.EmailMessage); `recipients` the envelope recipients
+    of each. Set `rcpt_reply` (e.g. "550 5.1.1 No such user") to refuse recipients, `delay` (seconds) to make each
+    message take a while. `configure(app)` points the app's MAIL_SERVER at it.
+    """
+
+    def __init__(self):
+        import socket
+
+        with socket.socket() as probe:  # a port nobody listens on until start()
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.messages, self.recipients = [], []
+        self.rcpt_reply = None
+        self.delay = 0.0
+        self._controller = None
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.rcpt_reply:
+            return self.rcpt_reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        import asyncio
+        import email
+        import email.policy
+
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        self.messages.append(email.message_from_bytes(envelope.original_content, policy=email.policy.default))
+        self.recipients.append(list(envelope.rcpt_tos))
+        return "250 Message accepted for delivery"
+
+    @property
+    def running(self) -> bool:
+        return self._controller is not None
+
+    def start(self) -> "SMTPServer":
+        from aiosmtpd.controller import Controller
+
+        if self._controller is None:
+            self._controller = Controller(self, hostname="127.0.0.1", port=self.port, enable_SMTPUTF8=True)
+            self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def configure(self, app) -> None:
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=self.port, MAIL_USE_TLS=False, MAIL_TIMEOUT=5)
+
+
+@pytest.fixture
+def smtp_server():
+    """A running SMTP server; `smtp_server.stop()` / `.start()` take it down and up again on the same port."""
+    server = SMTPServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def shared_db_app(tmp_path, _fresh_postgres_schema):
+    """An app whose database other threads and processes can open too (the in-memory one cannot be shared):
+    TEST_DATABASE_URL on PostgreSQL, else a SQLite file. Its STORAGE_DIR is tmp_path/"storage"."""
+    from sqlalchemy import event
+
+    url = TestingConfig.SQLALCHEMY_DATABASE_URI if ON_POSTGRES else f"sqlite:///{tmp_path / 'shared.sqlite'}"
+
+    class Config(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = url
+        STORAGE_DIR = tmp_path / "storage"
+
+    app = create_app(Config)
+    app.before_request_funcs.setdefault(None, []).insert(0, _forget_cached_user)
+    with app.app_context():
+        if not ON_POSTGRES:  # a throwaway file: no need to wait for the disk at every commit
+            event.listen(_db.engine, "connect", lambda connection, _: connection.execute("PRAGMA synchronous=OFF"))
+        _db.create_all()
+        yield app
+        _db.session.remove()
+        if ON_POSTGRES:
+            tables = ", ".join(f'"{t.name}"' for t in _db.metadata.sorted_tables)
+            _db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            _db.session.commit()
+        _db.engine.dispose()

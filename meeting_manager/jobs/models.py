@@ -1,4 +1,4 @@
-"""Background jobs: their state and progress live in the database, whoever runs them."""
+"""Background jobs: their state and progress live in the database, whoever runs them (see jobs.services)."""
 import enum
 from datetime import datetime
 
@@ -15,6 +15,10 @@ class JobStatus(str, enum.Enum):
     done = "done"
     failed = "failed"
 
+    @property
+    def finished(self) -> bool:
+        return self in (JobStatus.done, JobStatus.failed)
+
 
 class Job(db.Model):
     __tablename__ = "jobs"
@@ -29,12 +33,17 @@ class Job(db.Model):
     #: a file inside STORAGE_DIR, kept for download for a while
     result_path: Mapped[str | None] = mapped_column(String(300))
     result_name: Mapped[str | None] = mapped_column(String(200))
+    #: a message for the person who started the job (never a stack trace, never personal data)
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    #: the last sign of life (start, progress, end): a job silent for long was lost with its process
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
 
     @property
     def percent(self) -> int:
+        """Progress for the bar: 100 once done, else done/total (0 while the total is not known)."""
         if self.status == JobStatus.done:
             return 100
-        return int(100 * self.done / self.total) if self.total else 0
+        return min(100, int(100 * self.done / self.total)) if self.total else 0

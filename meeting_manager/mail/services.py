@@ -1,101 +1,323 @@
 """Mail: every message is written to the outbox first, then sent over SMTP with retries and back-off.
 
-Without MAIL_SERVER the message is held in the outbox, where an admin can read it in the app.
+Without MAIL_SERVER a message is `held` in the outbox, where an admin can read it in the app. With one, a message
+is `queued`; once the transaction that queued it commits, delivery starts in the background (a thread of the web
+process, or a Celery task: see `jobs.dispatch`), so that no request waits for the mail server. Messages that
+failed wait for their next attempt (RETRY_DELAYS); a periodic pass sends them: `flask mail deliver --loop` beside
+the web server, or Celery beat.
+
+Several deliverers may run at once (web threads, the loop, Celery workers on many hosts): each message is claimed
+by one of them (`queued` -> `sending`, an UPDATE that only one can win) before it is sent, so none goes out twice.
+A message left in `sending` by a process that died goes back to `queued` after STUCK_AFTER; that message may
+then be sent twice (at least once, never lost), which is why every attempt carries the same Message-ID.
 """
+import logging
 import smtplib
+import threading
 from datetime import timedelta
-from email.message import EmailMessage
+from email.charset import QP, Charset
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 
 from flask import current_app, render_template
-from sqlalchemy import select
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+from sqlalchemy import func, select, update
 
+from ..audit.services import record
+from ..errors import DomainError
 from ..extensions import db
+from ..jobs.dispatch import run_after_commit, task
 from ..models_base import utcnow
 from .models import MessageStatus, OutboxMessage
 
+log = logging.getLogger(__name__)
+
 #: minutes to wait before each retry; after the last one the message is marked failed
 RETRY_DELAYS = (1, 5, 15, 60, 240, 720)
+#: a message claimed longer ago than this was left by a process that died: it is tried again
+STUCK_AFTER = timedelta(minutes=10)
+#: messages claimed by one pass; a deliverer keeps going while passes come back full
+BATCH = 100
+#: bodies in UTF-8, quoted-printable: 7-bit safe, and still readable in a raw dump
+_UTF8 = Charset("utf-8")
+_UTF8.body_encoding = QP
+#: errors after which a message is tried again later: the server is down, busy or refused it for now
+TRANSIENT = (OSError, smtplib.SMTPException)
 
 
-def queue_message(recipient: str, template: str, *, kind: str = "", meeting_id: int | None = None, **context):
-    """Render templates/emails/<template>.txt/.html/.subject and store the message; it is sent after commit."""
-    subject = render_template(f"emails/{template}.subject.txt", **context).strip()
+class RetryRefused(DomainError):
+    message = _l("This message cannot be sent again.")
+
+
+def queue_message(recipient: str, template: str, *, kind: str = "", meeting_id: int | None = None,
+                  recipient_name: str = "", **context) -> OutboxMessage:
+    """Render templates/emails/<template>.subject.txt/.txt/.html and store the message; it is sent after commit."""
+    subject = " ".join(render_template(f"emails/{template}.subject.txt", **context).split())
+    html = render_template(f"emails/{template}.html", **context)
     message = OutboxMessage(
         recipient=recipient,
+        recipient_name=recipient_name,
         subject=subject,
         text_body=render_template(f"emails/{template}.txt", **context),
-        html_body=render_template(f"emails/{template}.html", **context),
+        html_body=_html_document(html, subject),
+        rfc_message_id=make_msgid(domain=_sender_domain()),
         status=MessageStatus.queued if current_app.config.get("MAIL_SERVER") else MessageStatus.held,
         kind=kind,
         meeting_id=meeting_id,
     )
     db.session.add(message)
+    if message.status == MessageStatus.queued:
+        run_after_commit("mail.deliver")
     return message
 
 
-def _build_email(message: OutboxMessage) -> EmailMessage:
-    email = EmailMessage()
-    email["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
-    email["To"] = message.recipient
-    email["Subject"] = message.subject
-    email["Message-ID"] = f"<outbox-{message.id}@meeting-manager>"
-    email.set_content(message.text_body)
+def _html_document(html: str, subject: str) -> str:
+    """Wrap a template's HTML fragment in a complete document (language, direction, charset)."""
+    if "<html" in html[:500].lower():
+        return html
+    locale = str(get_locale() or "en")
+    return render_template("mail/email.html", body=Markup(html), subject=subject, lang=locale,
+                           rtl=locale.split("_")[0] in ("ar", "he", "fa", "ur"))
+
+
+def _sender_domain() -> str:
+    address = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]
+    return address.rpartition("@")[2] or "localhost"
+
+
+def build_email(message: OutboxMessage) -> Message:
+    """The message as it goes over SMTP: plain text plus HTML alternative, UTF-8 headers in any script.
+
+    Built with the email package's classic API: its RFC 2047 encoding keeps every space of a long subject in any
+    script, where EmailMessage's folding (Python 3.11) drops a space that falls between two encoded words.
+    """
+    email = MIMEMultipart("alternative") if message.html_body else MIMEText(message.text_body, "plain", _UTF8)
     if message.html_body:
-        email.add_alternative(message.html_body, subtype="html")
+        email.attach(MIMEText(message.text_body, "plain", _UTF8))
+        email.attach(MIMEText(message.html_body, "html", _UTF8))
+    sender_name, sender = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])
+    email["From"] = formataddr((sender_name, sender), charset="utf-8")
+    email["To"] = formataddr((message.recipient_name, _ascii_domain(message.recipient)), charset="utf-8")
+    email["Subject"] = Header(message.subject, "utf-8", header_name="Subject")
+    email["Date"] = format_datetime(message.created_at)
+    email["Message-ID"] = message.rfc_message_id or make_msgid(domain=_sender_domain())
+    email["Auto-Submitted"] = "auto-generated"  # RFC 3834: out-of-office replies should not answer
     return email
 
 
-def _smtp():
+def _ascii_domain(address: str) -> str:
+    """The address with an internationalised domain name in its ASCII (punycode) form."""
+    local, at, domain = address.rpartition("@")
+    try:
+        return f"{local}{at}{domain.encode('idna').decode('ascii')}"
+    except UnicodeError:
+        return address
+
+
+def _smtp() -> smtplib.SMTP:
     config = current_app.config
-    smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10)
-    if config.get("MAIL_USE_TLS"):
-        smtp.starttls()
-    if config.get("MAIL_USERNAME"):
-        smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+    connect = smtplib.SMTP_SSL if config.get("MAIL_USE_SSL") else smtplib.SMTP
+    smtp = connect(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config.get("MAIL_TIMEOUT", 10))
+    try:
+        if config.get("MAIL_USE_TLS") and not config.get("MAIL_USE_SSL"):
+            smtp.starttls()
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+    except BaseException:
+        smtp.close()
+        raise
     return smtp
 
 
-def _record_failure(message: OutboxMessage, error: Exception) -> None:
+def _describe(error: BaseException) -> str:
+    """The error for the outbox: its SMTP code and text, without the recipient list smtplib puts in some."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = {f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
+                 for code, text in error.recipients.values()}
+        return f"Recipient refused: {'; '.join(sorted(codes))}"[:500]
+    if isinstance(error, smtplib.SMTPResponseException):
+        text = error.smtp_error.decode(errors="replace") if isinstance(error.smtp_error, bytes) else error.smtp_error
+        return f"{type(error).__name__}: {error.smtp_code} {text}"[:500]
+    return f"{type(error).__name__}: {error}"[:500]
+
+
+def _is_permanent(error: BaseException) -> bool:
+    """A 5xx refusal of the recipient (no such mailbox): retrying cannot help. Anything else may pass later."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in error.recipients.values())
+    return False
+
+
+def _record_failure(message: OutboxMessage, error: BaseException) -> None:
     message.attempts += 1
-    message.last_error = f"{type(error).__name__}: {error}"[:500]
-    if message.attempts > len(RETRY_DELAYS):
+    message.last_error = _describe(error)
+    message.claimed_at = None
+    if _is_permanent(error) or message.attempts > len(RETRY_DELAYS):
         message.status = MessageStatus.failed
     else:
+        message.status = MessageStatus.queued
         message.next_attempt_at = utcnow() + timedelta(minutes=RETRY_DELAYS[message.attempts - 1])
 
 
-def deliver_due(limit: int = 100) -> dict[str, int]:
-    """Try to send the queued messages whose time has come; commit after each so none is sent twice."""
-    if not current_app.config.get("MAIL_SERVER"):
-        return {"sent": 0, "failed": 0}
+def _record_unsendable(message: OutboxMessage, error: BaseException) -> None:
+    message.attempts += 1
+    message.status, message.claimed_at = MessageStatus.failed, None
+    message.last_error = f"The message could not be built ({type(error).__name__}); check its address."
+
+
+def _record_sent(message: OutboxMessage) -> None:
+    message.attempts += 1
+    message.status, message.sent_at, message.claimed_at = MessageStatus.sent, utcnow(), None
+
+
+def recover_stuck() -> int:
+    """Put back in the queue the messages claimed by a deliverer that died (claimed over STUCK_AFTER ago)."""
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == MessageStatus.sending, OutboxMessage.claimed_at < utcnow() - STUCK_AFTER)
+        .values(status=MessageStatus.queued, claimed_at=None, next_attempt_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount
+
+
+def _claim_due(limit: int) -> list[int]:
+    """Claim up to `limit` due messages for this deliverer; a message claimed by another one is skipped."""
+    now = utcnow()
     due = db.session.scalars(
         select(OutboxMessage.id)
-        .where(OutboxMessage.status == MessageStatus.queued, OutboxMessage.next_attempt_at <= utcnow())
-        .order_by(OutboxMessage.id)
+        .where(OutboxMessage.status == MessageStatus.queued, OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
     ).all()
-    counts = {"sent": 0, "failed": 0}
-    if not due:
+    claimed = []
+    for message_id in due:
+        # Only one concurrent UPDATE can move a row out of `queued` (PostgreSQL re-checks the WHERE after the row
+        # lock; SQLite has one writer at a time): whoever changed the row owns it.
+        result = db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.status == MessageStatus.queued)
+            .values(status=MessageStatus.sending, claimed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:
+            claimed.append(message_id)
+    db.session.commit()
+    return claimed
+
+
+def deliver_due(limit: int = BATCH) -> dict[str, int]:
+    """Send the queued messages whose time has come; return counts of those claimed, sent and failed (this pass)."""
+    counts = {"claimed": 0, "sent": 0, "failed": 0}
+    if not current_app.config.get("MAIL_SERVER"):
         return counts
+    recover_stuck()
+    claimed = _claim_due(limit)
+    counts["claimed"] = len(claimed)
+    smtp = None
     try:
-        smtp = _smtp()
-    except (OSError, smtplib.SMTPException) as error:
-        for message in db.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(due))):
-            _record_failure(message, error)
-        db.session.commit()
-        counts["failed"] = len(due)
-        return counts
-    with smtp:
-        for message_id in due:
+        for message_id in claimed:
             message = db.session.get(OutboxMessage, message_id)
             try:
-                smtp.send_message(_build_email(message))
-            except (OSError, smtplib.SMTPException) as error:
+                email = build_email(message)
+            except (ValueError, TypeError) as error:  # e.g. a control character in an address: never sendable
+                _record_unsendable(message, error)
+                counts["failed"] += 1
+                db.session.commit()
+                continue
+            try:
+                smtp = smtp or _smtp()
+                smtp.send_message(email)
+            except TRANSIENT as error:
                 _record_failure(message, error)
                 counts["failed"] += 1
+                log.warning("Mail %s not sent (attempt %s): %s", message.id, message.attempts, type(error).__name__)
+                if not isinstance(error, smtplib.SMTPRecipientsRefused):
+                    smtp = _drop(smtp)  # the connection may be unusable: the next message opens a new one
             else:
-                message.status, message.sent_at = MessageStatus.sent, utcnow()
-                message.attempts += 1
+                _record_sent(message)
                 counts["sent"] += 1
-            db.session.commit()
+            db.session.commit()  # each outcome is kept at once: a crash later cannot make it send twice
+    finally:
+        _drop(smtp)
     return counts
+
+
+def _drop(smtp: smtplib.SMTP | None) -> None:
+    if smtp is not None:
+        try:
+            smtp.quit()
+        except TRANSIENT:
+            smtp.close()
+    return None
+
+
+_delivering = threading.Lock()
+_more = threading.Event()
+
+
+@task("mail.deliver")
+def deliver_outbox() -> None:
+    """Deliver every due message. One pass at a time per process; a call during a pass makes that pass go again."""
+    _more.set()
+    while _more.is_set():
+        if not _delivering.acquire(blocking=False):
+            return  # the running pass sees `_more` before it stops
+        try:
+            while _more.is_set():
+                _more.clear()
+                while deliver_due()["claimed"] >= BATCH:
+                    pass
+        finally:
+            _delivering.release()
+
+
+def retry_message(message: OutboxMessage, *, actor) -> None:
+    """Send a queued, failed or held message at once (a failed one gets a fresh round of retries)."""
+    if not message.can_retry:
+        raise RetryRefused(_("Only a queued, failed or held message can be sent again."))
+    if not current_app.config.get("MAIL_SERVER"):
+        raise RetryRefused(_("No mail server is configured: messages stay in the outbox."))
+    record("mail.retry", actor=actor, subject=message, status=message.status.value, attempts=message.attempts)
+    _requeue(message)
+
+
+def retry_failed(*, actor) -> int:
+    """Queue every failed message again (after an outage); returns how many."""
+    if not current_app.config.get("MAIL_SERVER"):
+        raise RetryRefused(_("No mail server is configured: messages stay in the outbox."))
+    failed = db.session.scalars(select(OutboxMessage).where(OutboxMessage.status == MessageStatus.failed)).all()
+    for message in failed:
+        _requeue(message)
+    record("mail.retry_failed", actor=actor, count=len(failed))
+    return len(failed)
+
+
+def _requeue(message: OutboxMessage) -> None:
+    if message.status == MessageStatus.failed:
+        message.attempts = 0
+    message.status, message.next_attempt_at, message.claimed_at = MessageStatus.queued, utcnow(), None
+    run_after_commit("mail.deliver")
+
+
+def count_by_status() -> dict[MessageStatus, int]:
+    """How many messages the outbox holds in each status."""
+    rows = db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))
+    return {status: 0 for status in MessageStatus} | dict(rows.all())
+
+
+def list_messages(status: MessageStatus | None = None, *, before: int | None = None, limit: int = 100):
+    """The newest messages first, optionally of one status and older than message `before`."""
+    query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+    if status is not None:
+        query = query.where(OutboxMessage.status == status)
+    if before is not None:
+        query = query.where(OutboxMessage.id < before)
+    return db.session.scalars(query).all()

@@ -1,24 +1,72 @@
-"""The outbox, for admins: every message, its status and its last error."""
-from flask import Blueprint, render_template
-from sqlalchemy import select
+"""The outbox, for admins: every message, its status, attempts and last error; sending again on demand."""
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
 
 from ..access import ADMIN, allow
 from ..extensions import db
-from .models import OutboxMessage
+from . import services
+from .models import MessageStatus, OutboxMessage
 
 bp = Blueprint("mail", __name__, url_prefix="/outbox")
+
+PAGE = 100
+
+
+def _status_filter(value: str | None) -> MessageStatus | None:
+    """The status named in the query string; anything else means every status."""
+    try:
+        return MessageStatus(value)
+    except ValueError:
+        return None
 
 
 @bp.route("/")
 @allow(ADMIN)
 def outbox():
-    """The latest messages, newest first."""
-    messages = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(300)).all()
-    return render_template("mail/outbox.html", messages=messages)
+    """The latest messages, newest first, optionally of one status, a page at a time."""
+    status = _status_filter(request.args.get("status"))
+    messages = services.list_messages(status, before=request.args.get("before", type=int), limit=PAGE)
+    return render_template(
+        "mail/outbox.html", messages=messages, status=status, counts=(counts := services.count_by_status()),
+        failed_count=counts[MessageStatus.failed],
+        older=messages[-1].id if len(messages) == PAGE else None,
+        mail_server=bool(current_app.config.get("MAIL_SERVER")),
+    )
 
 
 @bp.route("/<int:message_id>")
 @allow(ADMIN)
 def message(message_id: int):
-    """One message as it was (or will be) sent."""
-    return render_template("mail/message.html", message=db.get_or_404(OutboxMessage, message_id))
+    """One message as it was (or will be) sent, with its delivery history."""
+    return render_template("mail/message.html", message=db.get_or_404(OutboxMessage, message_id),
+                           mail_server=bool(current_app.config.get("MAIL_SERVER")))
+
+
+@bp.route("/<int:message_id>/retry", methods=["POST"])
+@allow(ADMIN)
+def retry(message_id: int):
+    """Send a queued, failed or held message now (audited)."""
+    message = db.get_or_404(OutboxMessage, message_id)
+    services.retry_message(message, actor=current_user)
+    db.session.commit()
+    flash(_("The message will be sent now."), "success")
+    return _back()
+
+
+@bp.route("/retry-failed", methods=["POST"])
+@allow(ADMIN)
+def retry_failed():
+    """Queue every failed message again, e.g. after the mail server was down for long (audited)."""
+    count = services.retry_failed(actor=current_user)
+    db.session.commit()
+    flash(_("%(count)s failed messages will be sent again.", count=count), "success")
+    return _back()
+
+
+def _back():
+    """Back to the list the admin came from (its status filter), or to the message's own page."""
+    if message_id := request.form.get("message_id", type=int):
+        return redirect(url_for("mail.message", message_id=message_id), 303)
+    status = _status_filter(request.form.get("status"))
+    return redirect(url_for("mail.outbox", status=status.value if status else None), 303)

@@ -1,0 +1,55 @@
+"""Job kinds for the tests; a Celery worker started by a test imports this module too (`--include jobs.kinds`)."""
+import os
+
+from sqlalchemy import select
+
+from meeting_manager.errors import DomainError
+from meeting_manager.extensions import db
+from meeting_manager.jobs.models import Job
+from meeting_manager.jobs.services import job_kind
+
+
+@job_kind("test.count", title="Counting")
+def count(job: Job, progress):
+    """Count to params["n"], reporting progress at each step; the file lists the numbers."""
+    total = job.params["n"]
+    for number in range(1, total + 1):
+        progress(number, total)
+    return "\n".join(str(n) for n in range(1, total + 1)).encode(), job.params.get("filename", "count.txt")
+
+
+@job_kind("test.observe")
+def observe(job: Job, progress):
+    """Report half-way, then read the job's progress on another connection, as its page would."""
+    progress(2, 4)
+    with db.engine.connect() as connection:
+        seen = connection.execute(select(Job.done, Job.total, Job.status).where(Job.id == job.id)).one()
+    progress(4, 4)
+    return f"{seen.done}/{seen.total} {seen.status.value}".encode(), "seen.txt"
+
+
+@job_kind("test.whoami")
+def whoami(job: Job, progress):
+    """The id of the process that ran the job."""
+    progress(1, 1)
+    return str(os.getpid()).encode(), "pid.txt"
+
+
+@job_kind("test.nothing")
+def nothing(job: Job, progress):
+    """Finish without a file."""
+    return None
+
+
+@job_kind("test.refuse")
+def refuse(job: Job, progress):
+    """Stop with a message for the person who started it."""
+    progress(1, 4)
+    raise DomainError("The badge template of this meeting is missing.")
+
+
+@job_kind("test.crash")
+def crash(job: Job, progress):
+    """Crash with an error whose text quotes personal data."""
+    progress(1, 4)
+    raise RuntimeError("cannot render Amina Person <amina@example.org>")

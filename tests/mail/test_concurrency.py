@@ -1,0 +1,44 @@
+"""Two deliverers at once (threads on a database both can open: a SQLite file or PostgreSQL) send each message once."""
+import threading
+
+from meeting_manager.extensions import db
+from meeting_manager.mail import services
+from meeting_manager.mail.models import MessageStatus, OutboxMessage
+
+MESSAGES = 30
+
+
+def test_two_concurrent_deliverers_send_each_message_exactly_once(shared_db_app, smtp_server):
+    app = shared_db_app
+    smtp_server.configure(app)
+    smtp_server.delay = 0.01  # each message takes a while, so that the two passes overlap
+    for n in range(MESSAGES):
+        services.queue_message(f"person{n}@example.org", "sign_in_link", kind="sign_in",
+                               user=type("U", (), {"name": f"Person {n}"}), link=f"http://x/{n}", hours=24)
+    db.session.commit()
+    db.session.remove()
+
+    start = threading.Barrier(2)
+    results, errors = [], []
+
+    def deliverer():
+        with app.app_context():
+            try:
+                start.wait()
+                results.append(services.deliver_due(limit=100))
+            except Exception as error:  # noqa: BLE001 - reported below
+                errors.append(error)
+
+    threads = [threading.Thread(target=deliverer) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert errors == []
+    assert sum(r["sent"] for r in results) == MESSAGES
+    ids = [m["Message-ID"] for m in smtp_server.messages]
+    assert len(ids) == MESSAGES and len(set(ids)) == MESSAGES
+    assert sorted(r[0] for r in smtp_server.recipients) == sorted(f"person{n}@example.org" for n in range(MESSAGES))
+    rows = db.session.scalars(db.select(OutboxMessage)).all()
+    assert {(m.status, m.attempts) for m in rows} == {(MessageStatus.sent, 1)}
