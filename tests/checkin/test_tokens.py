@@ -87,3 +87,20 @@ def test_badges_survive_a_key_rotation(app, meeting, make_attendee):
     app.config["SECRET_KEY"] = "the-new-key"
     assert resolve_badge(old, meeting) == person
     assert badge_payload(person) != old
+
+
+@pytest.mark.skipif(not __import__("shutil").which("zbarimg"), reason="zbarimg (zbar-tools) is not installed")
+def test_payload_read_back_from_a_real_qr_checks_in_the_right_person(db, tmp_path, meeting, make_attendee, staff):
+    import subprocess
+
+    import segno
+
+    from meeting_manager.checkin.services import scan_badge
+
+    people = [make_attendee(meeting, given_name=name) for name in ("Łukasz", "محمد", "王芳")]
+    target = people[1]
+    image = tmp_path / "badge.png"
+    segno.make_qr(badge_payload(target), error="m").save(image, scale=6, border=4)
+    read = subprocess.run(["zbarimg", "-q", "--raw", str(image)], capture_output=True, text=True, check=True)
+    result = scan_badge(meeting, read.stdout.strip(), day=meeting.starts_on, actor=staff)
+    assert result.created and result.registration == target
