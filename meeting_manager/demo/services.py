@@ -2,11 +2,15 @@
 import random
 import secrets
 from datetime import date, datetime, time, timedelta, timezone
-from importlib import import_module
 
 from sqlalchemy import select
 
 from ..accounts.models import MeetingRole, MeetingRoleName, User
+from ..agenda.demo import add_demo_agenda
+from ..badges.demo import add_demo_print_log
+from ..balance.demo import add_demo_policy
+from ..checkin.demo import add_demo_attendance
+from ..invitations.demo import add_demo_invitations
 from ..accounts.services import create_user, get_user_by_email, set_password
 from ..delegations.models import Delegation, DelegationKind
 from ..extensions import db
@@ -165,16 +169,6 @@ def _meeting(title, edition, starts_on, status, capacity, city, country, previou
     return meeting
 
 
-def _run_hook(module: str, function: str, *args) -> bool:
-    """Call a feature's demo hook if that feature exists yet (features land one by one)."""
-    try:
-        hook = getattr(import_module(f"meeting_manager.{module}"), function)
-    except (ImportError, AttributeError):
-        return False
-    hook(*args)
-    return True
-
-
 def build_demo(users: dict[str, User], seed: int = 2026) -> dict[str, int]:
     """Create the previous (held) and the current (open) edition with about 400 people each."""
     rng = random.Random(seed)
@@ -204,15 +198,13 @@ def build_demo(users: dict[str, User], seed: int = 2026) -> dict[str, int]:
     mine = next(r for r in people if r.status == RegistrationStatus.approved and r.category.code == "civil_society")
     mine.user, mine.email = users["participant"], users["participant"].email
     db.session.flush()
-    hooks = [
-        ("balance.demo", "add_demo_policy", previous, users["organiser"], rng),
-        ("balance.demo", "add_demo_policy", current, users["organiser"], rng),
-        ("invitations.demo", "add_demo_invitations", current, users["organiser"], rng),
-        ("agenda.demo", "add_demo_agenda", previous, rng),
-        ("agenda.demo", "add_demo_agenda", current, rng),
-        ("badges.demo", "add_demo_print_log", previous, users["staff"], rng),
-        ("checkin.demo", "add_demo_attendance", previous, rng, users["staff"]),
-    ]
-    ran = sum(_run_hook(module, function, *args) for module, function, *args in hooks)
+    # Each feature adds its part of the living system.
+    add_demo_policy(previous, users["organiser"], rng)
+    add_demo_policy(current, users["organiser"], rng)
+    add_demo_invitations(current, users["organiser"], rng)
+    add_demo_agenda(previous, rng)
+    add_demo_agenda(current, rng)
+    add_demo_print_log(previous, users["staff"], rng)
+    add_demo_attendance(previous, rng, users["staff"])
     db.session.flush()
-    return {"meetings": 2, "registrations": len(held) + len(people), "hooks": ran}
+    return {"meetings": 2, "registrations": len(held) + len(people)}
