@@ -9,6 +9,9 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from .models import MeetingStatus, RegistrationMode
 
 TIMEZONES = sorted(available_timezones() - {"localtime", "Factory"})
+#: a datetime-local input only shows a value written "2028-01-10T09:00"; WTForms would write "2028-01-10 09:00:00",
+#: which browsers show as empty, so saving an edit form unchanged would clear the registration window
+LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 
 
 class MeetingForm(FlaskForm):
@@ -24,9 +27,12 @@ class MeetingForm(FlaskForm):
     city = StringField(_l("City"), validators=[Optional(), Length(max=120)])
     country_code = SelectField(_l("Country"), validators=[Optional()])
     capacity = IntegerField(_l("Capacity (seats)"), validators=[InputRequired(), NumberRange(min=1, max=100000)])
-    registration_opens_at = DateTimeLocalField(_l("Registration opens (meeting time)"), validators=[Optional()])
-    registration_closes_at = DateTimeLocalField(_l("Registration closes (meeting time)"), validators=[Optional()])
-    edit_deadline = DateTimeLocalField(_l("Participants may edit until (meeting time)"), validators=[Optional()])
+    registration_opens_at = DateTimeLocalField(_l("Registration opens (meeting time)"), format=LOCAL_FORMATS,
+                                            validators=[Optional()])
+    registration_closes_at = DateTimeLocalField(_l("Registration closes (meeting time)"), format=LOCAL_FORMATS,
+                                             validators=[Optional()])
+    edit_deadline = DateTimeLocalField(_l("Participants may edit until (meeting time)"), format=LOCAL_FORMATS,
+                                    validators=[Optional()])
     status = SelectField(
         _l("Status"), choices=[(s.value, _l(s.value.capitalize())) for s in MeetingStatus], coerce=MeetingStatus
     )
