@@ -182,3 +182,10 @@ def test_only_the_hash_of_a_link_token_is_stored(client, participant, outbox, db
     token = link_path(outbox()[0]).rsplit("/", 1)[1]
     stored = db.session.scalar(db.select(AccessToken))
     assert len(token) >= 40 and token not in stored.token_hash
+
+
+def test_fields_say_when_they_are_invalid(client):
+    clean = client.get("/account/sign-in").get_data(as_text=True)
+    assert '="None"' not in clean and "aria-invalid" not in clean
+    html = client.post("/account/sign-in", data={"email": "nope", "password": ""}).get_data(as_text=True)
+    assert 'aria-describedby="email-error"' in html and 'aria-invalid="true"' in html
