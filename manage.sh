@@ -49,7 +49,8 @@ case "${1:-}" in
     apt_install $RUN_PACKAGES $TEST_PACKAGES
     venv requirements-test.txt
     shift
-    exec "$VENV/bin/python" -m pytest -q -p no:cacheprovider "$@"
+    # Two workers: the suite is mostly waiting on SQLite, PostgreSQL and WeasyPrint, one per core.
+    exec "$VENV/bin/python" -m pytest -q -p no:cacheprovider -n "${TEST_WORKERS:-2}" "$@"
     ;;
   *)
     echo "usage: $0 run | test [pytest args]" >&2
