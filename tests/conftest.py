@@ -11,7 +11,26 @@ import pytest
 from flask import g
 from sqlalchemy import create_engine, text
 
-from config import TestingConfig
+
+def _database_per_xdist_worker() -> None:
+    """Under pytest-xdist on PostgreSQL, each worker gets its own database (<name>_<worker>), so that the
+    per-test truncation of one worker never empties the tables of another."""
+    url, worker = os.environ.get("TEST_DATABASE_URL"), os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker or not url.startswith("postgresql"):
+        return
+    import psycopg
+
+    base, _, name = url.rpartition("/")
+    own = f"{name}_{worker}"
+    with psycopg.connect(f"{base.replace('+psycopg', '')}/postgres", autocommit=True) as connection:
+        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (own,)).fetchone():
+            connection.execute(f'CREATE DATABASE "{own}"')
+    os.environ["TEST_DATABASE_URL"] = f"{base}/{own}"
+
+
+_database_per_xdist_worker()
+
+from config import TestingConfig  # noqa: E402  (reads TEST_DATABASE_URL, set just above for xdist workers)
 from meeting_manager import create_app
 from meeting_manager.accounts.models import MeetingRole, MeetingRoleName, User
 from meeting_manager.accounts.services import set_password
