@@ -1,0 +1,273 @@
+"""pandas DataFrames for each report, from the rows of queries.py: one frame per table, typed for XLSX.
+
+Counts are ints, days are dates and times are the meeting's wall-clock datetimes (naive, as spreadsheets want them),
+so that an XLSX cell is a number or a date, never text that looks like one.
+"""
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+from flask_babel import gettext as _
+
+from ..balance.dashboard import GENDERS, build_dashboard
+from ..balance.services import status_tally
+from ..checkin.services import meeting_days
+from ..meetings.models import Meeting
+from ..reference.services import country_name, region_map, region_of
+from . import queries
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a report is narrowed to; None means all."""
+
+    day: date | None = None
+    session: int | None = None
+    region: str | None = None
+    category: str | None = None
+
+    def as_params(self) -> dict:
+        """JSON-safe (for job params and the audit log: no personal data in here)."""
+        return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in vars(self).items() if v is not None}
+
+    @classmethod
+    def from_params(cls, params: dict) -> "Filters":
+        day = params.get("day")
+        return cls(day=date.fromisoformat(day) if day else None, session=params.get("session"),
+                   region=params.get("region"), category=params.get("category"))
+
+
+def _local(meeting: Meeting, moment):
+    return moment.astimezone(meeting.tz).replace(tzinfo=None) if moment is not None else None
+
+
+def _people(meeting: Meeting, filters: Filters, regions: dict) -> list[dict]:
+    """Approved people with their region, narrowed by the region and category filters."""
+    out = []
+    for person in queries.people(meeting):
+        person["region"] = region_of(regions, person["represented_country"])
+        if filters.region and person["region"] != filters.region:
+            continue
+        if filters.category and person["category_code"] != filters.category:
+            continue
+        out.append(person)
+    return out
+
+
+def _name(person: dict) -> str:
+    return f"{person['family_name'].upper()}, {person['given_name']}"
+
+
+def _rate(attended: int, approved: int) -> float:
+    return round(100 * attended / approved, 1) if approved else 0.0
+
+
+# --- attendance ------------------------------------------------------------------------------------------------------
+
+def attendance_frames(meeting: Meeting, filters: Filters) -> dict[str, pd.DataFrame]:
+    """Who came to each list (day or session), who did not (day lists), the rate, and totals by group."""
+    regions = region_map(meeting.region_scheme_id)
+    people = {p["id"]: p for p in _people(meeting, filters, regions)}
+    sessions = {row[0]: row for row in queries.sessions(meeting)}
+    days = [d for d in meeting_days(meeting) if filters.day in (None, d)]
+
+    def list_name(day, session_id):
+        return sessions[session_id][1] if session_id else _("Meeting day")
+
+    came = defaultdict(dict)  # (day, session id) -> registration id -> first check-in
+    for registration_id, day, session_id, first in queries.first_check_ins(meeting, day=filters.day,
+                                                                         session_id=filters.session):
+        if registration_id in people:
+            came[(day, session_id)][registration_id] = first
+    lists = [] if filters.session else [(d, None) for d in days]
+    lists += sorted((k for k in came if k[1] is not None), key=lambda k: (sessions[k[1]][2], k[1]))
+
+    attended_rows, no_show_rows, rate_rows, total_rows = [], [], [], []
+    for day, session_id in lists:
+        here = came.get((day, session_id), {})
+        label = list_name(day, session_id)
+        for rid, first in sorted(here.items(), key=lambda item: _name(people[item[0]]).casefold()):
+            p = people[rid]
+            attended_rows.append({"day": day, "list": label, "name": _name(p), "country": p["represented_country"],
+                                  "region": p["region"], "gender": p["gender"].value, "category": p["category_name"],
+                                  "first check-in": _local(meeting, first)})
+        rate_rows.append({"day": day, "list": label, "approved": len(people), "attended": len(here),
+                          "no-shows": len(people) - len(here) if session_id is None else None,
+                          "rate %": _rate(len(here), len(people))})
+        if session_id is not None:
+            continue
+        for p in sorted(people.values(), key=lambda p: _name(p).casefold()):
+            if p["id"] not in here:
+                no_show_rows.append({"day": day, "name": _name(p), "country": p["represented_country"],
+                                     "region": p["region"], "gender": p["gender"].value,
+                                     "category": p["category_name"]})
+        total_rows += _group_totals(day, people, here)
+
+    return {
+        "Attended": pd.DataFrame(attended_rows, columns=["day", "list", "name", "country", "region", "gender",
+                                                         "category", "first check-in"]),
+        "No-shows": pd.DataFrame(no_show_rows, columns=["day", "name", "country", "region", "gender", "category"]),
+        "Rates": pd.DataFrame(rate_rows, columns=["day", "list", "approved", "attended", "no-shows", "rate %"])
+        .astype({"no-shows": "Int64"}),
+        "Totals": pd.DataFrame(total_rows, columns=["day", "dimension", "value", "approved", "attended",
+                                                    "rate %"]),
+    }
+
+
+def _group_totals(day, people: dict, here: dict) -> list[dict]:
+    rows = []
+    for dimension, key in (("region", "region"), ("gender", "gender"), ("category", "category_name")):
+        approved, attended = defaultdict(int), defaultdict(int)
+        for p in people.values():
+            value = p[key].value if hasattr(p[key], "value") else (p[key] or "—")
+            approved[value] += 1
+            attended[value] += p["id"] in here
+        for value in sorted(approved):
+            rows.append({"day": day, "dimension": dimension, "value": value, "approved": approved[value],
+                         "attended": attended[value], "rate %": _rate(attended[value], approved[value])})
+    return rows
+
+
+# --- balance ---------------------------------------------------------------------------------------------------------
+
+def balance_data(meeting: Meeting) -> dict:
+    """Figures for the balance report: the dashboard's plus who actually came, and previous editions."""
+    board = build_dashboard(meeting)
+    regions = region_map(meeting.region_scheme_id)
+    cube = defaultdict(lambda: {"approved": 0, "attended": 0})
+    for _status, country, gender, code, counts, _delegation, n in status_tally(meeting):
+        cube[(region_of(regions, country), gender.value, code or "—", bool(counts))]["approved"] += n
+    for country, gender, code, counts, n in queries.attended_tally(meeting):
+        cube[(region_of(regions, country), gender.value, code or "—", bool(counts))]["attended"] += n
+    editions = []
+    for edition in board.editions:
+        m = edition["meeting"]
+        attended = sum(row[-1] for row in queries.attended_tally(m))
+        editions.append({**edition, "title": m.title, "year": m.starts_on.year, "attended": attended,
+                         "attended_rate": _rate(attended, edition["approved"])})
+    names = {c.code: c.name for c in meeting.categories}
+    # Every group that has people, policy or not; the policy's cap is drawn where there is one.
+    caps = {(b["dimension"], b["value"]): b for b in board.bounds}
+    groups = defaultdict(lambda: {"approved": 0, "attended": 0})
+    for (region, gender, code, counts), v in cube.items():
+        if counts:
+            for key in (("region", region), ("gender", gender), ("category", code)):
+                groups[key]["approved"] += v["approved"]
+                groups[key]["attended"] += v["attended"]
+    for key in caps:
+        groups[key]  # noqa: B018 - a bounded group with nobody still gets its bar
+    charts = defaultdict(list)
+    for (dimension, value), v in sorted(groups.items()):
+        bound = caps.get((dimension, value), {})
+        label = bound.get("label") or (names.get(value, value) if dimension == "category" else value)
+        charts[dimension].append({"label": label, "max": bound.get("max"), **v})
+    return {"board": board, "cube": cube, "editions": editions, "charts": dict(charts)}
+
+
+def balance_frames(meeting: Meeting, filters: Filters, data: dict | None = None) -> dict[str, pd.DataFrame]:
+    """Counts only (no personal data): region x gender x category, bounds against the policy, editions."""
+    data = data or balance_data(meeting)
+    board, cube = data["board"], data["cube"]
+    names = {c.code: c.name for c in meeting.categories}
+    rgc = pd.DataFrame([{"region": r, "gender": g, "category": names.get(c, c), "counts toward balance": counts,
+                         **v} for (r, g, c, counts), v in sorted(cube.items())],
+                       columns=["region", "gender", "category", "counts toward balance", "approved", "attended"])
+    counting = rgc[rgc["counts toward balance"]]
+    rg = (counting.groupby(["region", "gender"], as_index=False)[["approved", "attended"]].sum()
+          if len(counting) else pd.DataFrame(columns=["region", "gender", "approved", "attended"]))
+    attended_by = _attended_by_bound(cube, names)
+    bounds = pd.DataFrame([{"dimension": b["dimension"], "group": b["label"], "minimum": b["min"],
+                            "maximum": b["max"], "approved": b["approved"],
+                            "attended": attended_by.get((b["dimension"], b["value"]), 0),
+                            "share of capacity %": b["share"], "state": b["state"]} for b in board.bounds],
+                          columns=["dimension", "group", "minimum", "maximum", "approved", "attended",
+                                   "share of capacity %", "state"]).astype({"minimum": "Int64", "maximum": "Int64"})
+    editions = pd.DataFrame([{"edition": e["title"], "year": e["year"], "capacity": e["capacity"],
+                              "approved": e["approved"], "attended": e["attended"],
+                              "attended %": e["attended_rate"],
+                              **{f"approved: {g}": e["genders"][g] for g in GENDERS}, "women %": e["women_share"]}
+                             for e in data["editions"]])
+    return {"Region x gender x category": rgc, "Region x gender": rg, "Against the policy": bounds,
+            "Editions": editions}
+
+
+def _attended_by_bound(cube, names) -> dict:
+    out = defaultdict(int)
+    for (region, gender, code, counts), v in cube.items():
+        if counts:
+            out[("region", region)] += v["attended"]
+            out[("gender", gender)] += v["attended"]
+            out[("category", code)] += v["attended"]
+    return out
+
+
+# --- lists -----------------------------------------------------------------------------------------------------------
+
+def public_list_frames(meeting: Meeting, filters: Filters) -> dict[str, pd.DataFrame]:
+    """Approved people who agreed to be listed publicly: name, organisation and country only."""
+    rows = [{"name": f"{p['given_name']} {p['family_name']}", "organisation": p["organisation"],
+             "country": country_name(p["represented_country"])}
+            for p in _people(meeting, filters, region_map(meeting.region_scheme_id)) if p["public_listing_consent"]]
+    return {"Participants": pd.DataFrame(rows, columns=["name", "organisation", "country"])}
+
+
+def internal_list_frames(meeting: Meeting, filters: Filters) -> dict[str, pd.DataFrame]:
+    """Every approved person, with contact, category and delegation (for organisers only)."""
+    rows = [{"family name": p["family_name"], "given name": p["given_name"], "email": p["email"],
+             "organisation": p["organisation"], "position": p["position"], "country": p["represented_country"],
+             "region": p["region"], "gender": p["gender"].value, "category": p["category_name"],
+             "delegation": p["delegation"] or "", "public listing": p["public_listing_consent"]}
+            for p in _people(meeting, filters, region_map(meeting.region_scheme_id))]
+    return {"Participants": pd.DataFrame(rows, columns=["family name", "given name", "email", "organisation",
+                                                        "position", "country", "region", "gender", "category",
+                                                        "delegation", "public listing"])}
+
+
+def delegation_frames(meeting: Meeting, filters: Filters) -> dict[str, pd.DataFrame]:
+    """Each delegation with its seats and members (any status, so a focal point's nominations show)."""
+    members = defaultdict(list)
+    for delegation_id, given, family, category, status in queries.delegation_members(meeting):
+        members[delegation_id].append({"name": f"{family.upper()}, {given}", "category": category or "",
+                                       "status": status.value})
+    summary, rows = [], []
+    for did, name, kind, country, seats in queries.delegations(meeting):
+        approved = sum(m["status"] == "approved" for m in members[did])
+        summary.append({"delegation": name, "kind": kind.value, "country": country or "", "seats": seats,
+                        "members": len(members[did]), "approved": approved})
+        rows += [{"delegation": name, **m} for m in members[did]]
+    return {"Members": pd.DataFrame(rows, columns=["delegation", "name", "category", "status"]),
+            "Delegations": pd.DataFrame(summary, columns=["delegation", "kind", "country", "seats", "members",
+                                                          "approved"])}
+
+
+def needs_frames(meeting: Meeting, filters: Filters) -> dict[str, pd.DataFrame]:
+    """For the venue and caterer: badge name and needs only, of approved people who stated a need."""
+    rows = [{"badge name": p["badge_name"], "dietary": p["dietary"], "accessibility": p["accessibility"]}
+            for p in _people(meeting, filters, region_map(meeting.region_scheme_id))
+            if p["dietary"].strip() or p["accessibility"].strip()]
+    rows.sort(key=lambda r: r["badge name"].casefold())
+    return {"Needs": pd.DataFrame(rows, columns=["badge name", "dietary", "accessibility"])}
+
+
+def visa_frames(meeting: Meeting, filters: Filters) -> dict[str, pd.DataFrame]:
+    """Passport data of approved and pending people who asked for a visa letter (organisers; always audited)."""
+    rows = [{"family name": family, "given name": given, "nationality": nationality, "passport number": number,
+             "passport expiry": expiry, "date of birth": born, "place of birth": place, "status": status.value}
+            for given, family, nationality, number, expiry, born, place, status in queries.visa_requests(meeting)]
+    return {"Visa letters": pd.DataFrame(rows, columns=["family name", "given name", "nationality",
+                                                        "passport number", "passport expiry", "date of birth",
+                                                        "place of birth", "status"])}
+
+
+def speaker_frames(meeting: Meeting, filters: Filters) -> dict[str, pd.DataFrame]:
+    """Everyone on a panel: name, role, session, its time (meeting's clock) and room."""
+    rows = []
+    for name, role, session_id, title, starts, ends, room, organisation in queries.speakers(meeting):
+        local = _local(meeting, starts)
+        if filters.day and local.date() != filters.day or filters.session and filters.session != session_id:
+            continue
+        rows.append({"name": name, "role": role.value, "organisation": organisation or "", "session": title,
+                     "starts": local, "ends": _local(meeting, ends), "room": room or ""})
+    return {"Speakers": pd.DataFrame(rows, columns=["name", "role", "organisation", "session", "starts", "ends",
+                                                    "room"])}

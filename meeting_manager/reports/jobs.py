@@ -1,0 +1,24 @@
+"""The background job that builds a report download: params {report, format, filters}."""
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from ..errors import DomainError
+from ..extensions import db
+from ..jobs.services import job_kind
+from ..meetings.models import Meeting
+from .frames import Filters
+from .registry import BY_KEY, FORMATS, render_report
+
+
+@job_kind("reports.build", title=_l("Report"))
+def build_report(job, progress):
+    """Build the frames, then render them; the file is kept for download by the jobs mechanism."""
+    report = BY_KEY.get(job.params.get("report"))
+    fmt = job.params.get("format")
+    if report is None or fmt not in FORMATS:
+        raise DomainError(_("This report or format is not known."))
+    meeting = db.session.get(Meeting, job.meeting_id)
+    progress(0, 2)
+    result = render_report(report, meeting, Filters.from_params(job.params.get("filters", {})), fmt)
+    progress(2, 2)
+    return result

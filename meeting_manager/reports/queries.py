@@ -1,0 +1,139 @@
+"""Rows for the reports, straight from SQL: one query per table, plain tuples/dicts out (no pandas here).
+
+Attendance is an append-only log (checkin/models.py): a check-in counts unless a correction row voids it, and a
+person's time on a list is their first such check-in.
+"""
+from datetime import date
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import aliased
+
+from ..agenda.models import Room, Session, SessionPerson
+from ..checkin.models import Attendance, AttendanceKind
+from ..delegations.models import Delegation
+from ..extensions import db
+from ..meetings.models import Category, Meeting
+from ..registration.models import Registration, RegistrationStatus, VisaRequest
+
+APPROVED = RegistrationStatus.approved
+
+#: registration columns most reports need, in this order
+PERSON_COLUMNS = ("id", "given_name", "family_name", "badge_name", "email", "gender", "represented_country",
+                  "nationality", "organisation", "position", "category_code", "category_name", "delegation",
+                  "dietary", "accessibility", "public_listing_consent", "status")
+
+
+def people(meeting: Meeting, statuses=(APPROVED,)) -> list[dict]:
+    """Registrations of the meeting with the given statuses, as dicts of PERSON_COLUMNS, by family name."""
+    query = (
+        select(Registration.id, Registration.given_name, Registration.family_name, Registration.badge_name,
+               Registration.email, Registration.gender, Registration.represented_country, Registration.nationality,
+               Registration.organisation, Registration.position, Category.code, Category.name, Delegation.name,
+               Registration.dietary, Registration.accessibility, Registration.public_listing_consent,
+               Registration.status)
+        .outerjoin(Category, Registration.category_id == Category.id)
+        .outerjoin(Delegation, Registration.delegation_id == Delegation.id)
+        .where(Registration.meeting_id == meeting.id, Registration.status.in_(statuses))
+        .order_by(Registration.family_name, Registration.given_name, Registration.id)
+    )
+    return [dict(zip(PERSON_COLUMNS, row, strict=True)) for row in db.session.execute(query)]
+
+
+def first_check_ins(meeting: Meeting, *, day: date | None = None, session_id: int | None = None,
+                    day_lists_only: bool = False) -> list[tuple]:
+    """(registration id, day, session id or None, first check-in) for each list a person was checked in on.
+
+    A check-in voided by a correction does not count; grouped in SQL so 20,000 rows never reach Python as objects.
+    """
+    correction = aliased(Attendance)
+    voided = exists().where(correction.voids_id == Attendance.id)
+    query = (
+        select(Attendance.registration_id, Attendance.day, Attendance.session_id, func.min(Attendance.at))
+        .where(Attendance.meeting_id == meeting.id, Attendance.kind == AttendanceKind.check_in, ~voided)
+        .group_by(Attendance.registration_id, Attendance.day, Attendance.session_id)
+    )
+    if day is not None:
+        query = query.where(Attendance.day == day)
+    if session_id is not None:
+        query = query.where(Attendance.session_id == session_id)
+    elif day_lists_only:
+        query = query.where(Attendance.session_id.is_(None))
+    return db.session.execute(query).all()
+
+
+def sessions(meeting: Meeting) -> list[tuple]:
+    """(id, title, starts_at, ends_at, room name) of the meeting's sessions, in time order."""
+    query = (
+        select(Session.id, Session.title, Session.starts_at, Session.ends_at, Room.name)
+        .outerjoin(Room, Session.room_id == Room.id)
+        .where(Session.meeting_id == meeting.id).order_by(Session.starts_at, Session.id)
+    )
+    return db.session.execute(query).all()
+
+
+def speakers(meeting: Meeting) -> list[tuple]:
+    """(name, role, session id, title, starts_at, ends_at, room, organisation) for everyone on a panel."""
+    query = (
+        select(func.coalesce(Registration.badge_name, SessionPerson.name), SessionPerson.role, Session.id,
+               Session.title, Session.starts_at, Session.ends_at, Room.name,
+               func.coalesce(Registration.organisation, SessionPerson.organisation))
+        .join(Session, SessionPerson.session_id == Session.id)
+        .outerjoin(Registration, SessionPerson.registration_id == Registration.id)
+        .outerjoin(Room, Session.room_id == Room.id)
+        .where(Session.meeting_id == meeting.id)
+        .order_by(Session.starts_at, Session.id, SessionPerson.position, SessionPerson.id)
+    )
+    return db.session.execute(query).all()
+
+
+def delegations(meeting: Meeting) -> list[tuple]:
+    """(id, name, kind, country, seats) of the meeting's delegations, by name."""
+    query = (select(Delegation.id, Delegation.name, Delegation.kind, Delegation.country_code, Delegation.seats)
+             .where(Delegation.meeting_id == meeting.id).order_by(Delegation.name, Delegation.id))
+    return db.session.execute(query).all()
+
+
+def delegation_members(meeting: Meeting) -> list[tuple]:
+    """(delegation id, given, family, category name, status) of every registration in a delegation."""
+    query = (
+        select(Registration.delegation_id, Registration.given_name, Registration.family_name, Category.name,
+               Registration.status)
+        .outerjoin(Category, Registration.category_id == Category.id)
+        .where(Registration.meeting_id == meeting.id, Registration.delegation_id.is_not(None))
+        .order_by(Registration.family_name, Registration.given_name)
+    )
+    return db.session.execute(query).all()
+
+
+def visa_requests(meeting: Meeting) -> list[tuple]:
+    """(given, family, nationality, passport number, expiry, birth date, birth place, status): approved and pending
+    people who asked for a visa letter."""
+    query = (
+        select(Registration.given_name, Registration.family_name, Registration.nationality,
+               VisaRequest.passport_number, VisaRequest.passport_expiry, VisaRequest.date_of_birth,
+               VisaRequest.place_of_birth, Registration.status)
+        .join(VisaRequest, VisaRequest.registration_id == Registration.id)
+        .where(Registration.meeting_id == meeting.id,
+               Registration.status.in_((APPROVED, RegistrationStatus.pending)))
+        .order_by(Registration.family_name, Registration.given_name)
+    )
+    return db.session.execute(query).all()
+
+
+def attended_tally(meeting: Meeting) -> list[tuple]:
+    """(country, gender, category code, counts?, n) of approved people checked in on at least one meeting day."""
+    correction = aliased(Attendance)
+    came = (
+        select(Attendance.registration_id)
+        .where(Attendance.meeting_id == meeting.id, Attendance.kind == AttendanceKind.check_in,
+               Attendance.session_id.is_(None), ~exists().where(correction.voids_id == Attendance.id))
+    )
+    query = (
+        select(Registration.represented_country, Registration.gender, Category.code,
+               Category.counts_toward_balance, func.count())
+        .outerjoin(Category, Registration.category_id == Category.id)
+        .where(Registration.meeting_id == meeting.id, Registration.status == APPROVED, Registration.id.in_(came))
+        .group_by(Registration.represented_country, Registration.gender, Category.code,
+                  Category.counts_toward_balance)
+    )
+    return db.session.execute(query).all()
