@@ -2,7 +2,7 @@
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..models_base import utcnow
@@ -17,3 +17,4 @@ class BadgePrint(db.Model):
     printed_at: Mapped[datetime] = mapped_column(default=utcnow)
     printed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     format: Mapped[str] = mapped_column(String(20))
+    printed_by: Mapped["User | None"] = relationship()  # noqa: F821

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import exists, select
+from sqlalchemy.orm import joinedload
 
 from ..audit.services import record
 from ..checkin.services import badge_payload
@@ -70,6 +71,7 @@ def print_log(meeting: Meeting, limit: int = 50) -> list[tuple[BadgePrint, Regis
     """The latest prints, newest first."""
     return db.session.execute(
         select(BadgePrint, Registration).join(Registration, BadgePrint.registration_id == Registration.id)
+        .options(joinedload(BadgePrint.printed_by))
         .where(BadgePrint.meeting_id == meeting.id).order_by(BadgePrint.id.desc()).limit(limit)
     ).all()
 
