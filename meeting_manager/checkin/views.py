@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import STAFF, allow
+from ..errors import DomainError
 from ..extensions import db
 from ..meetings.models import Meeting
 from ..registration.models import Registration
@@ -105,12 +106,18 @@ def scan(meeting_id: int):
     """JSON: check in (or out of a session room) the person whose badge was scanned."""
     meeting = db.get_or_404(Meeting, meeting_id)
     data = request.get_json(silent=True) or {}
-    day, session_id = _chosen_list(meeting, data.get("day"), data.get("session"))
+    try:  # the list is taken as sent: a wrong one is refused, never silently replaced by another
+        day = date.fromisoformat(str(data.get("day") or services.default_day(meeting).isoformat()))
+        session_id = int(data.get("session") or 0) or None
+    except ValueError:
+        return jsonify(result="error", message=_("The chosen day or session is not valid. Reload the page.")), 400
     try:
         outcome = services.scan_badge(meeting, str(data.get("payload") or ""), day=day, session_id=session_id,
                                       leaving=data.get("direction") == "out", actor=current_user)
     except services.CheckInRefused as refusal:
         return jsonify(result="refused", reason=refusal.reason, message=str(refusal.message)), 422
+    except DomainError as problem:  # e.g. leaving a room the person was not in; a list not of this meeting
+        return jsonify(result="error", message=str(problem.message)), problem.status_code
     db.session.commit()
     return jsonify(_scan_json(meeting, outcome, day, session_id))
 

@@ -171,3 +171,35 @@ def test_staff_of_another_meeting_cannot_check_in_here(db, client, auth, make_us
     scanned = client.post(f"/meetings/{other.id}/checkin/scan", json={"payload": badge_payload(person)})
     assert scanned.get_json()["reason"] == "other_meeting"
     assert attendance_count(db) == 0
+
+
+def test_scan_errors_come_back_as_json_with_a_message(db, client, meeting, make_attendee, make_checkin_session,
+                                                      signed_in_staff):
+    person, room = make_attendee(meeting), make_checkin_session(meeting)
+    body = {"payload": badge_payload(person), "day": meeting.starts_on.isoformat()}
+    leaving = client.post(scan_url(meeting), json={**body, "session": room.id, "direction": "out"})
+    assert leaving.status_code == 400 and leaving.get_json() == {
+        "result": "error", "message": "This person is not checked in to this session, so there is nothing to check out."}
+    wrong_day = client.post(scan_url(meeting), json={**body, "day": "2001-01-01"}).get_json()
+    assert wrong_day["result"] == "error" and "not a day of this meeting" in wrong_day["message"]
+    garbled = client.post(scan_url(meeting), json={**body, "session": "x"})
+    assert garbled.status_code == 400 and garbled.get_json()["result"] == "error"
+    assert attendance_count(db) == 0
+
+
+def test_refused_one_tap_check_in_flashes_and_records_nothing(db, client, meeting, make_registration,
+                                                              signed_in_staff):
+    person = make_registration(meeting, status=RegistrationStatus.cancelled)
+    desk = f"/meetings/{meeting.id}/checkin"
+    response = client.post(f"{desk}/registrations/{person.id}/check-in", data={"day": meeting.starts_on.isoformat()},
+                           headers={"Referer": f"http://localhost{desk}"}, follow_redirects=True)
+    assert "This badge is cancelled" in response.text and attendance_count(db) == 0
+
+
+def test_a_tampered_list_is_refused_not_replaced(db, client, meeting, make_attendee, signed_in_staff):
+    person = make_attendee(meeting)
+    url = f"/meetings/{meeting.id}/checkin/registrations/{person.id}/check-in"
+    assert client.post(url, data={"day": "soon"}).status_code == 400
+    assert client.post(url, data={"day": meeting.starts_on.isoformat(), "session": "x"}).status_code == 400
+    assert attendance_count(db) == 0
+    assert client.get(f"/meetings/{meeting.id}/checkin?day=garbage&session=nope").status_code == 200

@@ -141,7 +141,7 @@
         body: JSON.stringify({ payload: payload, day: t.day, session: t.session, direction: direction() })
       })
         .then(function (response) { return response.json(); })
-        .then(show, function () { show({ result: "error" }); })
+        .then(show, function () { show({ result: "offline" }); })
         .then(function () { busy = false; });
     }
 
@@ -150,7 +150,8 @@
         checked_in: ["result-ok", "✓ " + t.textIn],
         already_in: ["result-warn", "! " + t.textAlready + " " + t.textSince + " " + (data.since || "")],
         checked_out: ["result-info", "← " + t.textOut],
-        refused: ["result-bad", "✗ " + t.textRefused]
+        refused: ["result-bad", "✗ " + t.textRefused],
+        error: ["result-bad", "✗ " + t.textNotRecorded]
       };
       var kind = kinds[data.result] || ["result-bad", "✗ " + t.textError];
       resultBox.className = "scan-result " + kind[0];
