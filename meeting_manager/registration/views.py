@@ -163,6 +163,8 @@ def _after_submit(registration):
 def received(meeting_id: int):
     """Thanks, for someone who is not signed in: the rest comes by email."""
     meeting = db.get_or_404(Meeting, meeting_id)
+    if meeting.status == MeetingStatus.draft:
+        abort(404)
     return render_template("registration/received.html", meeting=meeting)
 
 

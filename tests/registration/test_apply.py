@@ -71,7 +71,9 @@ def test_meeting_not_open_takes_no_registration(client, make_meeting, status):
 
 
 def test_draft_meeting_is_not_found(client, make_meeting):
-    assert client.get(f"/meetings/{make_meeting(status=MeetingStatus.draft).id}/apply").status_code == 404
+    draft = make_meeting(status=MeetingStatus.draft)
+    assert client.get(f"/meetings/{draft.id}/apply").status_code == 404
+    assert client.get(f"/meetings/{draft.id}/registered").status_code == 404
 
 
 def test_double_submission_creates_one_registration(app, meeting, form_data, registrations):

@@ -14,7 +14,7 @@ def test_organiser_sees_everything_and_visa_data_only_on_request(client, auth, d
                                                                  meeting):
     _participant, registration = register(dietary="halal", **visa_data)
     change_status(registration, RegistrationStatus.waitlisted, actor=organiser,
-                  findings=[{"outcome": "violation", "message": "Approving would put WEOG at 31 of 30 seats"}],
+                  findings=[{"severity": "violation", "message": "Approving would put WEOG at 31 of 30 seats"}],
                   override_reason=None)
     db.session.commit()
     auth.sign_in(organiser)
@@ -25,6 +25,7 @@ def test_organiser_sees_everything_and_visa_data_only_on_request(client, auth, d
                  "On the waiting list", "Approving would put WEOG at 31 of 30 seats", "Olu Organiser",
                  "asked for a visa letter"):
         assert text in page.text, text
+    assert 'class="finding-violation"' in page.text
     assert "P1234567X" not in page.text and "registration.view_visa" not in audit_actions(db)
 
     shown = client.get(url + "?visa=1")
