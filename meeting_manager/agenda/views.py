@@ -1,5 +1,6 @@
 """Agenda pages: organisers build rooms and sessions, check conflicts and balance, import and export;
 everyone reads the published agenda; participants keep their own agenda with sign-ups."""
+from collections import Counter
 from datetime import date
 
 from babel import Locale
@@ -60,10 +61,10 @@ def manage(meeting_id: int):
     """Every session by day, with its conflicts counted, and what can be done with the agenda."""
     meeting = db.get_or_404(Meeting, meeting_id)
     sessions = services.list_sessions(meeting)
-    findings = checks.agenda_findings(meeting, sessions)
-    conflicts = {s.id: sum(f.involves(s.id) and f.severity == "warning" for f in findings) for s in sessions}
+    warnings = [f for f in checks.agenda_findings(meeting, sessions) if f.severity == "warning"]
+    conflicts = Counter(sid for f in warnings for sid in {f.session_id, f.other_session_id} if sid)
     return render_template("agenda/manage.html", meeting=meeting, days=services.by_day(meeting, sessions),
-                           conflicts=conflicts, warnings=sum(f.severity == "warning" for f in findings),
+                           conflicts=conflicts, warnings=len(warnings),
                            places=services.places([s.id for s in sessions]), rooms=services.list_rooms(meeting))
 
 
