@@ -35,11 +35,17 @@ class Config:
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
-    MAIL_USE_TLS = _bool("MAIL_USE_TLS")
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS")  # STARTTLS on MAIL_PORT (e.g. 587)
+    MAIL_USE_SSL = _bool("MAIL_USE_SSL")  # TLS from the first byte (e.g. port 465)
+    MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", "10"))  # seconds per SMTP connection
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Global Meeting <no-reply@localhost>")
 
     # Background jobs go to Celery when a broker is set; otherwise they run in a thread of the app.
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL")
+    CELERY_QUEUE = os.environ.get("CELERY_QUEUE", "meeting_manager")
+    # celery | thread | inline | off; unset: celery with a broker, else thread (inline under TESTING): jobs.dispatch
+    JOBS_RUNNER = os.environ.get("JOBS_RUNNER") or None
+    JOBS_RESULT_DAYS = int(os.environ.get("JOBS_RESULT_DAYS", "7"))  # job files (badges, reports) kept this long
 
     BABEL_DEFAULT_LOCALE = "en"
     # The six UN languages arrive with their translations; until then the interface speaks English.
@@ -66,6 +72,7 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False
     MAIL_SERVER = None
     CELERY_BROKER_URL = None
+    JOBS_RUNNER = None  # inline: work committed by a request runs at the end of that request
     RATELIMIT_ENABLED = False
     # Cheap password hashing keeps the suite fast; production uses argon2-cffi's recommended cost.
     PASSWORD_HASHER = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}

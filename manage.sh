@@ -43,7 +43,11 @@ case "${1:-}" in
     "$VENV/bin/flask" load-reference-data
     "$VENV/bin/flask" demo-data --admin-email admin@example.org
     echo "Serving on http://127.0.0.1:5000 (Ctrl+C to stop)"
-    exec "$VENV/bin/gunicorn" --workers 2 --threads 4 --bind 127.0.0.1:5000 --access-logfile - wsgi:app
+    # Mail retries without Celery beat: this loop sends every message whose next attempt has come.
+    "$VENV/bin/flask" mail deliver --loop --interval 30 &
+    MAIL_LOOP=$!
+    trap 'kill "$MAIL_LOOP" 2>/dev/null || true' EXIT
+    "$VENV/bin/gunicorn" --workers 2 --threads 4 --bind 127.0.0.1:5000 --access-logfile - wsgi:app
     ;;
   test)
     apt_install $RUN_PACKAGES $TEST_PACKAGES

@@ -119,8 +119,9 @@ def get_job(job_id: int) -> Job | None:
 
 
 def job_title(job: Job) -> str:
-    kind = KINDS.get(job.kind)
-    return str(kind.title) if kind else job.kind
+    """The kind's title for the job's page ("Badge batch"), or a neutral one for a kind not known here."""
+    kind = get_kind(job.kind)
+    return str(kind.title) if kind else _("Job %(id)s", id=job.id)
 
 
 def can_see_job(user, job_id: int) -> bool:

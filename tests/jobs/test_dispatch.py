@@ -111,3 +111,32 @@ def dispatch_allow_public(view):
     from meeting_manager.access import PUBLIC, allow
 
     return allow(PUBLIC)(view)
+
+
+def test_without_a_broker_a_job_runs_in_a_thread_of_the_web_process(shared_db_app):
+    """The default without Celery (JOBS_RUNNER unset outside tests): a daemon thread with its own app context."""
+    import os
+    import time
+    import uuid
+
+    from conftest import PASSWORD
+    from meeting_manager.accounts.services import create_user
+    from meeting_manager.extensions import db
+    from meeting_manager.jobs import services
+    from meeting_manager.jobs.models import Job, JobStatus
+
+    from . import kinds  # noqa: F401
+
+    shared_db_app.config["JOBS_RUNNER"] = "thread"
+    owner = create_user(f"{uuid.uuid4().hex[:8]}@example.org", "Owner", PASSWORD)
+    job = services.start_job("test.whoami", actor=owner, params={})
+    db.session.commit()
+    job_id = job.id
+    deadline = time.monotonic() + 60
+    while db.session.get(Job, job_id).status not in (JobStatus.done, JobStatus.failed) and time.monotonic() < deadline:
+        db.session.rollback()
+        db.session.expire_all()
+        time.sleep(0.1)
+    job = db.session.get(Job, job_id)
+    assert job.status == JobStatus.done, job.error
+    assert services.result_file(job).read_text() == str(os.getpid())

@@ -42,3 +42,24 @@ def test_two_concurrent_deliverers_send_each_message_exactly_once(shared_db_app,
     assert sorted(r[0] for r in smtp_server.recipients) == sorted(f"person{n}@example.org" for n in range(MESSAGES))
     rows = db.session.scalars(db.select(OutboxMessage)).all()
     assert {(m.status, m.attempts) for m in rows} == {(MessageStatus.sent, 1)}
+
+
+def test_without_a_broker_delivery_starts_in_a_thread_after_commit(shared_db_app, smtp_server):
+    """The default without Celery: committing a queued message starts a delivery thread; nobody calls deliver_due."""
+    import time
+
+    app = shared_db_app
+    smtp_server.configure(app)
+    app.config["JOBS_RUNNER"] = "thread"
+    services.queue_message("someone@example.org", "sign_in_link", kind="sign_in",
+                           user=type("U", (), {"name": "Someone"}), link="http://x/1", hours=24)
+    db.session.commit()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        db.session.rollback()
+        db.session.expire_all()
+        if db.session.scalar(db.select(OutboxMessage.status)) == MessageStatus.sent:
+            break
+        time.sleep(0.05)
+    assert len(smtp_server.messages) == 1
+    assert db.session.scalar(db.select(OutboxMessage.status)) == MessageStatus.sent
