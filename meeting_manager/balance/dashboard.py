@@ -12,11 +12,10 @@ from sqlalchemy import func, select
 from ..delegations.models import Delegation
 from ..extensions import db
 from ..meetings.models import Meeting
-from ..reference.services import region_map, region_of
 from ..registration.models import Gender, Registration, RegistrationStatus
 from . import engine
 from .policy import CATEGORY, GENDER, REGION, UNDISCLOSED
-from .services import build_policy, current_counts, status_tally
+from .services import build_policy, current_counts, group_tally
 
 S = RegistrationStatus
 SHOWN = (S.approved, S.pending, S.waitlisted)
@@ -44,11 +43,11 @@ def _share(n: int, capacity: int) -> float:
     return round(100 * n / capacity, 1) if capacity else 0.0
 
 
-def _tallies(meeting: Meeting, regions: dict[str, str]):
+def _tallies(meeting: Meeting):
     """(region, gender, category code, counts?, status) -> n for the shown statuses, from one grouped query."""
     tally = defaultdict(int)
-    for status, country, gender, code, counts, _delegation, n in status_tally(meeting, SHOWN):
-        tally[(region_of(regions, country), gender.value, code, bool(counts), status)] += n
+    for status, region, gender, code, counts, n in group_tally(meeting, SHOWN):
+        tally[(region, gender.value, code, bool(counts), status)] += n
     return tally
 
 
@@ -127,8 +126,7 @@ def _over_time(meeting: Meeting) -> list[dict]:
 
 
 def _edition_row(meeting: Meeting) -> dict:
-    regions = region_map(meeting.region_scheme_id)
-    counts = current_counts(meeting, regions)
+    counts = current_counts(meeting)
     genders = {g: counts.group(GENDER, g) for g in GENDERS}
     by_region = {key[1]: n for key, n in counts.groups.items() if key[0] == REGION}
     counting = sum(genders.values())
@@ -150,10 +148,9 @@ def build_dashboard(meeting: Meeting) -> Dashboard:
     """Every figure of the dashboard, from grouped queries (never every row)."""
     from .services import labels_for
 
-    regions = region_map(meeting.region_scheme_id)
     policy = build_policy(meeting)
-    counts = current_counts(meeting, regions)
-    tally = _tallies(meeting, regions)
+    counts = current_counts(meeting)
+    tally = _tallies(meeting)
     grid, region_names = _grid(tally)
     labels = labels_for(meeting)
     return Dashboard(

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.orm import aliased
 
 from ..audit.services import record
 from ..delegations.models import Delegation
@@ -17,7 +18,8 @@ from ..errors import DomainError
 from ..extensions import db
 from ..meetings.models import Category, Meeting
 from ..models_base import utcnow
-from ..reference.services import UNASSIGNED, region_map, region_of
+from ..reference.models import RegionAssignment
+from ..reference.services import UNASSIGNED, default_scheme, region_map, region_of
 from ..registration.models import Registration, RegistrationStatus
 from ..registration.services import change_status
 from . import engine, solver
@@ -155,28 +157,60 @@ def status_tally(meeting: Meeting, statuses=(S.approved,)) -> list[tuple]:
     return db.session.execute(query).all()
 
 
-def current_counts(meeting: Meeting, regions: dict[str, str] | None = None) -> engine.Counts:
-    """What is approved now, as the engine counts it (one grouped query, never every row)."""
-    regions = regions if regions is not None else region_map(meeting.region_scheme_id)
+def _scheme_id(meeting: Meeting) -> int | None:
+    return meeting.region_scheme_id or getattr(default_scheme(), "id", None)
+
+
+def group_tally(meeting: Meeting, statuses=(S.approved,)) -> list[tuple]:
+    """Rows of (status, region, gender, category code, counts?, n): the region is joined in SQL, so a meeting of
+    any size gives at most regions x genders x categories rows per status."""
+    assignment = aliased(RegionAssignment)
+    region = func.coalesce(assignment.region, UNASSIGNED)
+    query = (
+        select(Registration.status, region, Registration.gender, Category.code, Category.counts_toward_balance,
+               func.count())
+        .outerjoin(Category, Registration.category_id == Category.id)
+        .outerjoin(assignment, and_(assignment.scheme_id == _scheme_id(meeting),
+                                    assignment.country_code == Registration.represented_country))
+        .where(Registration.meeting_id == meeting.id, Registration.status.in_(statuses))
+        .group_by(Registration.status, region, Registration.gender, Category.code, Category.counts_toward_balance)
+    )
+    return db.session.execute(query).all()
+
+
+def current_counts(meeting: Meeting) -> engine.Counts:
+    """What is approved now, as the engine counts it (grouped queries, never every row)."""
     total, groups = 0, defaultdict(int)
-    genders: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for _status, country, gender, code, counts, delegation_id, n in status_tally(meeting):
+    for _status, region, gender, code, counts, n in group_tally(meeting):
         total += n
         if counts:
-            for key in ((REGION, region_of(regions, country)), (GENDER, gender.value), (CATEGORY, code)):
+            for key in ((REGION, region), (GENDER, gender.value), (CATEGORY, code)):
                 groups[key] += n
-        if delegation_id is not None:
-            genders[str(delegation_id)][gender.value] += n
+    genders: dict[str, dict[str, int]] = defaultdict(dict)
+    for delegation_id, gender, n in db.session.execute(
+        select(Registration.delegation_id, Registration.gender, func.count())
+        .where(Registration.meeting_id == meeting.id, Registration.status == S.approved,
+               Registration.delegation_id.is_not(None))
+        .group_by(Registration.delegation_id, Registration.gender)
+    ):
+        genders[str(delegation_id)][gender.value] = n
     seats = db.session.execute(select(Delegation.id, Delegation.seats).where(Delegation.meeting_id == meeting.id))
-    delegations = {str(i): engine.DelegationState(n, dict(genders[str(i)])) for i, n in seats}
+    delegations = {str(i): engine.DelegationState(n, genders[str(i)]) for i, n in seats}
     return engine.Counts(total, dict(groups), delegations)
+
+
+def region_for(meeting: Meeting, country_code: str) -> str:
+    """The region of one country in the meeting's scheme."""
+    found = db.session.scalar(select(RegionAssignment.region).where(
+        RegionAssignment.scheme_id == _scheme_id(meeting), RegionAssignment.country_code == country_code))
+    return found or UNASSIGNED
 
 
 def check(registration: Registration) -> engine.Check:
     """What approving this registration would do to each rule, as things stand."""
     meeting = registration.meeting
-    regions = region_map(meeting.region_scheme_id)
-    return engine.check_approval(build_policy(meeting), current_counts(meeting, regions),
+    regions = {registration.represented_country: region_for(meeting, registration.represented_country)}
+    return engine.check_approval(build_policy(meeting), current_counts(meeting),
                                  candidate_for(registration, regions), labels_for(meeting))
 
 
@@ -204,7 +238,7 @@ class _Context:
     def load(cls, meeting: Meeting) -> "_Context":
         lock_meeting(meeting)
         regions = region_map(meeting.region_scheme_id)
-        return cls(build_policy(meeting), current_counts(meeting, regions), regions, labels_for(meeting))
+        return cls(build_policy(meeting), current_counts(meeting), regions, labels_for(meeting))
 
 
 def _note_verbale_finding(registration: Registration) -> engine.Finding | None:
@@ -280,7 +314,7 @@ def _waitlisted(meeting: Meeting) -> list[Registration]:
 def next_from_waitlist(meeting: Meeting) -> Registration | None:
     """The earliest waitlisted registration whose approval keeps every rule (offered to organisers in manual mode)."""
     regions = region_map(meeting.region_scheme_id)
-    policy, counts = build_policy(meeting), current_counts(meeting, regions)
+    policy, counts = build_policy(meeting), current_counts(meeting)
     for registration in _waitlisted(meeting):
         if engine.check_approval(policy, counts, candidate_for(registration, regions)).allowed \
                 and _note_verbale_finding(registration) is None:
@@ -333,7 +367,7 @@ def suggest(meeting: Meeting, *, time_limit: float = 20.0) -> tuple[list[Registr
     ))
     pool = [solver.PoolEntry(r.id, candidate_for(r, regions), rank)
             for rank, r in enumerate(pending) if _note_verbale_finding(r) is None]
-    suggestion = solver.suggest(build_policy(meeting), current_counts(meeting, regions), pool, time_limit=time_limit)
+    suggestion = solver.suggest(build_policy(meeting), current_counts(meeting), pool, time_limit=time_limit)
     by_id = {r.id: r for r in pending}
     return [by_id[i] for i in suggestion.approval_order], suggestion
 
@@ -370,7 +404,7 @@ def review_queue(meeting: Meeting, *, status=S.pending, region: str = "", gender
         query = query.where(Registration.submitted_at >= submitted_from)
     if submitted_to:
         query = query.where(Registration.submitted_at < submitted_to)
-    policy, counts, labels = build_policy(meeting), current_counts(meeting, regions), labels_for(meeting)
+    policy, counts, labels = build_policy(meeting), current_counts(meeting), labels_for(meeting)
     rows = []
     for registration in db.session.scalars(query):
         check = engine.check_approval(policy, counts, candidate_for(registration, regions), labels)

@@ -2,7 +2,7 @@
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -39,7 +39,8 @@ STATELESS = "stateless"  #: nationality value for stateless persons
 
 class Registration(TimestampMixin, db.Model):
     __tablename__ = "registrations"
-    __table_args__ = (UniqueConstraint("meeting_id", "email"),)
+    # Balance counts group a meeting's registrations by status on every decision.
+    __table_args__ = (UniqueConstraint("meeting_id", "email"), Index("ix_registrations_meeting_status", "meeting_id", "status"))
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
