@@ -33,14 +33,17 @@ BUILTIN_FIELDS = ("given_name", "family_name", "badge_name", "email", "gender", 
 
 
 def gender_label(gender) -> str:
+    """The gender as the form words it."""
     return str(dict(GENDER_CHOICES).get(getattr(gender, "value", gender), ""))
 
 
 def relation_label(relation) -> str:
+    """The relation to the network as the form words it."""
     return str(dict(RELATION_CHOICES).get(getattr(relation, "value", relation), ""))
 
 
 def language_label(code) -> str:
+    """The interpretation language's name."""
     return str(dict(LANGUAGE_CHOICES).get(code or "", code or ""))
 
 
@@ -200,6 +203,8 @@ LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 
 
 class TravelForm(FlaskForm):
+    """Arrival and departure as wall-clock times in the meeting's zone, flight and hotel."""
+
     arrival_at = DateTimeLocalField(_l("Arrival (date and time, meeting time)"), format=LOCAL_FORMATS,
                                     validators=[Optional()])
     departure_at = DateTimeLocalField(_l("Departure (date and time, meeting time)"), format=LOCAL_FORMATS,
@@ -213,6 +218,8 @@ class TravelForm(FlaskForm):
 
 
 class CancelForm(FlaskForm):
+    """The participant confirms the cancellation with a tick."""
+
     confirm = BooleanField(_l("Yes, cancel my registration. I understand that my seat goes to someone else."),
                            validators=[DataRequired(_l("Tick the box to confirm."))])
 
@@ -225,6 +232,8 @@ KIND_CHOICES = [
 
 
 class QuestionForm(FlaskForm):
+    """An organiser's question; options one per line."""
+
     label = _text(_l("Question"), 300, required=True)
     kind = SelectField(_l("Kind of answer"), choices=KIND_CHOICES)
     options = TextAreaField(_l("Options (one per line; for choice questions)"),

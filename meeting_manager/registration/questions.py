@@ -20,6 +20,7 @@ ANSWER_LIMITS = {QuestionKind.short_text: 500, QuestionKind.long_text: 5000}
 
 
 def list_questions(meeting: Meeting, *, include_archived: bool = False) -> list[Question]:
+    """The meeting's questions in form order (archived ones only when asked)."""
     query = select(Question).where(Question.meeting_id == meeting.id).order_by(Question.position, Question.id)
     if not include_archived:
         query = query.where(Question.archived.is_(False))
@@ -250,4 +251,5 @@ def set_question_archived(question: Question, archived: bool, *, actor) -> Quest
 
 
 def count_answers(question: Question) -> int:
+    """How many registrations answered the question."""
     return db.session.scalar(select(db.func.count(Answer.id)).where(Answer.question_id == question.id)) or 0

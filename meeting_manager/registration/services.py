@@ -57,11 +57,12 @@ class RegistrationUnavailable(DomainError):
 
 
 class DuplicateRegistration(DomainError):
+    """The email is registered for this meeting already."""
+
     status_code = 409
 
     def __init__(self):
-        super().__init__(_("This email address is already registered for this meeting. We have sent a sign-in "
-                           "link to it, so that its owner can see or change the registration."))
+        super().__init__(_("This email address is already registered for this meeting."))
 
 
 class AlreadySubmitted(DomainError):
@@ -75,10 +76,14 @@ class AlreadySubmitted(DomainError):
 
 
 class InvalidTransition(DomainError):
+    """The status change is not one of TRANSITIONS."""
+
     status_code = 409
 
 
 class EditDeadlinePassed(DomainError):
+    """The registration can no longer be changed by the participant."""
+
     status_code = 403
 
 
@@ -101,11 +106,13 @@ STATUS_LABELS = {S.pending: "pending", S.approved: "approved", S.waitlisted: "wa
 
 
 def status_label(status: RegistrationStatus) -> str:
+    """The status as the participant reads it."""
     return {S.pending: _("Pending review"), S.approved: _("Approved"), S.waitlisted: _("On the waiting list"),
             S.declined: _("Declined"), S.cancelled: _("Cancelled")}[RegistrationStatus(status)]
 
 
 def can_change(registration: Registration, new_status: RegistrationStatus) -> bool:
+    """Whether TRANSITIONS allow this change now."""
     return RegistrationStatus(new_status) in TRANSITIONS[registration.status]
 
 
@@ -131,6 +138,7 @@ def edit_deadline_for(meeting: Meeting) -> datetime:
 
 
 def can_edit(registration: Registration, now: datetime | None = None) -> bool:
+    """Whether the participant may still change the details."""
     return registration.status not in (S.declined, S.cancelled) and (now or utcnow()) < edit_deadline_for(
         registration.meeting)
 
@@ -252,11 +260,13 @@ def _visa_or_problems(meeting: Meeting, visa: dict, problems: list) -> dict:
 
 
 def find_registration(meeting: Meeting, email: str) -> Registration | None:
+    """The meeting's registration for an email (compared lower-cased)."""
     return db.session.scalar(select(Registration).where(
         Registration.meeting_id == meeting.id, Registration.email == normalise_email(email)))
 
 
 def find_by_submission_key(key: str | None) -> Registration | None:
+    """The registration a form with this key created, if it was sent before."""
     if not key:
         return None
     return db.session.scalar(select(Registration).where(Registration.submission_key == key))
@@ -512,6 +522,7 @@ def list_registrations_of(user: User) -> list[Registration]:
 
 
 def find_registration_of(meeting: Meeting, user: User) -> Registration | None:
+    """The user's own registration for a meeting, if any."""
     return db.session.scalar(select(Registration).where(
         Registration.meeting_id == meeting.id, Registration.user_id == user.id))
 

@@ -24,6 +24,7 @@ FIELD_LABELS = {
 
 
 def label(name: str) -> str:
+    """A field's name as people read it."""
     return str(FIELD_LABELS.get(name, name))
 
 
@@ -34,6 +35,7 @@ def has_control_characters(value: str, *, multiline: bool = False) -> bool:
 
 
 def column_length(model, name: str) -> int | None:
+    """The length limit of a text column (None if unlimited)."""
     return getattr(model.__table__.c[name].type, "length", None)
 
 

@@ -24,6 +24,7 @@ bp = Blueprint("registration", __name__)
 
 @bp.app_context_processor
 def inject_helpers():
+    """Label helpers for the registration templates."""
     return {"status_label": services.status_label, "gender_label": gender_label, "relation_label": relation_label,
             "language_label": language_label}
 
@@ -128,9 +129,10 @@ def _submit(meeting, form, *, invitation=None):
     except services.AlreadySubmitted as done:
         return _already_submitted(done.registration)
     except services.DuplicateRegistration as error:
-        send_sign_in_link(data["email"])
-        db.session.commit()
-        return _form_page(meeting, form, invitation=invitation, problems=[error.message], status=409)
+        _send_link_to_owner(meeting, data["email"])
+        message = _("%(problem)s A sign-in link is on its way to that address, so that its owner can see or "
+                    "change the registration.", problem=error.message)
+        return _form_page(meeting, form, invitation=invitation, problems=[message], status=409)
     except ValidationFailed as error:
         return _form_page(meeting, form, invitation=invitation, problems=error.problems or [error.message])
     if invitation is not None:
@@ -145,6 +147,15 @@ def _submit(meeting, form, *, invitation=None):
     flash(_("Thank you: your registration is received. The organisers will review it and write to you."),
           "success")
     return _after_submit(registration)
+
+
+def _send_link_to_owner(meeting, email: str) -> None:
+    """The registration's owner (perhaps the person typing, perhaps not) gets a way in by email, nobody else."""
+    existing = services.find_registration(meeting, email)
+    if existing is not None and existing.user_id is None:
+        services.link_account(existing)  # never signs anyone in here: typing an address proves nothing
+    send_sign_in_link(email)
+    db.session.commit()
 
 
 def _already_submitted(registration):

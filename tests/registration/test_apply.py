@@ -109,6 +109,20 @@ def test_same_email_twice_gets_a_clear_message_not_a_duplicate(app, meeting, for
     assert 'value="Amina"' in response.text
 
 
+def test_duplicate_of_a_registration_without_account_gives_its_owner_a_way_in(client, db, meeting, form_data,
+                                                                             make_registration, outbox):
+    existing = make_registration(meeting)  # e.g. entered by an organiser: no account linked
+    existing.email = "amina@example.org"
+    db.session.commit()
+    assert existing.user_id is None
+    response = client.post(f"/meetings/{meeting.id}/apply", data=form_data())
+    assert response.status_code == 409 and "A sign-in link is on its way" in response.text
+    db.session.refresh(existing)
+    assert existing.user.email == "amina@example.org"
+    assert [m.recipient for m in outbox() if m.kind == "sign_in"] == ["amina@example.org"]
+    assert client.get("/my/registrations").status_code == 302  # the one who typed is not signed in
+
+
 def test_race_between_two_requests_is_caught_cleanly(client, meeting, form_data, registrations, monkeypatch):
     client.post(f"/meetings/{meeting.id}/apply", data=form_data())
     client.post("/account/sign-out")
