@@ -19,7 +19,7 @@ How a task runs (`runner_mode`, overridable with the JOBS_RUNNER setting):
 import logging
 import threading
 import traceback
-from typing import Callable
+from collections.abc import Callable
 
 from flask import Flask, current_app, g, has_app_context, has_request_context
 from sqlalchemy import event

@@ -34,10 +34,10 @@ import importlib
 import importlib.util
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Callable
 
 from flask import current_app
 from flask_babel import gettext as _

@@ -1,4 +1,5 @@
-"""`flask mail deliver [--loop --interval 30]`: send the due messages of the outbox, once or for ever.
+"""`flask mail deliver [--loop --interval 30]`: send the due messages of the outbox, once or for ever;
+`flask mail purge --days 90`: delete old sent messages.
 
 Run it with `--loop` beside the web server when there is no Celery beat (`./manage.sh run` does): the web
 process starts delivery after each commit, and this loop sends the retries whose time has come.
@@ -9,6 +10,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from ..audit.services import record
 from ..extensions import db
 from . import services
 
@@ -30,7 +32,7 @@ def deliver(loop: bool, interval: float, limit: int) -> None:
     while True:
         try:
             counts = _deliver_all(limit)
-        except Exception as error:  # noqa: BLE001 - the loop outlives a database restart; the next pass retries
+        except Exception as error:  # the loop outlives a database restart; the next pass retries
             if not loop:
                 raise
             db.session.rollback()
@@ -44,6 +46,17 @@ def deliver(loop: bool, interval: float, limit: int) -> None:
             time.sleep(interval)
         except KeyboardInterrupt:
             return
+
+
+@mail.command("purge")
+@click.option("--days", default=90, show_default=True, type=click.IntRange(min=0),
+              help="Delete sent messages older than this many days.")
+def purge(days: int) -> None:
+    """Delete old sent messages from the outbox (they hold names, addresses and links)."""
+    count = services.purge_sent(days)
+    record("mail.purge", days=days, count=count)
+    db.session.commit()
+    click.echo(f"Deleted {count} sent messages older than {days} days.")
 
 
 def _deliver_all(limit: int) -> dict[str, int]:

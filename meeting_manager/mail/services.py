@@ -27,7 +27,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from ..audit.services import record
 from ..errors import DomainError
@@ -225,6 +225,8 @@ def deliver_due(limit: int = BATCH) -> dict[str, int]:
     try:
         for message_id in claimed:
             message = db.session.get(OutboxMessage, message_id)
+            if message is None:  # erased meanwhile (a person's data removed on request)
+                continue
             try:
                 email = build_email(message)
             except (ValueError, TypeError) as error:  # e.g. a control character in an address: never sendable
@@ -240,7 +242,8 @@ def deliver_due(limit: int = BATCH) -> dict[str, int]:
                 counts["failed"] += 1
                 log.warning("Mail %s not sent (attempt %s): %s", message.id, message.attempts, type(error).__name__)
                 if not isinstance(error, smtplib.SMTPRecipientsRefused):
-                    smtp = _drop(smtp)  # the connection may be unusable: the next message opens a new one
+                    _drop(smtp)  # the connection may be unusable: the next message opens a new one
+                    smtp = None
             else:
                 _record_sent(message)
                 counts["sent"] += 1
@@ -256,7 +259,6 @@ def _drop(smtp: smtplib.SMTP | None) -> None:
             smtp.quit()
         except TRANSIENT:
             smtp.close()
-    return None
 
 
 _delivering = threading.Lock()
@@ -321,3 +323,14 @@ def list_messages(status: MessageStatus | None = None, *, before: int | None = N
     if before is not None:
         query = query.where(OutboxMessage.id < before)
     return db.session.scalars(query).all()
+
+
+def purge_sent(older_than_days: int) -> int:
+    """Delete the sent messages older than N days (they hold personal data and links); returns how many."""
+    result = db.session.execute(
+        delete(OutboxMessage)
+        .where(OutboxMessage.status == MessageStatus.sent,
+               OutboxMessage.sent_at < utcnow() - timedelta(days=older_than_days))
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount

@@ -1,6 +1,7 @@
 """The outbox, for admins: every message, its status, attempts and last error; sending again on demand."""
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..access import ADMIN, allow
@@ -11,6 +12,16 @@ from .models import MessageStatus, OutboxMessage
 bp = Blueprint("mail", __name__, url_prefix="/outbox")
 
 PAGE = 100
+#: what the outbox calls each status
+STATUS_LABELS = {
+    MessageStatus.queued: _l("queued"), MessageStatus.sending: _l("sending"), MessageStatus.sent: _l("sent"),
+    MessageStatus.failed: _l("failed"), MessageStatus.held: _l("held"),
+}
+
+
+@bp.app_template_filter("mail_status")
+def mail_status(status: MessageStatus) -> str:
+    return str(STATUS_LABELS.get(status, status.value))
 
 
 def _status_filter(value: str | None) -> MessageStatus | None:

@@ -37,8 +37,7 @@ def whoami(job: Job, progress):
 
 @job_kind("test.nothing")
 def nothing(job: Job, progress):
-    """Finish without a file."""
-    return None
+    """Finish without a file (returns None)."""
 
 
 @job_kind("test.refuse")

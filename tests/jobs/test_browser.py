@@ -53,7 +53,10 @@ def test_the_page_follows_the_job_until_its_download(shared_db_app, served):
         page.fill("input[name=password]", PASSWORD)
         page.click("form button[type=submit]")
         page.goto(f"{served}/jobs/{job.id}")
-        bar = lambda: page.eval_on_selector("progress", "element => element.value")  # noqa: E731
+
+        def bar():
+            return page.eval_on_selector("progress", "element => element.value")
+
         assert bar() == 25
 
         job.done = 2
@@ -65,7 +68,8 @@ def test_the_page_follows_the_job_until_its_download(shared_db_app, served):
         folder = shared_db_app.config["STORAGE_DIR"] / "jobs" / str(job.id)
         folder.mkdir(parents=True)
         (folder / "count.txt").write_text("1 2 3 4")
-        job.status, job.done, job.result_path, job.result_name = JobStatus.done, 4, f"jobs/{job.id}/count.txt", "count.txt"
+        job.status, job.done = JobStatus.done, 4
+        job.result_path, job.result_name = f"jobs/{job.id}/count.txt", "count.txt"
         db.session.commit()
         assert wait_until(lambda: page.is_visible(".job-download"), True)
         assert bar() == 100 and page.inner_text(".job-state") == "Done."

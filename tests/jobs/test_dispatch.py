@@ -88,7 +88,7 @@ def test_an_unreachable_broker_falls_back_to_a_thread(app, db, recorder, caplog)
 
 
 def test_inline_mode_runs_at_the_end_of_the_request(app, db, client, recorder):
-    calls, ran = recorder
+    calls, _ran = recorder
 
     @app.route("/test-inline")
     @dispatch_allow_public

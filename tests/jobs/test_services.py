@@ -4,7 +4,6 @@ from datetime import timedelta
 
 import pytest
 
-from meeting_manager.audit.models import AuditEvent
 from meeting_manager.jobs import services
 from meeting_manager.jobs.models import Job, JobStatus
 from meeting_manager.models_base import utcnow

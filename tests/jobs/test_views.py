@@ -8,7 +8,7 @@ from flask_login import current_user
 from meeting_manager.access import SIGNED_IN, allow
 from meeting_manager.audit.models import AuditEvent
 from meeting_manager.jobs import services
-from meeting_manager.jobs.models import Job, JobStatus
+from meeting_manager.jobs.models import Job
 
 from . import kinds  # noqa: F401 - registers the test kinds
 

@@ -5,7 +5,6 @@ from datetime import timedelta
 import pytest
 from jinja2 import ChoiceLoader, DictLoader
 
-from conftest import PASSWORD
 from meeting_manager.accounts import services as accounts
 from meeting_manager.mail import services
 from meeting_manager.mail.models import MessageStatus, OutboxMessage
@@ -54,7 +53,8 @@ def test_password_reset_mail_arrives_with_a_link_that_works(mail_app, db, client
     assert client.get(path).status_code == 200
     response = client.post(path, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
     assert response.status_code == 302, response.text
-    assert client.post("/account/sign-in", data={"email": participant.email, "password": NEW_PASSWORD}).status_code == 302
+    signed_in = client.post("/account/sign-in", data={"email": participant.email, "password": NEW_PASSWORD})
+    assert signed_in.status_code == 302
     message = only_message(outbox)
     assert (message.status, message.attempts) == (MessageStatus.sent, 1)
     assert message.sent_at is not None
@@ -75,7 +75,8 @@ def test_message_has_headers_text_and_html(mail_app, db, participant, smtp_serve
 
     [received] = smtp_server.messages
     stored = only_message(outbox)
-    assert received["Message-ID"] == stored.rfc_message_id and re.fullmatch(r"<[^<>@\s]+@[^<>@\s]+>", stored.rfc_message_id)
+    assert received["Message-ID"] == stored.rfc_message_id
+    assert re.fullmatch(r"<[^<>@\s]+@[^<>@\s]+>", stored.rfc_message_id)
     assert received["Date"].datetime.tzinfo is not None
     assert received["From"].addresses[0].addr_spec == mail_app.config["MAIL_DEFAULT_SENDER"].split("<")[1].rstrip(">")
     assert received["Subject"] == "Reset your password"
@@ -103,7 +104,7 @@ def test_mail_is_kept_and_retried_while_the_server_is_down(mail_app, db, partici
     services.deliver_due()
     message = only_message(outbox)
     assert (message.status, message.attempts) == (MessageStatus.queued, 2)
-    first_delay, second_delay = services.RETRY_DELAYS[:2]
+    second_delay = services.RETRY_DELAYS[1]
     assert message.next_attempt_at > utcnow() + timedelta(minutes=second_delay) - timedelta(seconds=30)
 
     smtp_server.start()
@@ -255,3 +256,23 @@ def test_cli_loop_retries_until_stopped(mail_app, db, runner, participant, smtp_
 def test_cli_says_when_no_server_is_configured(runner):
     result = runner.invoke(args=["mail", "deliver"])
     assert result.exit_code == 0 and "No MAIL_SERVER" in result.output
+
+
+def test_purge_deletes_old_sent_messages_only(mail_app, db, runner, participant, smtp_server, outbox):
+    from meeting_manager.audit.models import AuditEvent
+
+    for _ in range(3):
+        accounts.request_password_reset(participant.email)
+    db.session.commit()
+    services.deliver_due()
+    old, recent, waiting = outbox()
+    old.sent_at = utcnow() - timedelta(days=91)
+    waiting.status, waiting.sent_at = MessageStatus.queued, None
+    db.session.commit()
+
+    result = runner.invoke(args=["mail", "purge", "--days", "90"])
+
+    assert result.exit_code == 0 and "Deleted 1 sent messages older than 90 days." in result.output
+    assert [m.id for m in outbox()] == [recent.id, waiting.id]
+    event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "mail.purge"))
+    assert event.details == {"days": 90, "count": 1}
