@@ -103,7 +103,8 @@ def ensure_admitted(meeting: Meeting, registration: Registration) -> None:
     if registration.meeting_id != meeting.id:
         raise BadgeOfAnotherMeeting()
     if registration.status != RegistrationStatus.approved:
-        raise RegistrationNotAdmitted(NOT_ADMITTED[registration.status], status=registration.status.value)
+        raise RegistrationNotAdmitted(NOT_ADMITTED.get(registration.status, CheckInRefused.message),
+                                      status=registration.status.value)
 
 
 # --- Days and sessions ----------------------------------------------------------------------------------------------
