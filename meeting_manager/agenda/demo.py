@@ -176,7 +176,9 @@ class _Planner:
         day2 = [s for s in self.sessions if s.kind == SessionKind.workshop
                 and s.starts_at.astimezone(self.meeting.tz).date() == self.meeting.starts_on + timedelta(days=1)]
         first, parallel = day2[0], next(s for s in day2[1:] if s.starts_at == day2[0].starts_at)
-        speaker = next(p for p in first.people if p.role == PersonRole.speaker and p.registration)
+        speaker = next((p for p in first.people if p.role == PersonRole.speaker and p.registration), None)
+        if speaker is None:
+            return  # a meeting without approved participants has no speakers to double-book
         parallel.people.append(SessionPerson(role=PersonRole.speaker, registration=speaker.registration,
                                              position=len(parallel.people)))
 

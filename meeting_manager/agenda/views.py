@@ -410,7 +410,7 @@ def mine(meeting_id: int):
     meeting = _public_meeting_or_404(meeting_id)
     registration = services.get_own_registration(meeting, current_user)
     if registration is None:
-        return render_template("agenda/mine_none.html", meeting=meeting), 403
+        return render_template("agenda/mine_none.html", meeting=meeting)
     sessions = services.list_sessions(meeting, published_only=True)
     own = services.own_agenda(meeting, registration)
     return render_template("agenda/mine.html", meeting=meeting, own_days=services.by_day(meeting, own),
@@ -424,7 +424,9 @@ def mine(meeting_id: int):
 def mine_ics(meeting_id: int):
     """The participant's own agenda as an iCalendar file to import into a calendar."""
     meeting = _public_meeting_or_404(meeting_id)
-    registration = _own_registration_or_403(meeting)
+    registration = services.get_own_registration(meeting, current_user)
+    if registration is None:
+        abort(404)  # no own agenda to export (yet)
     own = services.own_agenda(meeting, registration, breaks=False)
     ics = exports.agenda_ics(meeting, own, signups=services.signups_of(registration), personal=True)
     return _download(ics, "text/calendar; charset=utf-8", f"my-agenda-{meeting.id}.ics")

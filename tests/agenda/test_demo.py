@@ -51,3 +51,10 @@ def test_demo_sign_ups_never_overlap_for_one_person(db, meeting, people):
 def test_demo_agenda_is_added_once(db, meeting, people):
     add_demo_agenda(meeting, random.Random(1))
     assert add_demo_agenda(meeting, random.Random(1)) == {"rooms": 0, "sessions": 0}
+
+
+def test_demo_agenda_without_participants(db, meeting):
+    assert add_demo_agenda(meeting, random.Random(1))["sessions"] >= 38
+    findings = checks.agenda_findings(meeting, services.list_sessions(meeting))
+    # only the outside keynote speaks (South Africa): the other four regions have no speaker, and nothing clashes
+    assert [f.kind for f in findings] == ["region_without_speaker"] * 4

@@ -146,8 +146,10 @@ def test_only_approved_participants_sign_up(client, db, auth, meeting, participa
     session = make_agenda_session(meeting, capacity=5)
     auth.sign_in(participant)
     assert client.post(f"/meetings/{meeting.id}/programme/{session.id}/sign-up").status_code == 403
-    assert client.get(f"/meetings/{meeting.id}/my-agenda").status_code == 403
-    assert client.get(f"/meetings/{meeting.id}/my-agenda.ics").status_code == 403
+    page = client.get(f"/meetings/{meeting.id}/my-agenda")
+    assert page.status_code == 200 and "open once your registration for this meeting is approved" in page.text
+    assert "Sign up" not in page.text
+    assert client.get(f"/meetings/{meeting.id}/my-agenda.ics").status_code == 404
     with pytest.raises(NotAllowed):
         services.sign_up(session, registration, actor=None)
     assert status_of(db, session, registration) is None
