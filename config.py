@@ -52,6 +52,11 @@ class Config:
     LANGUAGES = ("en",)
     BABEL_DEFAULT_TIMEZONE = "UTC"
 
+    # Sign-in and emailed-link limits, shared by every app server through Redis when REDIS_URL is set.
+    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
+    RATELIMIT_SWALLOW_ERRORS = True  # a Redis outage must not stop people from signing in
+    RATELIMIT_HEADERS_ENABLED = False
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE")

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from .access import refuse_undeclared_routes
 from .errors import register_error_handlers
-from .extensions import babel, csrf, db, login_manager, migrate
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .navigation import meeting_menu, site_menu
 
 #: one sub-package per feature; each may have models, views (with `bp`) and cli (with `commands`)
@@ -40,6 +40,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "accounts.sign_in"
     login_manager.login_message_category = "info"
     csrf.init_app(app)
+    limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.policies["ext.i18n.trimmed"] = True

@@ -7,7 +7,7 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
 from ..access import ADMIN, PUBLIC, SIGNED_IN, allow
-from ..extensions import db, login_manager
+from ..extensions import db, limiter, login_manager
 from ..meetings.models import Meeting
 from . import services
 from .forms import EmailForm, NewPasswordForm, RoleForm, SignInForm, UserForm
@@ -36,8 +36,18 @@ def _safe_next(default: str) -> str:
     return target if not parts.scheme and not parts.netloc else default
 
 
+def _submitted_email() -> str:
+    # Limits count per account tried, not per address: behind a proxy every visitor has the proxy's address.
+    return "email:" + services.normalise_email(request.form.get("email", ""))
+
+
+def _failed(response) -> bool:
+    return response.status_code != 302
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
 @allow(PUBLIC)
+@limiter.limit("10 per 15 minutes", methods=["POST"], key_func=_submitted_email, deduct_when=_failed)
 def sign_in():
     """Sign in with email and password."""
     form = SignInForm()
@@ -61,6 +71,7 @@ def sign_out():
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
 @allow(PUBLIC)
+@limiter.limit("5 per hour", methods=["POST"], key_func=_submitted_email)
 def forgot_password():
     """Ask for a password reset link."""
     form = EmailForm()
@@ -91,6 +102,7 @@ def reset_password(token: str):
 
 @bp.route("/sign-in-link", methods=["GET", "POST"])
 @allow(PUBLIC)
+@limiter.limit("5 per hour", methods=["POST"], key_func=_submitted_email)
 def request_sign_in_link():
     """Ask for a one-time sign-in link by email (for participants without a password)."""
     form = EmailForm()
