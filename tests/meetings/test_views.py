@@ -89,10 +89,10 @@ def form_fields(html: str) -> dict:
         name, value = re.search(r'name="([^"]*)"', tag), re.search(r'value="([^"]*)"', tag)
         if name and ('type="checkbox"' not in tag or " checked" in tag):
             fields[name.group(1)] = unescape(value.group(1)) if value else ""
-    for name, body in re.findall(r'<select[^>]*name="([^"]*)"[^>]*>(.*?)</select>', html, re.S):
+    for name, body in re.findall(r'<select[^>]*name="([^"]*)"[^>]*>(.*?)</select>', html, re.DOTALL):
         chosen = re.search(r'<option selected value="([^"]*)"', body) or re.search(r'<option value="([^"]*)"', body)
         fields[name] = unescape(chosen.group(1))
-    for name, body in re.findall(r'<textarea[^>]*name="([^"]*)"[^>]*>(.*?)</textarea>', html, re.S):
+    for name, body in re.findall(r'<textarea[^>]*name="([^"]*)"[^>]*>(.*?)</textarea>', html, re.DOTALL):
         fields[name] = unescape(body.removeprefix("\r\n").removeprefix("\n"))
     return fields
 

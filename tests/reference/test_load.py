@@ -6,8 +6,19 @@ from sqlalchemy import func, select
 
 from meeting_manager.reference.models import Country, RegionAssignment, RegionScheme
 from meeting_manager.reference.services import (
-    COUNTRIES_CSV, M49_KEY, STATELESS, UN_GROUPS_KEY, UNASSIGNED, country_choices, country_name, default_scheme,
-    list_schemes, load_reference_data, read_countries_csv, region_map, region_of,
+    COUNTRIES_CSV,
+    M49_KEY,
+    STATELESS,
+    UN_GROUPS_KEY,
+    UNASSIGNED,
+    country_choices,
+    country_name,
+    default_scheme,
+    list_schemes,
+    load_reference_data,
+    read_countries_csv,
+    region_map,
+    region_of,
 )
 
 UN_GROUPS = {"African States", "Asia-Pacific States", "Eastern European States",

@@ -1,0 +1,69 @@
+"""Limits on guessing passwords and on asking for emailed links (switched off in the other tests)."""
+import pytest
+
+from config import TestingConfig
+from conftest import PASSWORD
+from meeting_manager import create_app
+from meeting_manager.accounts.models import User
+from meeting_manager.accounts.services import set_password
+from meeting_manager.extensions import db as _db
+
+
+@pytest.fixture
+def limited(tmp_path, _fresh_postgres_schema):
+    """An app with the rate limits on, and one account."""
+
+    class Config(TestingConfig):
+        RATELIMIT_ENABLED = True
+        STORAGE_DIR = tmp_path / "storage"
+
+    app = create_app(Config)
+    with app.app_context():
+        _db.create_all()
+        user = User(email="amina@example.org", name="Amina")
+        set_password(user, PASSWORD)
+        _db.session.add(user)
+        _db.session.commit()
+        yield app
+        _db.session.remove()
+        _db.drop_all()
+        _db.engine.dispose()
+
+
+def sign_in(client, email, password):
+    return client.post("/account/sign-in", data={"email": email, "password": password}).status_code
+
+
+def test_ten_wrong_passwords_lock_the_account_for_a_while(limited):
+    client = limited.test_client()
+    assert [sign_in(client, "amina@example.org", "wrong password") for _ in range(10)] == [422] * 10
+    response = client.post("/account/sign-in", data={"email": "AMINA@example.org", "password": PASSWORD})
+    assert response.status_code == 429
+    assert "Too many attempts" in response.get_data(as_text=True)
+    # Other accounts, and the pages themselves, are not affected.
+    assert sign_in(limited.test_client(), "someone@example.org", "wrong password") == 422
+    assert client.get("/account/sign-in").status_code == 200
+
+
+def test_successful_sign_ins_do_not_count(limited):
+    client = limited.test_client()
+    for _ in range(12):
+        assert sign_in(client, "amina@example.org", PASSWORD) == 302
+        client.post("/account/sign-out")
+
+
+def test_reset_links_are_limited_per_email_alike_for_unknown_ones(limited):
+    client = limited.test_client()
+    for email in ("amina@example.org", "nobody@example.org"):
+        codes = [client.post("/account/forgot-password", data={"email": email}).status_code for _ in range(6)]
+        assert codes == [302] * 5 + [429]
+    from meeting_manager.mail.models import OutboxMessage
+
+    with limited.app_context():
+        assert _db.session.scalar(_db.select(_db.func.count(OutboxMessage.id))) == 5
+
+
+def test_sign_in_links_are_limited_per_email(limited):
+    client = limited.test_client()
+    codes = [client.post("/account/sign-in-link", data={"email": "amina@example.org"}).status_code for _ in range(6)]
+    assert codes == [302] * 5 + [429]
