@@ -5,7 +5,12 @@ A cell that starts with = + - @ (or a tab or carriage return) is run as a formul
 which spreadsheets show as text and do not evaluate.
 """
 import io
+import math
+import tempfile
+from datetime import date, datetime, time
+from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -39,15 +44,109 @@ def xlsx_bytes(frame: pd.DataFrame, sheet_name: str = "Sheet1") -> bytes:
 
 
 def xlsx_workbook(frames: dict[str, pd.DataFrame]) -> bytes:
-    """An XLSX workbook with a sheet per table, typed cells, frozen header rows and readable column widths."""
+    """An XLSX workbook with a sheet per table, typed cells, frozen header rows and readable column widths.
+
+    Written with xlsxwriter, row by row (constant memory), from values converted a column at a time: pandas'
+    openpyxl writer spent ~15 s on the 140,000 cells of a 2,000-person attendance report. Text is written as text,
+    after safe_cell(), never parsed as a formula, number or link.
+    """
+    import xlsxwriter
+
     buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+    with tempfile.TemporaryDirectory(prefix="xlsx-") as tmp:
+        book = xlsxwriter.Workbook(buffer, {"constant_memory": True, "tmpdir": tmp, "remove_timezone": True,
+                                            "strings_to_formulas": False, "strings_to_numbers": False,
+                                            "strings_to_urls": False})
+        bold = book.add_format({"bold": True})
+        formats = {"date": book.add_format({"num_format": "yyyy-mm-dd"}),
+                   "datetime": book.add_format({"num_format": "yyyy-mm-dd hh:mm"})}
+        used = set()
         for name, frame in frames.items():
-            sheet_name = name[:31]
-            neutralise_frame(frame).to_excel(writer, index=False, sheet_name=sheet_name)
-            sheet = writer.sheets[sheet_name]
-            sheet.freeze_panes = "A2"
-            for i, column in enumerate(frame.columns):
-                width = max([len(str(column))] + [len(str(v)) for v in frame[column].head(200)])
-                sheet.column_dimensions[sheet.cell(1, i + 1).column_letter].width = min(60, width + 2)
+            sheet = book.add_worksheet(_sheet_name(name, used))
+            columns = [_column(sheet, frame[c], formats) for c in frame.columns]
+            for col, title in enumerate(frame.columns):
+                title = safe_cell(str(title))
+                sheet.write_string(0, col, title, bold)
+                sheet.set_column(col, col, min(60, max(len(title), columns[col][3]) + 2))
+            sheet.freeze_panes(1, 0)
+            for row_number in range(len(frame)):
+                for col, (write, values, fmt, _width) in enumerate(columns):
+                    value = values[row_number]
+                    if value is not None:
+                        write(row_number + 1, col, value, fmt)
+        book.close()
     return buffer.getvalue()
+
+
+def _sheet_name(name: str, used: set) -> str:
+    """Excel's rules: 31 characters, none of []:*?/\\, unique in the book."""
+    base = "".join("_" if ch in "[]:*?/\\" else ch for ch in str(name))[:31].strip("'") or "Sheet"
+    candidate, n = base, 1
+    while candidate.casefold() in used:
+        n += 1
+        candidate = f"{base[:26]} ({n})"
+    used.add(candidate.casefold())
+    return candidate
+
+
+_EXCEL_EPOCH = datetime(1899, 12, 30)
+#: how many leading values of a column set its width
+_WIDTH_SAMPLE = 200
+
+
+def _serial(value: date) -> float:
+    """A date or datetime as Excel's day number; an aware datetime keeps its wall-clock time."""
+    if isinstance(value, datetime):
+        return (value.replace(tzinfo=None) - _EXCEL_EPOCH).total_seconds() / 86400
+    return float(value.toordinal() - _EXCEL_EPOCH.toordinal())
+
+
+def _column(sheet, series: pd.Series, formats: dict) -> tuple:
+    """(write(row, col, value, fmt), values with None for blanks, format, text width) of one column, converted in
+    one go rather than cell by cell."""
+    dtype = series.dtype
+    sample = series.head(_WIDTH_SAMPLE)
+    if pd.api.types.is_bool_dtype(dtype):
+        values = [None if pd.isna(v) else bool(v) for v in series.tolist()]
+        return sheet.write_boolean, values, None, 5
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        if getattr(dtype, "tz", None) is not None:
+            series = series.dt.tz_localize(None)
+        days = ((series - pd.Timestamp(_EXCEL_EPOCH)) / pd.Timedelta(days=1)).tolist()
+        return sheet.write_number, [None if math.isnan(v) else v for v in days], formats["datetime"], 16
+    if pd.api.types.is_numeric_dtype(dtype):
+        values = [None if v is None or v is pd.NA or (isinstance(v, float) and not math.isfinite(v)) else v
+                  for v in series.astype(object).tolist()]
+        return sheet.write_number, values, None, max([len(str(v)) for v in values[:_WIDTH_SAMPLE] if v is not None],
+                                                     default=0)
+
+    def write_any(row, col, cell, _fmt):
+        kind, value, fmt = cell
+        if kind == "s":
+            sheet.write_string(row, col, value)
+        elif kind == "n":
+            sheet.write_number(row, col, value, fmt)
+        else:
+            sheet.write_boolean(row, col, value)
+
+    values = [_typed(v, formats) for v in series.tolist()]
+    width = max([16 if c[2] is not None else len(str(c[1])) for c in values[:len(sample)] if c is not None],
+                default=0)
+    return write_any, values, None, width
+
+
+def _typed(value, formats: dict):
+    """A cell of a mixed (object) column as (kind, value, format), or None when blank."""
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, str):
+        return ("s", safe_cell(value), None)
+    if isinstance(value, (bool, np.bool_)):
+        return ("b", bool(value), None)
+    if isinstance(value, (int, float, np.integer, np.floating, Decimal)):
+        return ("n", value, None) if math.isfinite(value) else None
+    if isinstance(value, datetime):
+        return ("n", _serial(value), formats["datetime"])
+    if isinstance(value, date):
+        return ("n", _serial(value), formats["date"])
+    return ("s", safe_cell(str(value)), None)
