@@ -64,6 +64,10 @@ class Meeting(TimestampMixin, db.Model):
     def is_past(self) -> bool:
         return self.ends_on < utcnow().astimezone(self.tz).date()
 
+    @property
+    def registration_opens_later(self) -> bool:
+        return self.registration_opens_at is not None and utcnow() < self.registration_opens_at
+
     def registration_is_open(self, now: datetime | None = None) -> bool:
         now = now or utcnow()
         return (
