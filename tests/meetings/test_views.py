@@ -201,6 +201,14 @@ def test_public_page_shows_what_a_participant_needs(client, make_meeting, db):
 def test_public_page_of_an_open_meeting(client, meeting):
     html = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
     assert "Open to all" in html
+    assert "Opens " not in html  # it opened yesterday
+
+
+def test_public_page_says_when_registration_opens(client, meeting, db):
+    meeting.timezone = "Asia/Tokyo"
+    meeting.registration_opens_at = datetime(2099, 1, 4, 0, 30, tzinfo=UTC)
+    db.session.commit()
+    assert "Opens 04 January 2099, 09:30 (Asia/Tokyo)" in client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
 
 
 def test_unknown_meeting_is_404(client, reference):
