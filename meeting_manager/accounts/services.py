@@ -5,6 +5,7 @@ from functools import lru_cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..audit.services import record
@@ -45,7 +46,7 @@ def get_user_by_email(email: str) -> User | None:
 def create_user(email: str, name: str, password: str | None = None, *, is_admin: bool = False, actor=None) -> User:
     """Create an account; the email must be new."""
     if get_user_by_email(email):
-        raise DomainError("An account with this email already exists.")
+        raise DomainError(_("An account with this email already exists."))
     user = User(email=normalise_email(email), name=name.strip(), is_admin=is_admin)
     if password:
         set_password(user, password)
@@ -111,7 +112,7 @@ def _valid_token(token: str, purpose: TokenPurpose) -> AccessToken:
         select(AccessToken).where(AccessToken.token_hash == hash_token(token), AccessToken.purpose == purpose)
     )
     if found is None or found.used_at is not None or found.expires_at <= utcnow() or not found.user.active:
-        raise LinkInvalid("This link is not valid: it may have expired or been used already. Ask for a new one.")
+        raise LinkInvalid(_("This link is not valid: it may have expired or been used already. Ask for a new one."))
     return found
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import pycountry
+from flask_babel import gettext as _
 from sqlalchemy import delete, insert, select
 
 from ..audit.services import record
@@ -110,11 +111,11 @@ def parse_scheme_csv(content: bytes) -> dict[str, str]:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ValidationFailed("The file is not UTF-8 text. Save it as CSV UTF-8 and try again.")
+        raise ValidationFailed(_("The file is not UTF-8 text. Save it as CSV UTF-8 and try again."))
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     if "country" not in header or "region" not in header:
-        raise ValidationFailed("The file needs a header row with the columns country and region.")
+        raise ValidationFailed(_("The file needs a header row with the columns country and region."))
     alpha3 = {c.alpha_3: c.alpha_2 for c in pycountry.countries}
     mapping, problems = {}, []
     for raw in reader:
@@ -123,19 +124,19 @@ def parse_scheme_csv(content: bytes) -> dict[str, str]:
         code, region = row.get("country", "").upper(), row.get("region", "")
         code = alpha3.get(code, code)
         if code not in iso_countries():
-            problems.append(f"Row {number}: unknown country code “{row.get('country', '')}”.")
+            problems.append(_("Row %(row)s: unknown country code “%(code)s”.", row=number, code=row.get("country", "")))
         elif not region:
-            problems.append(f"Row {number}: the region is empty.")
+            problems.append(_("Row %(row)s: the region is empty.", row=number))
         elif len(region) > 80:
-            problems.append(f"Row {number}: the region name is longer than 80 characters.")
+            problems.append(_("Row %(row)s: the region name is longer than 80 characters.", row=number))
         elif code in mapping:
-            problems.append(f"Row {number}: {code} appears twice.")
+            problems.append(_("Row %(row)s: %(code)s appears twice.", row=number, code=code))
         else:
             mapping[code] = region
     if not mapping and not problems:
-        problems.append("The file has no rows.")
+        problems.append(_("The file has no rows."))
     if problems:
-        raise ValidationFailed("Nothing was imported: the file has problems.", problems=problems)
+        raise ValidationFailed(_("Nothing was imported: the file has problems."), problems=problems)
     return mapping
 
 
@@ -144,7 +145,7 @@ def import_custom_scheme(name: str, content: bytes, *, actor) -> RegionScheme:
     mapping = parse_scheme_csv(content)
     key = "custom-" + "-".join(name.lower().split())[:50]
     if db.session.scalar(select(RegionScheme).where(RegionScheme.key == key)):
-        raise ValidationFailed("A region scheme with this name exists already.")
+        raise ValidationFailed(_("A region scheme with this name exists already."))
     scheme = _replace_scheme(key, name.strip(), mapping, builtin=False)
     record("region_scheme.import", actor=actor, subject=scheme, countries=len(mapping))
     return scheme
