@@ -186,3 +186,12 @@ def test_parser_reports_every_problem(app):
 
 def test_parser_extra_columns_are_ignored(app):
     assert parse_scheme_csv(b"country,region,note\nKE,East,capital Nairobi\n") == {"KE": "East"}
+
+
+@pytest.mark.parametrize("name, error", [("x" * 121, True), ("x" * 120, False), ("", True), ("   ", True),
+                                         ("Régions du réseau — 区域 — Регионы", False)])
+def test_scheme_name_validation_and_unicode(as_admin, db, name, error):
+    response = upload(as_admin, GOOD, name=name)
+    assert (response.status_code == 422 and 'id="name-error"' in response.get_data(as_text=True)) is error
+    if not error:
+        assert db.session.scalar(select(RegionScheme.name).where(RegionScheme.builtin.is_(False))) == name
