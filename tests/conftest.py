@@ -59,6 +59,17 @@ def _fresh_postgres_schema():
         engine.dispose()
 
 
+def _empty_postgres_tables() -> None:
+    """Truncate the tables a test wrote to: TRUNCATE costs per table, about 1 s for all of them at every test."""
+    tables = [t.name for t in _db.metadata.sorted_tables]
+    probe = " UNION ALL ".join(f"(SELECT '{name}' FROM \"{name}\" LIMIT 1)" for name in tables)
+    used = _db.session.scalars(text(probe)).all()
+    if used:
+        names = ", ".join(f'"{name}"' for name in used)
+        _db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    _db.session.commit()
+
+
 @pytest.fixture
 def app(tmp_path, _fresh_postgres_schema):
     class Config(TestingConfig):
@@ -73,9 +84,7 @@ def app(tmp_path, _fresh_postgres_schema):
         yield app
         _db.session.remove()
         if ON_POSTGRES:
-            tables = ", ".join(f'"{t.name}"' for t in _db.metadata.sorted_tables)
-            _db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-            _db.session.commit()
+            _empty_postgres_tables()
         else:
             _db.drop_all()
         _db.engine.dispose()
@@ -415,7 +424,5 @@ def shared_db_app(tmp_path, _fresh_postgres_schema):
         yield app
         _db.session.remove()
         if ON_POSTGRES:
-            tables = ", ".join(f'"{t.name}"' for t in _db.metadata.sorted_tables)
-            _db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-            _db.session.commit()
+            _empty_postgres_tables()
         _db.engine.dispose()
