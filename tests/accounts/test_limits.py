@@ -2,7 +2,7 @@
 import pytest
 
 from config import TestingConfig
-from conftest import PASSWORD
+from conftest import ON_POSTGRES, PASSWORD, _empty_postgres_tables
 from meeting_manager import create_app
 from meeting_manager.accounts.models import User
 from meeting_manager.accounts.services import set_password
@@ -26,7 +26,10 @@ def limited(tmp_path, _fresh_postgres_schema):
         _db.session.commit()
         yield app
         _db.session.remove()
-        _db.drop_all()
+        if ON_POSTGRES:
+            _empty_postgres_tables()
+        else:
+            _db.drop_all()
         _db.engine.dispose()
 
 
