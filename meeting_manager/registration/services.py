@@ -401,6 +401,10 @@ def change_status(registration: Registration, new_status: RegistrationStatus, *,
     db.session.flush()
     record(f"registration.{new_status.value}", actor=actor, meeting=registration.meeting, subject=registration,
            from_status=old.value, status_change_id=change.id, overridden=bool(override_reason))
+    if new_status in (S.declined, S.cancelled):
+        from ..agenda.services import release_signups  # the agenda builds on registration, not the reverse
+
+        release_signups(registration, actor=actor)  # their session places go to the waiting lists
     if notify:
         _queue_mail(registration, f"registration_{new_status.value}")
     return change

@@ -208,3 +208,17 @@ def test_session_page_offers_sign_up_and_shows_places(client, meeting, signed_in
     db.session.commit()
     page = client.get(f"/meetings/{meeting.id}/programme/{session.id}").text
     assert "Full — you can join the waitlist" in page and "Join the waitlist" in page
+
+
+def test_a_cancelled_registration_gives_its_session_place_to_the_waiting_list(db, meeting, make_agenda_session,
+                                                                              make_registration):
+    from meeting_manager.registration.services import cancel_registration
+
+    session = make_agenda_session(meeting, capacity=1)
+    leaving, waiting = (make_registration(meeting, status=APPROVED) for _ in range(2))
+    services.sign_up(session, leaving, actor=None)
+    services.sign_up(session, waiting, actor=None)
+    cancel_registration(leaving, actor=None)
+    db.session.commit()
+    assert status_of(db, session, leaving) == SignupStatus.cancelled
+    assert status_of(db, session, waiting) == SignupStatus.signed_up
