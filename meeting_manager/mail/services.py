@@ -58,11 +58,12 @@ class RetryRefused(DomainError):
 def queue_message(recipient: str, template: str, *, kind: str = "", meeting_id: int | None = None,
                   recipient_name: str = "", **context) -> OutboxMessage:
     """Render templates/emails/<template>.subject.txt/.txt/.html and store the message; it is sent after commit."""
-    subject = " ".join(render_template(f"emails/{template}.subject.txt", **context).split())
+    # One line (a header), and within the column: a long meeting title must not make the INSERT fail.
+    subject = " ".join(render_template(f"emails/{template}.subject.txt", **context).split())[:300]
     html = render_template(f"emails/{template}.html", **context)
     message = OutboxMessage(
         recipient=recipient,
-        recipient_name=recipient_name,
+        recipient_name=" ".join(recipient_name.split())[:200],
         subject=subject,
         text_body=render_template(f"emails/{template}.txt", **context),
         html_body=_html_document(html, subject),

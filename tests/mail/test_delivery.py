@@ -276,3 +276,13 @@ def test_purge_deletes_old_sent_messages_only(mail_app, db, runner, participant,
     assert [m.id for m in outbox()] == [recent.id, waiting.id]
     event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "mail.purge"))
     assert event.details == {"days": 90, "count": 1}
+
+
+def test_a_very_long_subject_and_name_are_kept_within_their_columns(mail_app, db, unicode_templates, smtp_server):
+    title = "Глобальная встреча " * 40
+    services.queue_message("zoe@example.org", "unicode", recipient_name="Zoë\n" * 100, name="Zoë", title=title)
+    db.session.commit()  # PostgreSQL refuses a value longer than its column
+    services.deliver_due()
+    [received] = smtp_server.messages
+    assert received["Subject"] == " ".join(title.split())[:300]
+    assert "\n" not in received["To"].addresses[0].display_name
