@@ -12,13 +12,11 @@ from .registry import BY_KEY, FORMATS, render_report
 
 @job_kind("reports.build", title=_l("Report"))
 def build_report(job, progress):
-    """Build the frames, then render them; the file is kept for download by the jobs mechanism."""
+    """Build the frames, then render them, reporting each step; the file is kept for download by the jobs mechanism."""
     report = BY_KEY.get(job.params.get("report"))
     fmt = job.params.get("format")
     if report is None or fmt not in FORMATS:
         raise DomainError(_("This report or format is not known."))
     meeting = db.session.get(Meeting, job.meeting_id)
-    progress(0, 2)
-    result = render_report(report, meeting, Filters.from_params(job.params.get("filters", {})), fmt)
-    progress(2, 2)
-    return result
+    progress(0, 1)
+    return render_report(report, meeting, Filters.from_params(job.params.get("filters", {})), fmt, progress)

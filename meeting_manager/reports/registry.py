@@ -3,13 +3,14 @@
 `render_report(report, meeting, filters, fmt) -> (bytes, filename)` is what the job calls; it needs an app context
 but no request (it runs on a worker too).
 """
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
 from flask import current_app, render_template
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..access import ORGANISER, STAFF, Rule
@@ -96,35 +97,121 @@ def table(frame: pd.DataFrame, limit: int | None = None) -> dict:
             "count": len(frame)}
 
 
+class _Tables(Mapping):
+    """table(frame) for each frame, made when a template first asks for it: the attendance PDF never shows its
+    18,000-row "Attended" frame as a table, so it should not pay for turning it into text."""
+
+    def __init__(self, frames: dict[str, pd.DataFrame]):
+        self._frames, self._made = frames, {}
+
+    def __getitem__(self, name):
+        if name not in self._made:
+            self._made[name] = table(self._frames[name])
+        return self._made[name]
+
+    def __iter__(self):
+        return iter(self._frames)
+
+    def __len__(self):
+        return len(self._frames)
+
+
+#: lines per column of a printed name list (8pt on a 10.5pt line: 60 fit an A4 page under a heading, with room for
+#: a few names long enough to wrap)
+LINES_PER_COLUMN = 60
+COLUMNS_PER_PAGE = 3
+
+
+def name_pages(lines: list[str]) -> list[list[str]]:
+    """A printed name list cut into pages of COLUMNS_PER_PAGE columns, each column one text block of lines.
+
+    Columns are made here rather than with CSS `columns`: WeasyPrint lays the text out twice to balance CSS
+    columns; the cells of a one-row table per page are laid out once (bench/reports.py: ~1.5x faster than CSS
+    columns, ~3x faster than a paragraph per name). The template escapes the text.
+    """
+    per_page = LINES_PER_COLUMN * COLUMNS_PER_PAGE
+    return [["\n".join(lines[c:c + LINES_PER_COLUMN]) for c in range(p, min(p + per_page, len(lines)),
+                                                                      LINES_PER_COLUMN)]
+            for p in range(0, len(lines), per_page)]
+
+
+def attendance_day_lists(frames: dict[str, pd.DataFrame]) -> list[dict]:
+    """Per meeting day: who came (name · country · first check-in) and who did not, as name_pages().
+
+    Session lists are counted in the rates table only: their names (about 14,000 lines at 2,000 people) made the PDF
+    too long to print and to render; they stay in the XLSX and CSV.
+    """
+    attended, no_shows = frames["Attended"], frames["No-shows"]
+    day_rows = attended[attended["list"] == str(_("Meeting day"))]
+    days = list(dict.fromkeys(list(day_rows["day"]) + list(no_shows["day"])))
+    out = []
+    for day in days:
+        came = day_rows[day_rows["day"] == day]
+        missed = no_shows[no_shows["day"] == day]
+        times = [t.strftime("%H:%M") if not pd.isna(t) else "" for t in came["first check-in"]]
+        out.append({"day": day,
+                    "attended": len(came), "attended_pages": name_pages(
+                        [f"{n} · {c} · {t}" for n, c, t in zip(came["name"], came["country"], times, strict=True)]),
+                    "no_shows": len(missed), "no_show_pages": name_pages(
+                        [f"{n} · {c}" for n, c in zip(missed["name"], missed["country"], strict=True)])})
+    return out
+
+
 def render_pdf(report: Report, meeting: Meeting, filters: f.Filters, frames: dict[str, pd.DataFrame],
-               extra: dict | None = None) -> bytes:
-    """The report through its print template (print.css: A4, page numbers, rows that do not split)."""
+               extra: dict | None = None, progress: Callable[[str], None] | None = None) -> bytes:
+    """The report through its print template (print.css: A4, page numbers, rows that do not split).
+
+    `progress(step)` is called after the HTML, the page layout and the PDF file are made.
+    """
     import weasyprint
 
     # Reads our static CSS and fonts only: no typed URL reaches the network.
     from ..badges.render import StaticFilesFetcher
 
+    step = progress or (lambda _name: None)
     static = Path(current_app.static_folder)
+    extra = dict(extra or {})
+    if report.key == "attendance":
+        extra["day_lists"] = attendance_day_lists(frames)
     html = render_template(report.template, report=report, meeting=meeting, filters=filters,
-                           tables={name: table(frame) for name, frame in frames.items()}, frames=frames,
-                           made_at=utcnow().astimezone(meeting.tz), **(extra or {}))
-    return weasyprint.HTML(string=html, base_url=static.as_uri() + "/",
-                           url_fetcher=StaticFilesFetcher()).write_pdf()
+                           tables=_Tables(frames), frames=frames, made_at=utcnow().astimezone(meeting.tz), **extra)
+    step("html")
+    document = weasyprint.HTML(string=html, base_url=static.as_uri() + "/",
+                               url_fetcher=StaticFilesFetcher()).render()
+    step("layout")
+    pdf = document.write_pdf()
+    step("pdf")
+    return pdf
 
 
-def render_report(report: Report, meeting: Meeting, filters: f.Filters, fmt: str) -> tuple[bytes, str]:
-    """The report as (bytes, file name) in `fmt`: pdf, xlsx (a sheet per table) or csv (the main table)."""
+#: progress steps of a download after its tables are built: the PDF's html, layout and file; one per XLSX sheet
+PDF_STEPS = 3
+
+
+def render_report(report: Report, meeting: Meeting, filters: f.Filters, fmt: str,
+                  progress: Callable[[int, int], None] | None = None) -> tuple[bytes, str]:
+    """The report as (bytes, file name) in `fmt`: pdf, xlsx (a sheet per table) or csv (the main table).
+
+    `progress(done, total)` is called as the work goes: the tables built, then each PDF stage or XLSX sheet.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}")
+    report_progress = progress or (lambda _done, _total: None)
     extra = {}
     if report.key == "balance":
         extra["data"] = f.balance_data(meeting)
         frames = f.balance_frames(meeting, filters, extra["data"])
     else:
         frames = report.build(meeting, filters)
+    total = 1 + {"pdf": PDF_STEPS, "xlsx": len(frames), "csv": 1}[fmt]
+    done = iter(range(2, total + 1))
+    report_progress(1, total)
     name = f"{report.key}-{meeting.id}"
     if fmt == "pdf":
-        return render_pdf(report, meeting, filters, frames, extra), f"{name}.pdf"
+        return render_pdf(report, meeting, filters, frames, extra,
+                          lambda _step: report_progress(next(done), total)), f"{name}.pdf"
     if fmt == "xlsx":
-        return xlsx_workbook(frames), f"{name}.xlsx"
-    if fmt == "csv":
-        return csv_bytes(main_frame(report, frames)[1]), f"{name}.csv"
-    raise ValueError(f"unknown format {fmt!r}")
+        return xlsx_workbook(frames, lambda _sheet: report_progress(next(done), total)), f"{name}.xlsx"
+    body = csv_bytes(main_frame(report, frames)[1])
+    report_progress(total, total)
+    return body, f"{name}.csv"

@@ -206,3 +206,28 @@ def test_bad_filters_are_refused_with_a_message(held, meeting, staff, auth, clie
 def test_participant_gets_no_reports(meeting, participant, auth, client):
     auth.sign_in(participant)
     assert client.get(f"/meetings/{meeting.id}/reports").status_code == 403
+
+
+@pytest.mark.parametrize("fmt, total", [("xlsx", 1 + 4), ("pdf", 1 + 3), ("csv", 2)])
+def test_render_report_reports_each_step(app, held, meeting, fmt, total):
+    from meeting_manager.reports.registry import BY_KEY, render_report
+
+    steps = []
+    body, _name = render_report(BY_KEY["attendance"], meeting, Filters(), fmt, lambda done, n: steps.append((done, n)))
+    assert body
+    assert steps == [(i, total) for i in range(1, total + 1)]  # tables built, then each sheet / PDF stage
+
+
+def test_attendance_pdf_lists_day_names_and_counts_sessions(held, meeting, staff, auth, client, tmp_path):
+    auth.sign_in(staff)
+    _job, data = export(client, meeting, "attendance", "pdf")
+    text = pdf_text(tmp_path, data)
+    day1 = held["day1"].isoformat()
+    attended = text.split(f"Attended: {day1}")[1].split("No-shows")[0]
+    no_shows = text.split(f"No-shows: {day1}")[1].split("Attended:")[0]
+    assert "Amina" in attended and "Pierre" in attended and "Wanjiru" not in attended  # her check-in was voided
+    assert "Wanjiru" in no_shows and "João" in no_shows and "Amina" not in no_shows
+    # once per day (came or not); his session on day 1 is a counted row, not another list with his name
+    from meeting_manager.checkin.services import meeting_days
+
+    assert text.count("Pierre") == len(meeting_days(meeting))
