@@ -6,8 +6,11 @@ voided by corrections. Timed, as medians of 3 runs (time.perf_counter), each in 
   baseline    one grouped SQL query of the first check-ins (what every variant pays at least)
   frames      attendance_frames(): the report's tables
   xlsx        frames + the XLSX workbook (a sheet per table)
-  pdf         frames + the PDF as shipped: names as plain lines in CSS columns
-  pdf-table   the same 6,000 meeting-day names as one table with a row per person (the alternative measured)
+  pdf         frames + the PDF as shipped: day lists of who came and who did not (~6,000 lines), cut into pages of
+              three text columns; sessions as counted rows only
+Each also with its CPU time (time.process_time), which a loaded machine inflates less than wall time.
+The earlier variants (pandas+openpyxl XLSX; a paragraph per name in CSS columns incl. every session list; a table
+row per name) took 18 s, 124 s and 265 s: see bench/RESULTS.md.
 Targets (issue 7): PDF under 10 s, XLSX under 2 s.
 
 Run: .venv/bin/python bench/reports.py [--people 2000] [--checkins 20000] [--runs 3]
@@ -27,16 +30,18 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
-def median_s(fn, runs: int) -> float:
-    times = []
+def median_s(fn, runs: int) -> tuple[float, float]:
+    """Median (wall, CPU) seconds of `runs` calls."""
+    times, cpu = [], []
     for _ in range(runs):
         from meeting_manager.extensions import db
 
         db.session.remove()
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         fn()
         times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        cpu.append(time.process_time() - start_cpu)
+    return statistics.median(times), statistics.median(cpu)
 
 
 def build(people_n: int, checkins: int):
@@ -110,7 +115,7 @@ def main() -> None:
     from meeting_manager.reference.services import load_reference_data
     from meeting_manager.reports import queries
     from meeting_manager.reports.frames import Filters, attendance_frames
-    from meeting_manager.reports.registry import BY_KEY, Report, render_pdf, render_report
+    from meeting_manager.reports.registry import BY_KEY, render_report
 
     app = create_app()
     with app.app_context():
@@ -119,16 +124,9 @@ def main() -> None:
         db.session.commit()
         meeting_id, n_rows = build(args.people, args.checkins)
         report = BY_KEY["attendance"]
-        table_report = Report("attendance", report.title, report.rule, report.filters, report.build,
-                              "reports/pdf/tables.html")
 
         def meeting():
             return db.session.get(Meeting, meeting_id)
-
-        def pdf_table():
-            frames = attendance_frames(meeting(), Filters())
-            attended = frames["Attended"]
-            render_pdf(table_report, meeting(), Filters(), {"Attended": attended[attended["list"] == "Meeting day"]})
 
         sizes = {}
 
@@ -137,16 +135,18 @@ def main() -> None:
                 sizes[fmt] = len(render_report(report, meeting(), Filters(), fmt)[0])
             return run
 
+        load_before = os.getloadavg()
         results = {
             "baseline": median_s(lambda: queries.first_check_ins(meeting()), args.runs),
             "frames": median_s(lambda: attendance_frames(meeting(), Filters()), args.runs),
             "xlsx": median_s(keep("xlsx"), args.runs),
             "pdf": median_s(keep("pdf"), args.runs),
-            "pdf-table": median_s(pdf_table, args.runs),
         }
-    print(f"{args.people} people, {n_rows} attendance rows, median of {args.runs}")
-    for name, seconds in results.items():
-        print(f"  {name:10s} {seconds:7.2f} s  ({seconds / results['baseline']:.0f}x baseline)")
+        load_after = os.getloadavg()
+    print(f"{args.people} people, {n_rows} attendance rows, median of {args.runs}; "
+          f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after, on {os.cpu_count()} CPUs")
+    for name, (seconds, cpu) in results.items():
+        print(f"  {name:10s} {seconds:7.2f} s wall  {cpu:7.2f} s CPU  ({seconds / results['baseline'][0]:.0f}x baseline)")
     print(f"  sizes: pdf {sizes['pdf'] // 1024} KiB, xlsx {sizes['xlsx'] // 1024} KiB")
 
 
