@@ -71,6 +71,8 @@ def register_invited(token: str):
         return render_template(["invitations/invalid.html", "registration/invitation_invalid.html"],
                                message=error.message, error=error), 404
     meeting = invitation.meeting
+    if invitation.is_focal_point:  # a focal point accepts on the landing page and nominates the members
+        return redirect(url_for("invitations.landing", token=token))
     if problem := services.registration_window_problem(meeting, invited=True):
         return render_template("registration/unavailable.html", meeting=meeting, message=problem), 403
     invitations.mark_opened(invitation)

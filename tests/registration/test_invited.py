@@ -180,3 +180,12 @@ def test_invited_address_registered_already_gets_a_clear_message(client, app, me
     response = client.post(f"/i/{token}/register", data=invited_form(form_data, meeting))
     assert response.status_code == 409 and "already registered for this meeting" in response.text
     assert len(registrations()) == 1
+
+
+def test_a_focal_point_link_leads_to_the_landing_page_not_the_form(client, meeting, make_invitation, db):
+    invitation, token = make_invitation(meeting, is_focal_point=True)
+    response = client.get(f"/i/{token}/register")
+    assert response.status_code == 302 and response.location.endswith(f"/i/{token}")
+    assert client.post(f"/i/{token}/register", data={"given_name": "X"}).status_code == 302
+    assert db.session.scalar(db.select(db.func.count()).select_from(
+        __import__("meeting_manager.registration.models", fromlist=["Registration"]).Registration)) == 0
