@@ -31,12 +31,12 @@ def _database_per_xdist_worker() -> None:
 
 _database_per_xdist_worker()
 
-from config import TestingConfig  # noqa: E402  (reads TEST_DATABASE_URL, set just above for xdist workers)
+from config import TestingConfig  # imported here: it reads TEST_DATABASE_URL, set just above for xdist workers
 from meeting_manager import create_app
 from meeting_manager.accounts.models import MeetingRole, MeetingRoleName, User
 from meeting_manager.accounts.services import set_password
 from meeting_manager.extensions import db as _db
-from meeting_manager.meetings.models import Meeting, MeetingStatus, RegistrationMode
+from meeting_manager.meetings.models import MeetingStatus, RegistrationMode
 from meeting_manager.meetings.services import create_meeting
 from meeting_manager.models_base import utcnow
 from meeting_manager.reference.services import load_reference_data
@@ -136,11 +136,11 @@ def make_user(db):
 def make_meeting(db, reference):
     def make(**overrides):
         start = date.today() + timedelta(days=60)
-        data = dict(
-            title="Global Meeting 2026", edition=5, starts_on=start, ends_on=start + timedelta(days=2),
-            timezone="Europe/Berlin", venue="Conference Centre", city="Berlin", country_code="DE", capacity=300,
-            status=MeetingStatus.open, registration_mode=RegistrationMode.open,
-        )
+        data = {
+            "title": "Global Meeting 2026", "edition": 5, "starts_on": start, "ends_on": start + timedelta(days=2),
+            "timezone": "Europe/Berlin", "venue": "Conference Centre", "city": "Berlin", "country_code": "DE",
+            "capacity": 300, "status": MeetingStatus.open, "registration_mode": RegistrationMode.open,
+        }
         data.update(overrides)
         meeting = create_meeting(data, actor=None)
         meeting.registration_opens_at = meeting.registration_opens_at or utcnow() - timedelta(days=1)
@@ -326,7 +326,7 @@ def make_agenda_session(db):
         from meeting_manager.agenda.models import PersonRole, Session, SessionKind, SessionPerson
 
         day = day or meeting.starts_on
-        at = lambda hm: datetime.combine(day, time.fromisoformat(hm), tzinfo=meeting.tz)  # noqa: E731
+        at = lambda hm: datetime.combine(day, time.fromisoformat(hm), tzinfo=meeting.tz)
         session = Session(meeting_id=meeting.id, title=title or f"Session {next(_counter)}", kind=SessionKind(kind),
                           starts_at=at(start), ends_at=at(end), room=room, published=published, **fields)
         session.people = [SessionPerson(role=PersonRole.speaker, registration=r, position=i)
