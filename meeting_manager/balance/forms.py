@@ -7,6 +7,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from ..meetings.forms import LOCAL_FORMATS
 from ..registration.models import RegistrationStatus
 from .models import BoundUnit, DecisionMode
 
@@ -30,7 +31,7 @@ class PolicyForm(FlaskForm):
         _l("Decisions"), choices=[(DecisionMode.manual.value, _l("Manual review of every registration")),
                                   (DecisionMode.auto.value, _l("Approve automatically while every rule holds, "
                                                                 "otherwise waitlist"))])
-    reservations_release_at = DateTimeLocalField(_l("Reservations lapse at (meeting time)"),
+    reservations_release_at = DateTimeLocalField(_l("Reservations lapse at (meeting time)"), format=LOCAL_FORMATS,
                                                  validators=[Optional()])
     mix_min_size = IntegerField(_l("Delegations of this many members or more must not be single-gender"),
                                 validators=[Optional(), NumberRange(min=2, max=1000)])

@@ -12,6 +12,7 @@ from ..exports import csv_bytes, xlsx_workbook
 from ..extensions import db
 from ..meetings.models import Meeting
 from ..meetings.services import to_local, to_utc
+from ..pdf import html_to_pdf
 from ..reference.services import region_map
 from ..registration.models import Gender, Registration, RegistrationStatus
 from . import services
@@ -177,13 +178,11 @@ def dashboard(meeting_id: int):
 @allow(ORGANISER)
 def dashboard_pdf(meeting_id: int):
     """The dashboard as a PDF for board meetings."""
-    from weasyprint import HTML
-
     meeting = db.get_or_404(Meeting, meeting_id)
     board = build_dashboard(meeting)
     html = render_template("balance/dashboard_pdf.html", meeting=meeting, board=board, genders=GENDERS,
                            refreshed=datetime.now(timezone.utc))
-    pdf = HTML(string=html, base_url=request.url_root).write_pdf()
+    pdf = html_to_pdf(html)
     record("balance.export", actor=current_user, meeting=meeting, format="pdf")
     db.session.commit()
     return Response(pdf, mimetype="application/pdf",

@@ -1,8 +1,7 @@
 """Invitations: issuing, opening, answering, resending, revoking and reminding single-use links."""
 from datetime import timedelta
-from urllib.parse import urlsplit
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
@@ -12,7 +11,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..mail.services import queue_message
 from ..models_base import utcnow
-from ..tokens import hash_token, new_token
+from ..tokens import hash_token, link_for, new_token
 from .models import Invitation, InvitationStatus
 
 #: states in which the link still works
@@ -77,12 +76,9 @@ def issue_invitations(meeting, rows: list[dict], *, actor) -> list[Invitation]:
 
 
 def invitation_link(token: str) -> str:
-    """The absolute landing URL for a token; outside a request (CLI, jobs) it is built on PUBLIC_URL."""
-    if has_request_context():
-        return url_for("invitations.landing", token=token, _external=True)
-    base = urlsplit(current_app.config["SERVER_NAME_FOR_LINKS"])
-    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http")
-    return adapter.build("invitations.landing", {"token": token}, force_external=True)
+    """The absolute landing URL for a token, always on PUBLIC_URL (never the request's Host header, which a
+    visitor can forge)."""
+    return link_for("invitations.landing", token=token)
 
 
 def send_invitation(invitation: Invitation, token: str, *, template: str = "invitation") -> None:

@@ -6,10 +6,9 @@ but no request (it runs on a worker too).
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 
 import pandas as pd
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -17,6 +16,7 @@ from ..access import ORGANISER, STAFF, Rule
 from ..exports import csv_bytes, xlsx_workbook
 from ..meetings.models import Meeting
 from ..models_base import utcnow
+from ..pdf import pdf_document
 from . import frames as f
 
 FORMATS = ("pdf", "xlsx", "csv")
@@ -163,21 +163,14 @@ def render_pdf(report: Report, meeting: Meeting, filters: f.Filters, frames: dic
 
     `progress(step)` is called after the HTML, the page layout and the PDF file are made.
     """
-    import weasyprint
-
-    # Reads our static CSS and fonts only: no typed URL reaches the network.
-    from ..badges.render import StaticFilesFetcher
-
     step = progress or (lambda _name: None)
-    static = Path(current_app.static_folder)
     extra = dict(extra or {})
     if report.key == "attendance":
         extra["day_lists"] = attendance_day_lists(frames)
     html = render_template(report.template, report=report, meeting=meeting, filters=filters,
                            tables=_Tables(frames), frames=frames, made_at=utcnow().astimezone(meeting.tz), **extra)
     step("html")
-    document = weasyprint.HTML(string=html, base_url=static.as_uri() + "/",
-                               url_fetcher=StaticFilesFetcher()).render()
+    document = pdf_document(html)
     step("layout")
     pdf = document.write_pdf()
     step("pdf")
