@@ -3,15 +3,15 @@
 People: names cycle through every script of the demo pools (Latin, Cyrillic, Greek, Arabic, Hebrew, CJK,
 Devanagari...), a long organisation name, five categories, one PNG logo, a 60-character signed-looking token.
 
-Cases, each in a fresh Python process (so that peak memory and warm-up belong to that case alone):
+Cases, each group in a fresh Python process (so that peak memory and warm-up belong to it alone):
   naive     one WeasyPrint document in one process, QR codes as inline SVG (what the issue measured at 60/s)
   serial    render_badges_pdf(workers=1): chunks in this process, QR codes drawn into the PDF, empty cache
-  parallel  render_badges_pdf(): chunks in worker processes (the default), empty cache
+  parallel  render_badges_pdf(): chunks in worker processes (the default), empty cache; then, in the same process,
   reprint   render_badges_pdf() again on the same batch: served from the cache
   changed   the same batch with one badge's name changed: one chunk re-rendered, the rest from the cache
 Times cover the call only (imports excluded, the forkserver start and worker warm-up included), medians of
---runs runs (time.perf_counter). CPU s: user + system time of the case's whole process tree, imports included,
-from /proc; on a shared, busy machine it says more than the wall time. Peak memory: resource.getrusage for self and for waited-for children, and the
+--runs runs (time.perf_counter). CPU s: user + system time of the group's whole process tree, imports included,
+from /proc (the same figure for the three parallel rows); on a shared, busy machine it says more than wall time. Peak memory: resource.getrusage for self and for waited-for children, and the
 largest sum of RSS over this case's whole process tree, sampled every 20 ms from /proc (pool workers are
 grandchildren through the forkserver, so getrusage's children figure misses them).
 
@@ -37,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-CASES = ("naive", "serial", "parallel", "reprint", "changed")
+CASES = ("naive", "serial", "parallel")
 
 
 def people(n: int):
@@ -89,28 +89,34 @@ def naive_pdf(badges) -> bytes:
                            url_fetcher=render.StaticFilesFetcher()).write_pdf()
 
 
-def run_case(case: str, n: int) -> dict:
-    """In this process: one timed call; prints JSON."""
+def run_case(case: str, n: int) -> list[dict]:
+    """In this process: the timed calls of one case; "parallel" also times the reprint and the changed batch."""
     import dataclasses
 
     from meeting_manager.badges.render import render_badges_pdf
 
     badges = people(n)
+    results = []
+
+    def timed(label, call):
+        start = time.perf_counter()
+        pdf = call()
+        results.append({"case": label, "n": n, "seconds": time.perf_counter() - start, "bytes": len(pdf)})
+
     with tempfile.TemporaryDirectory() as cache:
         cache_dir = Path(cache)
-        if case in ("reprint", "changed"):
-            render_badges_pdf(badges, cache_dir=cache_dir)
-        if case == "changed":
-            badges[n // 2] = dataclasses.replace(badges[n // 2], badge_name="Renamed Person")
-        start = time.perf_counter()
         if case == "naive":
-            pdf = naive_pdf(badges)
+            timed("naive", lambda: naive_pdf(badges))
+        elif case == "serial":
+            timed("serial", lambda: render_badges_pdf(badges, cache_dir=cache_dir, workers=1))
         else:
-            pdf = render_badges_pdf(badges, cache_dir=cache_dir, workers=1 if case == "serial" else None)
-        seconds = time.perf_counter() - start
-    return {"case": case, "n": n, "seconds": seconds, "bytes": len(pdf),
-            "rss_self_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "rss_children_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
+            timed("parallel", lambda: render_badges_pdf(badges, cache_dir=cache_dir))
+            timed("reprint", lambda: render_badges_pdf(badges, cache_dir=cache_dir))
+            badges[n // 2] = dataclasses.replace(badges[n // 2], badge_name="Renamed Person")
+            timed("changed", lambda: render_badges_pdf(badges, cache_dir=cache_dir))
+    usage = {"rss_self_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+             "rss_children_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
+    return [{**result, **usage} for result in results]
 
 
 def _tree(root: int) -> dict[int, tuple[float, float]]:
@@ -136,7 +142,7 @@ def _tree(root: int) -> dict[int, tuple[float, float]]:
     return {pid: usage[pid] for pid in tree if pid in usage}
 
 
-def measure(case: str, n: int) -> dict:
+def measure(case: str, n: int) -> list[dict]:
     """Run one case in a fresh interpreter, sampling its process tree's memory."""
     proc = subprocess.Popen([sys.executable, __file__, "--case", case, "--n", str(n)], stdout=subprocess.PIPE,
                             text=True, cwd=ROOT)
@@ -156,7 +162,8 @@ def measure(case: str, n: int) -> dict:
     sampler.join()
     if proc.returncode:
         raise SystemExit(f"case {case} n={n} failed")
-    return {**json.loads(out.strip().splitlines()[-1]), "rss_tree_mb": peak, "cpu_tree_s": sum(cpu.values())}
+    extra = {"rss_tree_mb": peak, "cpu_tree_s": sum(cpu.values())}
+    return [{**result, **extra} for result in json.loads(out.strip().splitlines()[-1])]
 
 
 def machine() -> str:
@@ -184,15 +191,16 @@ def main() -> None:
     print("|---:|---|---:|---|---:|---:|---:|---|")
     for n in args.sizes:
         for case in args.cases:
-            results = [measure(case, n) for _ in range(args.runs)]
-            seconds = [r["seconds"] for r in results]
-            median = statistics.median(seconds)
-            last = results[-1]
-            print(f"| {n} | {case} | {median:.2f} | {' '.join(f'{s:.2f}' for s in seconds)} | {n / median:.0f} | "
-                  f"{statistics.median(r['cpu_tree_s'] for r in results):.1f} | "
-                  f"{last['bytes'] // 1024} | {max(r['rss_self_mb'] for r in results):.0f} / "
-                  f"{max(r['rss_children_mb'] for r in results):.0f} / "
-                  f"{max(r['rss_tree_mb'] for r in results):.0f} |", flush=True)
+            runs = [measure(case, n) for _ in range(args.runs)]
+            for label_results in zip(*runs):
+                seconds = [r["seconds"] for r in label_results]
+                median = statistics.median(seconds)
+                first = label_results[0]
+                print(f"| {n} | {first['case']} | {median:.2f} | {' '.join(f'{s:.2f}' for s in seconds)} | "
+                      f"{n / median:.0f} | {statistics.median(r['cpu_tree_s'] for r in label_results):.1f} | "
+                      f"{first['bytes'] // 1024} | {max(r['rss_self_mb'] for r in label_results):.0f} / "
+                      f"{max(r['rss_children_mb'] for r in label_results):.0f} / "
+                      f"{max(r['rss_tree_mb'] for r in label_results):.0f} |", flush=True)
 
 
 if __name__ == "__main__":

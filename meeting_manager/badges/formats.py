@@ -158,7 +158,7 @@ def fit_font_pt(text: str, box: Box, largest: int, smallest: int = MIN_PT, *, bo
     (`own_font_first`, for the languages it selects by :lang). Cached: a batch repeats its meeting title,
     categories, countries and organisations.
     """
-    line_height = LINE_HEIGHT if own_font_first or _first_font_has_all(text) else MIXED_LINE_HEIGHT
+    line_height = line_height_em(text, own_font_first)
 
     def fits(pt: int, break_words: bool) -> bool:
         em_mm = pt / PT_PER_MM
@@ -237,6 +237,11 @@ def _text_em(text: str, *, bold: bool) -> float:
         elif unicodedata.category(char) not in ("Mn", "Me", "Cf"):
             total += FALLBACK_EM
     return total * SAFETY
+
+
+def line_height_em(text: str, own_font_first: bool = False) -> float:
+    """The height of one line of `text`, in em, as WeasyPrint will lay it out."""
+    return LINE_HEIGHT if own_font_first or _first_font_has_all(text) else MIXED_LINE_HEIGHT
 
 
 def _first_font_has_all(text: str) -> bool:

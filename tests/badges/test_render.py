@@ -1,5 +1,6 @@
 """Badge PDFs: every script survives, HTML stays text, pages have the right size and count, QR codes decode, long
-names fit their box, and the cache and worker processes give the same PDF as rendering in-process."""
+names fit their box, nothing is fetched from the network, and the cache and worker processes keep the batch whole
+and in order."""
 import dataclasses
 import math
 import re
@@ -67,8 +68,8 @@ def comparable(text: str) -> str:
     return "".join(c for c in text if not c.isspace() and c not in "-\u2010" and unicodedata.category(c) != "Cf")
 
 
-def test_pdf_is_a_pdf():
-    assert render_badges_pdf([badge()], workers=1).startswith(b"%PDF")
+def test_pdf_is_a_pdf(tmp_path):
+    assert render_badges_pdf([badge()], workers=1, cache_dir=tmp_path).startswith(b"%PDF")
 
 
 @needs("pdftotext")
@@ -77,6 +78,13 @@ def test_every_script_comes_back_from_pdftotext(pdf):
     pages = pdftotext(path).split("\f")
     for page, (script, name) in zip(pages, NAMES.items()):
         assert comparable(name) in comparable(page), script
+
+
+@needs("pdftotext")
+@pytest.mark.xfail(strict=True, reason="WeasyPrint 70 gives a glyph cluster's text to its last glyph, once per PDF")
+def test_devanagari_with_a_pre_base_vowel_sign_or_reph_comes_back_from_pdftotext(pdf):
+    name = "अमित शर्मा"  # printed right (see the PNG); only text extraction reorders it
+    assert comparable(name) in comparable(pdftotext(pdf([badge(name)])))
 
 
 @needs("pdffonts")
@@ -116,7 +124,7 @@ def test_qr_codes_decode_to_exactly_the_payloads(pdf, tmp_path, fmt):
     subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", str(pdf(badges, fmt)),
                     str(tmp_path / "page")], check=True)
     decoded = subprocess.run(["zbarimg", "-q", "--raw", *map(str, tmp_path.glob("page*.png"))],
-                             capture_output=True, text=True).stdout.split()
+                             capture_output=True, text=True, check=False).stdout.split()  # 4 if none found
     assert sorted(decoded) == sorted(b.qr_payload for b in badges)
 
 
@@ -305,3 +313,19 @@ def test_the_default_cache_folder_is_private():
     cache = render._Cache.open(None)
     if cache.folder is not None:
         assert cache.folder.stat().st_mode & 0o077 == 0
+
+
+def test_a_daemonic_process_renders_in_itself(tmp_path, monkeypatch):
+    """A Celery prefork worker is daemonic and may not start worker processes: it renders without them."""
+    import multiprocessing
+
+    monkeypatch.setattr(render, "CHUNK_SIZE", 1)  # three chunks, which would go to two workers
+
+    def job():
+        out = render_badges_pdf([badge(i=i) for i in range(3)], workers=2, cache_dir=tmp_path / "cache")
+        (tmp_path / "out.pdf").write_bytes(out)
+
+    process = multiprocessing.get_context("fork").Process(target=job, daemon=True)
+    process.start()
+    process.join(120)
+    assert process.exitcode == 0 and (tmp_path / "out.pdf").read_bytes().startswith(b"%PDF")
