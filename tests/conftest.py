@@ -22,6 +22,8 @@ def _database_per_xdist_worker() -> None:
     import psycopg
 
     base, _, name = url.rpartition("/")
+    if name.endswith(f"_{worker}"):  # already done (this module imported under a second name)
+        return
     own = f"{name}_{worker}"
     with psycopg.connect(f"{base.replace('+psycopg', '')}/postgres", autocommit=True) as connection:
         if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (own,)).fetchone():

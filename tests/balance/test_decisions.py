@@ -11,7 +11,7 @@ from meeting_manager.balance import services
 from meeting_manager.balance.models import DecisionMode
 from meeting_manager.extensions import db as _db
 from meeting_manager.registration.models import Gender, Registration, RegistrationStatus
-from tests.conftest import ON_POSTGRES
+from conftest import ON_POSTGRES
 
 S = RegistrationStatus
 
@@ -150,7 +150,7 @@ def test_concurrent_approvals_never_exceed_a_cap(concurrent_app, make_registrati
         if not ON_POSTGRES:
             load_reference_data()
         meeting = Meeting.query if False else None
-        from tests.conftest import create_meeting  # same service the fixtures use
+        from conftest import create_meeting  # same service the fixtures use
         meeting = create_meeting(dict(title="Cap test", starts_on=__import__("datetime").date(2030, 1, 1),
                                       ends_on=__import__("datetime").date(2030, 1, 2), capacity=100), actor=None)
         _db.session.commit()
