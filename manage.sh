@@ -31,7 +31,7 @@ venv() {
     "$VENV/bin/pip" install -q --upgrade pip
     "$VENV/bin/pip" install -q -r "$req"
     cp "$req" "$stamp"
-    [ "$req" = requirements-test.txt ] && cp requirements.txt "$VENV/.installed-requirements.txt"
+    if [ "$req" = requirements-test.txt ]; then cp requirements.txt "$VENV/.installed-requirements.txt"; fi
   fi
 }
 
