@@ -94,7 +94,7 @@ def render_badges_pdf(badges: Sequence[BadgeData], fmt: str = "a6", *, workers: 
     chunks = _chunked(list(badges), FORMATS[fmt])
     keys = [_chunk_key(fmt, chunk) for chunk in chunks]
     whole_key = hashlib.sha256(("\n".join([fmt, *keys])).encode()).hexdigest()
-    if (whole := cache.get(whole_key)) is not None:
+    if len(chunks) > 1 and (whole := cache.get(whole_key)) is not None:
         _report(progress, len(badges), len(badges))
         return whole
     joiner = _Joiner(len(chunks))
@@ -112,7 +112,8 @@ def render_badges_pdf(badges: Sequence[BadgeData], fmt: str = "a6", *, workers: 
         done += len(chunks[i])
         _report(progress, done, len(badges))
     pdf = joiner.result()
-    cache.put(whole_key, pdf)
+    if len(chunks) > 1:  # a single chunk is its own cache entry already
+        cache.put(whole_key, pdf)
     return pdf
 
 
@@ -358,8 +359,9 @@ def _data_uri(data: bytes) -> str:
 def render_version() -> str:
     """Changes whenever anything that shapes the PDF changes, so that the cache never serves a stale design."""
     digest = hashlib.sha256(f"{weasyprint.__version__} {segno.__version__} {pypdf.__version__}".encode())
-    sources = [*sorted((TEMPLATES_DIR / "badges").glob("*.html")), STATIC_DIR / "css" / "badges.css",
-               *sorted(Path(__file__).parent.glob("*.py"))]
+    here = Path(__file__).parent
+    sources = [TEMPLATES_DIR / "badges" / "sheet.html", TEMPLATES_DIR / "badges" / "_badge.html",
+               STATIC_DIR / "css" / "badges.css", here / "render.py", here / "formats.py", here / "qr.py"]
     for path in sources:
         digest.update(path.read_bytes())
     return digest.hexdigest()
