@@ -33,8 +33,10 @@ def add_demo_policy(meeting, organiser, rng) -> None:
         if dimension != "region" or value == "unassigned":
             continue
         room = rng.randint(1, 3) if value in NEARLY_FULL else rng.randint(15, 30)
+        cap = approved + room
+        minimum = min(approved + 12, 40) if value == "African States" else 25
         bounds.append({"dimension": "region", "value": value, "unit": BoundUnit.seats,
-                       "minimum": min(approved + 12, 40) if value == "African States" else 25, "maximum": approved + room})
+                       "minimum": min(minimum, cap), "maximum": cap})
     bounds += [{"dimension": "gender", "value": g, "unit": BoundUnit.percent, "minimum": None, "maximum": 60}
                for g in ("woman", "man")]
     bounds.append({"dimension": "category", "value": "state", "unit": BoundUnit.percent, "minimum": 20,
