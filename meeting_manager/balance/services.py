@@ -144,19 +144,6 @@ def candidate_for(registration: Registration, regions: dict[str, str]) -> engine
     )
 
 
-def status_tally(meeting: Meeting, statuses=(S.approved,)) -> list[tuple]:
-    """Rows of (status, country, gender, category code, counts?, delegation id, n), grouped in SQL."""
-    query = (
-        select(Registration.status, Registration.represented_country, Registration.gender, Category.code,
-               Category.counts_toward_balance, Registration.delegation_id, func.count())
-        .outerjoin(Category, Registration.category_id == Category.id)
-        .where(Registration.meeting_id == meeting.id, Registration.status.in_(statuses))
-        .group_by(Registration.status, Registration.represented_country, Registration.gender, Category.code,
-                  Category.counts_toward_balance, Registration.delegation_id)
-    )
-    return db.session.execute(query).all()
-
-
 def _scheme_id(meeting: Meeting) -> int | None:
     return meeting.region_scheme_id or getattr(default_scheme(), "id", None)
 

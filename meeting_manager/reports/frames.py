@@ -11,7 +11,7 @@ import pandas as pd
 from flask_babel import gettext as _
 
 from ..balance.dashboard import GENDERS, build_dashboard
-from ..balance.services import status_tally
+from ..balance.services import group_tally
 from ..checkin.services import meeting_days
 from ..meetings.models import Meeting
 from ..reference.services import country_name, region_map, region_of
@@ -136,8 +136,8 @@ def balance_data(meeting: Meeting) -> dict:
     board = build_dashboard(meeting)
     regions = region_map(meeting.region_scheme_id)
     cube = defaultdict(lambda: {"approved": 0, "attended": 0})
-    for _status, country, gender, code, counts, _delegation, n in status_tally(meeting):
-        cube[(region_of(regions, country), gender.value, code or "—", bool(counts))]["approved"] += n
+    for _status, region, gender, code, counts, n in group_tally(meeting):
+        cube[(region, gender.value, code or "—", bool(counts))]["approved"] += n
     for country, gender, code, counts, n in queries.attended_tally(meeting):
         cube[(region_of(regions, country), gender.value, code or "—", bool(counts))]["attended"] += n
     editions = []

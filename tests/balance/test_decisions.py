@@ -1,5 +1,6 @@
 """Decisions against the balance policy on the database: one, many, concurrent, auto mode, waitlist, suggestions."""
 import threading
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
@@ -10,6 +11,7 @@ from meeting_manager.audit.models import AuditEvent
 from meeting_manager.balance import services
 from meeting_manager.balance.models import DecisionMode
 from meeting_manager.extensions import db as _db
+from meeting_manager.meetings.services import create_meeting
 from meeting_manager.registration.models import Gender, Registration, RegistrationStatus
 from conftest import ON_POSTGRES
 
@@ -142,17 +144,14 @@ def concurrent_app(app, tmp_path):
 
 
 def test_concurrent_approvals_never_exceed_a_cap(concurrent_app, make_registration):
-    from meeting_manager.meetings.models import Meeting
     from meeting_manager.reference.services import load_reference_data
 
     cap, attempts = 5, 24
     with concurrent_app.app_context():
         if not ON_POSTGRES:
             load_reference_data()
-        meeting = Meeting.query if False else None
-        from conftest import create_meeting  # same service the fixtures use
-        meeting = create_meeting(dict(title="Cap test", starts_on=__import__("datetime").date(2030, 1, 1),
-                                      ends_on=__import__("datetime").date(2030, 1, 2), capacity=100), actor=None)
+        meeting = create_meeting(dict(title="Cap test", starts_on=date(2030, 1, 1), ends_on=date(2030, 1, 2),
+                                      capacity=100), actor=None)
         _db.session.commit()
         set_policy(meeting, bounds=[{"dimension": "gender", "value": "woman", "maximum": cap}])
         ids = [make_registration(meeting).id for _ in range(attempts)]
