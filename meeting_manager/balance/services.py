@@ -4,12 +4,13 @@ Every path that approves someone — one decision, a bulk decision, accepting su
 registration, waitlist promotion — goes through `_approve_locked`, after `lock_meeting`. Counts are read after the
 lock is taken, so two organisers (or a burst of auto-approvals) can never together exceed a bound.
 """
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import String, and_, bindparam, cast, func, literal, select, union_all, update
 from sqlalchemy.orm import aliased
 
 from ..audit.services import record
@@ -83,19 +84,31 @@ def _bound_dicts(row: BalancePolicy) -> list[dict]:
 
 
 def build_policy(meeting: Meeting, now: datetime | None = None) -> Policy:
-    """The pure Policy of a meeting (without a stored policy: only its capacity)."""
-    row = get_policy_row(meeting)
-    if row is None:
+    """The pure Policy of a meeting (without a stored policy: only its capacity).
+
+    One plain query for the policy and its bounds, no ORM objects: every rule check builds the policy."""
+    rows = db.session.execute(
+        select(BalancePolicy.reservations_release_at, BalancePolicy.mix_min_size, BalancePolicy.mix_is_violation,
+               PolicyBound.dimension, PolicyBound.value, PolicyBound.unit, PolicyBound.minimum, PolicyBound.maximum)
+        .outerjoin(PolicyBound).where(BalancePolicy.meeting_id == meeting.id)
+    ).all()
+    if not rows:
         return Policy(capacity=meeting.capacity)
-    return _policy(meeting.capacity, _bound_dicts(row), release_at=row.reservations_release_at,
-                   mix_min_size=row.mix_min_size, mix_is_violation=row.mix_is_violation, now=now)
+    bounds = [row._asdict() for row in rows if row.dimension is not None]
+    release_at, mix_min_size, mix_is_violation = rows[0][:3]
+    return _policy(meeting.capacity, bounds, release_at=release_at, mix_min_size=mix_min_size,
+                   mix_is_violation=mix_is_violation, now=now)
 
 
-def labels_for(meeting: Meeting) -> dict[tuple[str, str], str]:
-    """Display names for findings: categories and delegations by name, genders in words."""
+def labels_for(meeting: Meeting, delegation: Delegation | None = None) -> dict[tuple[str, str], str]:
+    """Display names for findings: categories and delegations by name, genders in words. Given one delegation
+    (what one person's check needs), only its name is added and no query is made for the others."""
     labels = {(CATEGORY, c.code): c.name for c in meeting.categories}
     labels.update({(GENDER, g): label for g, label in GENDER_LABELS.items()})
-    delegations = db.session.execute(select(Delegation.id, Delegation.name).where(Delegation.meeting_id == meeting.id))
+    if delegation is not None:
+        delegations = [(delegation.id, delegation.name)]
+    else:
+        delegations = db.session.execute(select(Delegation.id, Delegation.name).where(Delegation.meeting_id == meeting.id))
     labels.update({(engine.DELEGATION, str(i)): name for i, name in delegations})
     return labels
 
@@ -165,25 +178,62 @@ def group_tally(meeting: Meeting, statuses=(S.approved,)) -> list[tuple]:
     return db.session.execute(query).all()
 
 
-def current_counts(meeting: Meeting) -> engine.Counts:
-    """What is approved now, as the engine counts it (grouped queries, never every row)."""
-    total, groups = 0, defaultdict(int)
-    for _status, region, gender, code, counts, n in group_tally(meeting):
-        total += n
-        if counts:
-            for key in ((REGION, region), (GENDER, gender.value), (CATEGORY, code)):
-                groups[key] += n
+@functools.cache
+def _counts_statement(one_delegation: bool):
+    """The marginals current_counts reads, built once: building this statement costs more than running it.
+
+    Each part groups on the registrations' covering index first and joins regions and categories afterwards,
+    to a handful of rows."""
+    meeting_id = bindparam("meeting_id")
+    approved = and_(Registration.meeting_id == meeting_id, Registration.status == S.approved)
+    counting = and_(approved, Registration.category_id.in_(
+        select(Category.id).where(Category.meeting_id == meeting_id, Category.counts_toward_balance.is_(True))))
+    by_country = (select(Registration.represented_country.label("country"), func.count().label("n"))
+                  .where(counting).group_by(Registration.represented_country).subquery())
+    by_category = (select(Registration.category_id.label("category_id"), func.count().label("n"))
+                   .where(counting).group_by(Registration.category_id).subquery())
+    assignment = aliased(RegionAssignment)
+    region = func.coalesce(assignment.region, UNASSIGNED)
+    delegations = [Delegation.meeting_id == meeting_id]
+    if one_delegation:
+        delegations.append(Delegation.id == bindparam("delegation_id"))
+    key, blank = (lambda column: cast(column, String)), literal("")
+    return union_all(
+        select(literal("total"), blank, blank, func.count()).where(approved),
+        select(literal(REGION), region, blank, func.sum(by_country.c.n)).select_from(by_country)
+        .outerjoin(assignment, and_(assignment.scheme_id == bindparam("scheme_id"),
+                                    assignment.country_code == by_country.c.country)).group_by(region),
+        select(literal(GENDER), key(Registration.gender), blank, func.count()).where(counting)
+        .group_by(Registration.gender),
+        select(literal(CATEGORY), Category.code, blank, by_category.c.n)
+        .join_from(by_category, Category, Category.id == by_category.c.category_id),
+        select(literal("members"), key(Registration.delegation_id), key(Registration.gender), func.count())
+        .where(approved, Registration.delegation_id.in_(select(Delegation.id).where(*delegations)))
+        .group_by(Registration.delegation_id, Registration.gender),
+        select(literal("seats"), key(Delegation.id), blank, Delegation.seats).where(*delegations),
+    )
+
+
+def current_counts(meeting: Meeting, candidate: Registration | None = None) -> engine.Counts:
+    """What is approved now, as the engine counts it: the total, each group's count among the counting categories,
+    and delegations' seats and members by gender — marginals only, read in one round trip (never every row).
+
+    With a `candidate`, only their own delegation is read, if any: what one person's check needs."""
+    parameters = {"meeting_id": meeting.id, "scheme_id": _scheme_id(meeting),
+                  "delegation_id": candidate.delegation_id if candidate else None}
+    total, groups, seats = 0, {}, {}
     genders: dict[str, dict[str, int]] = defaultdict(dict)
-    for delegation_id, gender, n in db.session.execute(
-        select(Registration.delegation_id, Registration.gender, func.count())
-        .where(Registration.meeting_id == meeting.id, Registration.status == S.approved,
-               Registration.delegation_id.is_not(None))
-        .group_by(Registration.delegation_id, Registration.gender)
-    ):
-        genders[str(delegation_id)][gender.value] = n
-    seats = db.session.execute(select(Delegation.id, Delegation.seats).where(Delegation.meeting_id == meeting.id))
-    delegations = {str(i): engine.DelegationState(n, genders[str(i)]) for i, n in seats}
-    return engine.Counts(total, dict(groups), delegations)
+    for kind, value, gender, number in db.session.execute(_counts_statement(candidate is not None), parameters):
+        number = int(number)  # a sum is NUMERIC on PostgreSQL
+        if kind == "total":
+            total = number
+        elif kind == "members":
+            genders[value][gender] = number
+        elif kind == "seats":
+            seats[value] = number
+        else:
+            groups[(kind, value)] = number
+    return engine.Counts(total, groups, {i: engine.DelegationState(s, genders[i]) for i, s in seats.items()})
 
 
 def region_for(meeting: Meeting, country_code: str) -> str:
@@ -197,8 +247,8 @@ def check(registration: Registration) -> engine.Check:
     """What approving this registration would do to each rule, as things stand."""
     meeting = registration.meeting
     regions = {registration.represented_country: region_for(meeting, registration.represented_country)}
-    return engine.check_approval(build_policy(meeting), current_counts(meeting),
-                                 candidate_for(registration, regions), labels_for(meeting))
+    return engine.check_approval(build_policy(meeting), current_counts(meeting, registration),
+                                 candidate_for(registration, regions), labels_for(meeting, registration.delegation))
 
 
 # --- decisions ----------------------------------------------------------------------------------------------------
