@@ -190,3 +190,43 @@ def test_raising_the_capacity_promotes_from_the_waitlist_in_auto_mode(make_meeti
     update_meeting(meeting, {"capacity": 2}, actor=organiser)
     _db.session.commit()
     assert waiting.status == S.approved
+
+
+def test_counts_read_in_sql_equal_a_recount_of_every_row(meeting, make_registration, make_delegation):
+    """The marginals the engine gets from one grouped query equal the engine's own tally of the rows, one by one:
+    non-counting categories count only toward the total, a country outside the scheme is 'unassigned', every
+    status but approved is left out, and a delegation's members count whatever their category."""
+    from meeting_manager.balance import engine
+    from meeting_manager.reference.services import region_map
+
+    delegations = [make_delegation(meeting, seats=4), make_delegation(meeting, seats=2, country="FR")]
+    people = [
+        dict(gender=Gender.woman, country="KE", category_code="state", delegation=delegations[0]),
+        dict(gender=Gender.man, country="KE", category_code="state", delegation=delegations[0]),
+        dict(gender=Gender.undisclosed, country="FR", category_code="press", delegation=delegations[1]),
+        dict(gender=Gender.another, country="BR", category_code="academia"),
+        dict(gender=Gender.woman, country="XK", category_code="expert"),  # Kosovo: in no UN Regional Group
+        dict(gender=Gender.man, country="JP", category_code="staff"),
+    ]
+    for person in people:
+        make_registration(meeting, status=S.approved, **person)
+    make_registration(meeting, status=S.pending, country="CN", category_code="state", delegation=delegations[1])
+    make_registration(meeting, status=S.waitlisted, gender=Gender.man, country="US")
+    _db.session.commit()
+
+    rows = _db.session.scalars(select(Registration).where(Registration.meeting_id == meeting.id,
+                                                          Registration.status == S.approved)).all()
+    regions = region_map(meeting.region_scheme_id)
+    expected = engine.tally([services.candidate_for(r, regions) for r in rows],
+                            {str(d.id): d.seats for d in delegations})
+    counts = services.current_counts(meeting)
+    assert counts.total == expected.total == 6
+    assert dict(counts.groups) == dict(expected.groups)
+    assert counts.group("region", "unassigned") == 1 and counts.group("gender", "man") == 1
+    assert dict(counts.delegations) == dict(expected.delegations)
+
+    # One person's check reads only their own delegation, or none.
+    member = rows[0]
+    assert set(services.current_counts(meeting, member).delegations) == {str(delegations[0].id)}
+    assert services.current_counts(meeting, rows[3]).delegations == {}
+    assert services.current_counts(meeting, member).groups == counts.groups
