@@ -1,25 +1,16 @@
-"""The participant's PDFs: the visa invitation letter and the e-ticket with the badge QR code (WeasyPrint + segno)."""
+"""The participant's PDFs: the visa invitation letter and the e-ticket with the badge QR code (WeasyPrint; the code from badges.qr)."""
 from datetime import date
 from pathlib import Path
 
-import segno
 from flask import render_template
-from markupsafe import Markup
 from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher
 
+from ..badges.qr import qr_svg
 from ..reference.services import country_name
 from .models import Registration
 
 PDF_CSS = Path(__file__).resolve().parents[1] / "static" / "css" / "registration-pdf.css"
-
-
-def qr_svg(token: str) -> Markup:
-    """The QR code as inline SVG holding only the token; `omitsize` keeps a viewBox so CSS can size it uncropped.
-
-    make_qr, never make(): a short token would become a Micro QR, which desk scanners (zbar) cannot read.
-    """
-    return Markup(segno.make_qr(token, error="m").svg_inline(omitsize=True, border=4))
 
 
 def _pdf(template: str, **context) -> bytes:
@@ -38,4 +29,4 @@ def render_visa_letter(registration: Registration) -> bytes:
 def render_e_ticket(registration: Registration) -> bytes:
     """The participant's e-ticket: meeting, name, category and the QR code the check-in desk scans."""
     return _pdf("registration/e_ticket_pdf.html", registration=registration, meeting=registration.meeting,
-                qr=qr_svg(registration.badge_token))
+                qr=qr_svg(registration.badge_token, border=4))
