@@ -5,6 +5,7 @@ import subprocess
 from datetime import datetime, time, timedelta
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from meeting_manager.audit.models import AuditEvent
@@ -231,3 +232,345 @@ def test_attendance_pdf_lists_day_names_and_counts_sessions(held, meeting, staff
     from meeting_manager.checkin.services import meeting_days
 
     assert text.count("Pierre") == len(meeting_days(meeting))
+
+
+# --- figures recounted from the ORM rows (issue #7) ------------------------------------------------------------------
+
+#: the UN Regional Group of each country these tests use (from countries.csv); XK is in none: "unassigned"
+UN_GROUP = {"KE": "African States", "NG": "African States", "FR": "Western European and Others States",
+            "BR": "Latin American and Caribbean States", "IN": "Asia-Pacific States"}
+
+
+def _registrations_of(db, meeting):
+    from meeting_manager.registration.models import Registration
+
+    return [r for r in db.session.scalars(db.select(Registration)) if r.meeting_id == meeting.id]
+
+
+def _came_on_a_day(db, meeting) -> set[int]:
+    """Registration ids with a check-in on a meeting-day list (not a session's) that no correction voids."""
+    rows = [a for a in db.session.scalars(db.select(Attendance)) if a.meeting_id == meeting.id]
+    voided = {a.voids_id for a in rows if a.voids_id}
+    return {a.registration_id for a in rows
+            if a.kind == AttendanceKind.check_in and a.session_id is None and a.id not in voided}
+
+
+def test_delegation_report_equals_a_recount_of_registrations(app, db, meeting, make_meeting, make_delegation,
+                                                            make_registration):
+    from meeting_manager.delegations.models import Delegation
+    from meeting_manager.reports.frames import delegation_frames
+
+    kenya = make_delegation(meeting, name="Kenya", kind="state", country="KE", seats=3)
+    ngo = make_delegation(meeting, name="Civil Peace Network", kind="ngo", country="FR", seats=2)
+    make_delegation(meeting, name="Empty University", kind="academic", country="BR", seats=1)
+    for status, given, gender in ((S.approved, "Amina", Gender.woman), (S.approved, "Otieno", Gender.man),
+                                  (S.pending, "Njeri", Gender.woman), (S.cancelled, "Kamau", Gender.man)):
+        make_registration(meeting, status=status, given_name=given, gender=gender, category_code="state",
+                          delegation=kenya)
+    for status, given in ((S.pending, "Claire"), (S.waitlisted, "Louis"), (S.declined, "Marie")):
+        make_registration(meeting, status=status, given_name=given, country="FR", delegation=ngo)
+    make_registration(meeting, status=S.approved, given_name="Alone")  # in no delegation: in no row
+    other = make_meeting(title="Regional Meeting")
+    make_registration(other, status=S.approved, given_name="Elsewhere",
+                      delegation=make_delegation(other, name="Kenya", country="KE"))
+
+    frames = delegation_frames(meeting, Filters())
+
+    delegations = sorted((d for d in db.session.scalars(db.select(Delegation)) if d.meeting_id == meeting.id),
+                         key=lambda d: d.name)
+    registrations = _registrations_of(db, meeting)
+    expected_summary = []
+    expected_members = []
+    for d in delegations:
+        mine = [r for r in registrations if r.delegation_id == d.id]
+        expected_summary.append({"delegation": d.name, "kind": d.kind.value, "country": d.country_code,
+                                 "seats": d.seats, "members": len(mine),
+                                 "approved": sum(r.status == S.approved for r in mine)})
+        expected_members += [(d.name, f"{r.family_name.upper()}, {r.given_name}", r.category.name, r.status.value)
+                             for r in mine]
+    assert frames["Delegations"].to_dict("records") == expected_summary  # in name order, one row per delegation
+    assert sorted(frames["Members"].itertuples(index=False, name=None)) == sorted(expected_members)
+
+    summary = frames["Delegations"].set_index("delegation")
+    # The values the recount must have found, so that a wrong fixture cannot make both sides agree on nothing:
+    # "members" counts registrations of any status, as the report says, the cancelled one included (which holds
+    # no seat in delegations/services.py: a question for the report's owner, not settled here)
+    assert summary.loc["Kenya", ["seats", "members", "approved"]].tolist() == [3, 4, 2]
+    # a delegation whose members are all pending, waitlisted or declined: listed, with none approved
+    assert summary.loc["Civil Peace Network", ["members", "approved"]].tolist() == [3, 0]
+    assert summary.loc["Empty University", ["members", "approved"]].tolist() == [0, 0]
+    # People who are not approved are listed with their own status (the focal point's nominations show) ...
+    members = frames["Members"]
+    ngo_members = members[members["delegation"] == "Civil Peace Network"]
+    assert sorted(ngo_members["status"]) == ["declined", "pending", "waitlisted"]
+    # nobody outside a delegation, nor anyone of another meeting's delegation, is listed
+    assert not members["name"].str.endswith(("Alone", "Elsewhere")).any()
+    assert len(frames["Delegations"]) == 3
+
+
+def test_speaker_report_equals_the_agenda_with_day_and_session_filters(app, db, meeting, make_meeting,
+                                                                       make_registration, make_room,
+                                                                       make_agenda_session):
+    from meeting_manager.agenda.models import PersonRole, Session, SessionPerson
+    from meeting_manager.reports.frames import speaker_frames
+
+    day1, day2 = meeting.starts_on, meeting.starts_on + timedelta(days=1)
+    amina = make_registration(meeting, status=S.approved, given_name="Amina", organisation="Peace Institute")
+    pierre = make_registration(meeting, status=S.approved, given_name="Pierre", gender=Gender.man, country="FR",
+                               organisation="Université de Lyon")
+    hall = make_room(meeting, "Main Hall")
+    opening = make_agenda_session(meeting, "Opening plenary", day=day1, start="09:30", end="10:30", kind="plenary",
+                                  room=hall, speakers=[amina])
+    opening.people += [SessionPerson(role=PersonRole.speaker, name="Outside Expert", organisation="UNOG", position=1),
+                       SessionPerson(role=PersonRole.moderator, registration=pierre, position=2),
+                       SessionPerson(role=PersonRole.rapporteur, name="Note Taker", position=3)]
+    # 00:30 on day 2 in Berlin is 22:30 UTC on day 1: the day filter must use the meeting's clock
+    late = make_agenda_session(meeting, "Late side event", day=day2, start="00:30", end="01:30", kind="side_event",
+                               speakers=[pierre])
+    late.people.append(SessionPerson(role=PersonRole.rapporteur, registration=amina, position=1))
+    make_agenda_session(meeting, "Lunch", day=day2, start="12:00", end="13:00", kind="break")  # nobody on a panel
+    other = make_meeting(title="Regional Meeting")
+    make_agenda_session(other, "Elsewhere", day=other.starts_on,
+                        speakers=[make_registration(other, status=S.approved, given_name="Stranger")])
+    db.session.commit()
+
+    def expected(day=None, session_id=None):
+        rows = []
+        for s in db.session.scalars(db.select(Session)):
+            starts = s.starts_at.astimezone(meeting.tz).replace(tzinfo=None)
+            if s.meeting_id != meeting.id or day not in (None, starts.date()) or session_id not in (None, s.id):
+                continue
+            for p in s.people:
+                rows.append((p.registration.badge_name if p.registration else p.name, p.role.value,
+                             p.registration.organisation if p.registration else p.organisation, s.title, starts,
+                             s.ends_at.astimezone(meeting.tz).replace(tzinfo=None), s.room.name if s.room else ""))
+        return sorted(rows)
+
+    def report(**filters):
+        frame = speaker_frames(meeting, Filters(**filters))["Speakers"]
+        assert list(frame["starts"]) == sorted(frame["starts"])  # in time order
+        return sorted((r[0], r[1], r[2], r[3], r[4].to_pydatetime(), r[5].to_pydatetime(), r[6])
+                      for r in frame.itertuples(index=False, name=None))
+
+    everyone = report()
+    assert everyone == expected()
+    assert len(everyone) == 6  # 4 on the opening panel, 2 at the side event; the break and the other meeting: none
+    assert sorted(r[1] for r in everyone) == ["moderator", "rapporteur", "rapporteur", "speaker", "speaker",
+                                              "speaker"]
+    assert report(day=day1) == expected(day=day1) and len(report(day=day1)) == 4
+    on_day2 = report(day=day2)
+    assert on_day2 == expected(day=day2) and {r[3] for r in on_day2} == {"Late side event"}
+    assert {r[4] for r in on_day2} == {datetime.combine(day2, time(0, 30))}  # wall-clock time, naive
+    assert report(day=meeting.ends_on) == []
+    assert report(session=late.id) == expected(session_id=late.id) and len(report(session=late.id)) == 2
+    assert report(day=day1, session=late.id) == []  # both filters apply
+    pierre_rows = [r for r in everyone if r[0] == pierre.badge_name]
+    assert sorted((r[1], r[2]) for r in pierre_rows) == [("moderator", "Université de Lyon"),
+                                                         ("speaker", "Université de Lyon")]
+
+
+def test_balance_report_recounts_approved_and_attended_against_the_policy(app, db, meeting, make_meeting,
+                                                                          make_registration, make_checkin_session):
+    from meeting_manager.balance.models import BoundUnit
+    from meeting_manager.balance.services import save_policy
+    from meeting_manager.reports.frames import balance_frames
+
+    # the previous edition, two years earlier, with its own people and attendance
+    start = meeting.starts_on - timedelta(days=730)
+    previous = make_meeting(title="Global Meeting 2024", edition=4, starts_on=start, ends_on=start + timedelta(1),
+                            capacity=120)
+    was = [make_registration(previous, status=S.approved, given_name="Old1", country="KE"),
+           make_registration(previous, status=S.approved, given_name="Old2", country="NG"),
+           make_registration(previous, status=S.approved, given_name="Old3", gender=Gender.man, country="FR"),
+           make_registration(previous, status=S.approved, given_name="Press", gender=Gender.man,
+                             category_code="press")]
+    make_registration(previous, status=S.pending, given_name="OldPending")
+    check_in(db, previous, was[0], start)
+    check_in(db, previous, was[3], start + timedelta(1))
+    voided = check_in(db, previous, was[1], start)
+    check_in(db, previous, was[1], start, kind=AttendanceKind.correction, voids=voided)
+    meeting.previous_id = previous.id
+    db.session.commit()
+
+    M = Gender.man
+    approved = [
+        make_registration(meeting, status=S.approved, given_name="Amina", country="KE"),
+        make_registration(meeting, status=S.approved, given_name="Otieno", gender=M, country="KE",
+                          category_code="state"),
+        make_registration(meeting, status=S.approved, given_name="Ngozi", country="NG", category_code="academia"),
+        make_registration(meeting, status=S.approved, given_name="Claire", country="FR"),
+        make_registration(meeting, status=S.approved, given_name="Louis", gender=M, country="FR"),
+        make_registration(meeting, status=S.approved, given_name="Ana", gender=Gender.another, country="BR"),
+        make_registration(meeting, status=S.approved, given_name="Arta", country="XK"),  # region "unassigned"
+        make_registration(meeting, status=S.approved, given_name="Reporter", country="KE", category_code="press"),
+    ]
+    pending = make_registration(meeting, status=S.pending, given_name="Pending", country="KE")
+    make_registration(meeting, status=S.waitlisted, given_name="Waiting", gender=M, country="FR")
+    make_registration(meeting, status=S.declined, given_name="Declined", country="KE")
+    make_registration(meeting, status=S.cancelled, given_name="Cancelled", country="IN")
+    amina, otieno, ngozi, claire, louis, _ana, arta, reporter = approved
+    day1, day2 = meeting.starts_on, meeting.starts_on + timedelta(1)
+    session = make_checkin_session(meeting, day1)
+    check_in(db, meeting, amina, day1, hour=9)
+    check_in(db, meeting, amina, day2, hour=9)  # came twice: one person
+    check_in(db, meeting, otieno, day2)
+    wrong = check_in(db, meeting, ngozi, day1)
+    check_in(db, meeting, ngozi, day1, kind=AttendanceKind.correction, voids=wrong)  # voided: did not come
+    check_in(db, meeting, claire, day1, session=session)  # a session only, never a day list: not counted
+    check_in(db, meeting, louis, day1)
+    check_in(db, meeting, louis, day1, kind=AttendanceKind.check_out, hour=17)
+    check_in(db, meeting, arta, day2)
+    check_in(db, meeting, reporter, day1)  # press: attended, but outside balance
+    check_in(db, meeting, pending, day1)  # not approved: counted nowhere
+
+    bounds = [{"dimension": "region", "value": "African States", "unit": BoundUnit.seats, "minimum": 4, "maximum": 6},
+              {"dimension": "region", "value": "Western European and Others States", "unit": BoundUnit.seats,
+               "maximum": 2},
+              {"dimension": "region", "value": "Eastern European States", "unit": BoundUnit.seats, "minimum": 1},
+              {"dimension": "gender", "value": "woman", "unit": BoundUnit.percent, "maximum": 60},
+              {"dimension": "gender", "value": "man", "unit": BoundUnit.seats, "maximum": 1}]
+    save_policy(meeting, {"mix_min_size": None}, bounds, actor=None)
+    db.session.commit()
+
+    frames = balance_frames(meeting, Filters())
+
+    registrations = _registrations_of(db, meeting)
+    came = _came_on_a_day(db, meeting)
+    ok = [r for r in registrations if r.status == S.approved]
+    region = lambda r: UN_GROUP.get(r.represented_country, "unassigned")  # noqa: E731
+    cube = {}
+    for r in ok:
+        key = (region(r), r.gender.value, r.category.name, r.category.counts_toward_balance)
+        figures = cube.setdefault(key, {"approved": 0, "attended": 0})
+        figures["approved"] += 1
+        figures["attended"] += r.id in came
+    got = {(row["region"], row["gender"], row["category"], bool(row["counts toward balance"])):
+           {"approved": row["approved"], "attended": row["attended"]}
+           for row in frames["Region x gender x category"].to_dict("records")}
+    assert got == cube
+    assert sum(v["approved"] for v in got.values()) == 8 and sum(v["attended"] for v in got.values()) == 5
+
+    counting = [r for r in ok if r.category.counts_toward_balance]
+    region_gender = {}
+    for r in counting:
+        figures = region_gender.setdefault((region(r), r.gender.value), [0, 0])
+        figures[0] += 1
+        figures[1] += r.id in came
+    rg = frames["Region x gender"]
+    assert {(x.region, x.gender): [x.approved, x.attended] for x in rg.itertuples()} == region_gender
+
+    # Against the policy: the bounds in seats of the capacity (60 % of 300 = 180), beside the recounted figures
+    def group(dimension, value):
+        return [r for r in counting if (region(r) if dimension == "region" else r.gender.value) == value]
+
+    expected = {}
+    for bound, label, minimum, maximum in (
+            (bounds[0], "African States", 4, 6), (bounds[1], "Western European and Others States", None, 2),
+            (bounds[2], "Eastern European States", 1, None), (bounds[3], "women", None, meeting.capacity * 60 // 100),
+            (bounds[4], "men", None, 1)):
+        people = group(bound["dimension"], bound["value"])
+        n = len(people)
+        state = ("over" if maximum is not None and n > maximum else "full" if n == maximum else
+                 "short" if minimum and n < minimum else "ok")
+        expected[(bound["dimension"], label)] = {
+            "minimum": minimum, "maximum": maximum, "approved": n, "attended": sum(r.id in came for r in people),
+            "share of capacity %": round(100 * n / meeting.capacity, 1), "state": state}
+    policy = frames["Against the policy"]
+    got = {(row["dimension"], row["group"]): {k: (None if row[k] is pd.NA else row[k]) for k in expected[
+        (row["dimension"], row["group"])]} for row in policy.to_dict("records")}
+    assert got == expected
+    # every state occurs once, so that the recount of each is checked
+    assert sorted(v["state"] for v in expected.values()) == ["full", "ok", "over", "short", "short"]
+
+    # Editions: this one, then the previous one with its own figures
+    def edition(m):
+        rows = _registrations_of(db, m)
+        yes = [r for r in rows if r.status == S.approved]
+        counted = [r for r in yes if r.category.counts_toward_balance]
+        attended = len({r.id for r in yes} & _came_on_a_day(db, m))
+        genders = {g.value: sum(r.gender == g for r in counted) for g in Gender}
+        return {"edition": m.title, "year": m.starts_on.year, "capacity": m.capacity, "approved": len(yes),
+                "attended": attended, "attended %": round(100 * attended / len(yes), 1),
+                **{f"approved: {g}": n for g, n in genders.items()},
+                "women %": round(100 * genders["woman"] / len(counted), 1)}
+
+    editions = frames["Editions"].to_dict("records")
+    assert editions == [edition(meeting), edition(previous)]
+    assert (editions[1]["approved"], editions[1]["attended"], editions[1]["approved: woman"]) == (4, 2, 2)
+
+
+def test_attendance_xlsx_has_typed_cells_frozen_headers_and_a_sheet_per_table(held, meeting, staff, auth, client,
+                                                                              db):
+    from meeting_manager.checkin.services import meeting_days
+
+    auth.sign_in(staff)
+    _job, data = export(client, meeting, "attendance", "xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    assert book.sheetnames == ["Attended", "No-shows", "Rates", "Totals"]
+
+    def rows(name):
+        sheet = book[name]
+        assert sheet.freeze_panes == "A2", name  # the header row stays in view
+        header = [c.value for c in sheet[1]]
+        assert all(c.font.b for c in sheet[1]), name
+        return [dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=2)]
+
+    days = meeting_days(meeting)
+    approved = held["people"]
+    log = list(db.session.scalars(db.select(Attendance)))
+    voided = {a.voids_id for a in log if a.voids_id}
+    came = {day: {a.registration_id for a in log if a.kind == AttendanceKind.check_in and a.id not in voided
+                  and a.day == day and a.session_id is None and a.registration_id in {p.id for p in approved}}
+            for day in days}
+
+    def is_day(cell, day=None):
+        assert cell.is_date and cell.number_format == "yyyy-mm-dd", (cell.coordinate, cell.value)
+        assert cell.value.time() == time(0) and cell.value.date() in days
+        return cell.value.date() == day if day else True
+
+    rates = rows("Rates")
+    for row in rates:
+        assert is_day(row["day"])
+        for column in ("approved", "attended"):
+            assert row[column].data_type == "n" and isinstance(row[column].value, int)
+        assert row["rate %"].data_type == "n" and isinstance(row["rate %"].value, (int, float))
+    day_rates = {r["day"].value.date(): r for r in rates if r["list"].value == "Meeting day"}
+    assert sorted(day_rates) == days
+    for day, row in day_rates.items():
+        n = len(came[day])
+        assert (row["approved"].value, row["attended"].value, row["no-shows"].value) == (5, n, 5 - n)
+        assert row["no-shows"].data_type == "n"
+        assert row["rate %"].value == pytest.approx(round(100 * n / 5, 1))
+    session_rate = next(r for r in rates if r["list"].value == held["session"].title)
+    assert session_rate["attended"].value == 1 and session_rate["no-shows"].value is None  # no no-shows for sessions
+
+    attended = rows("Attended")
+    assert len(attended) == sum(len(c) for c in came.values()) + 1  # the day lists and Pierre's session
+    for row in attended:
+        assert is_day(row["day"])
+        moment = row["first check-in"]
+        assert moment.is_date and moment.number_format == "yyyy-mm-dd hh:mm"
+        assert moment.value.date() == row["day"].value.date()
+    amina = next(r for r in attended if r["name"].value.endswith("Amina"))
+    assert amina["first check-in"].value == datetime.combine(held["day1"], time(9))  # the first of two, local time
+    pierre_session = next(r for r in attended if r["list"].value == held["session"].title)
+    assert pierre_session["first check-in"].value == datetime.combine(held["day1"], time(10))
+
+    no_shows = rows("No-shows")
+    assert len(no_shows) == sum(5 - len(c) for c in came.values())
+    assert all(is_day(r["day"]) for r in no_shows)
+
+    totals = rows("Totals")
+    for row in totals:
+        assert is_day(row["day"])
+        assert all(row[c].data_type == "n" for c in ("approved", "attended", "rate %"))
+        assert isinstance(row["approved"].value, int) and isinstance(row["attended"].value, int)
+    regions = {UN_GROUP[p.represented_country] for p in approved}
+    genders = {p.gender.value for p in approved}
+    categories = {p.category.name for p in approved}
+    assert len(totals) == len(days) * (len(regions) + len(genders) + len(categories))
+    women_day1 = next(r for r in totals if is_day(r["day"], held["day1"]) and r["dimension"].value == "gender"
+                      and r["value"].value == "woman")
+    women = {p.id for p in approved if p.gender == Gender.woman}
+    assert (women_day1["approved"].value, women_day1["attended"].value) == (len(women),
+                                                                            len(women & came[held["day1"]]))
