@@ -6,14 +6,15 @@ voided by corrections. Timed, as medians of 3 runs (time.perf_counter), each in 
   baseline    one grouped SQL query of the first check-ins (what every variant pays at least)
   frames      attendance_frames(): the report's tables
   xlsx        frames + the XLSX workbook (a sheet per table)
-  pdf         frames + the PDF as shipped: day lists of who came and who did not (~6,000 lines), cut into pages of
-              three text columns; sessions as counted rows only
+  pdf         frames + the PDF as shipped: rates and totals, per day who did not come (~600 lines in pages of
+              three text columns), and the register: a line per person with each day's first check-in time and
+              a mark per session (2,000 lines in monospaced blocks of 68)
 Each also with its CPU time (time.process_time), which a loaded machine inflates less than wall time.
 The earlier variants (pandas+openpyxl XLSX; a paragraph per name in CSS columns incl. every session list; a table
 row per name) took 18 s, 124 s and 265 s: see bench/RESULTS.md.
 Targets (issue 7): PDF under 10 s, XLSX under 2 s.
 
-Run: .venv/bin/python bench/reports.py [--people 2000] [--checkins 20000] [--runs 3]
+Run: .venv/bin/python bench/reports.py [--people 2000] [--checkins 20000] [--runs 3] [--save DIR]
 """
 from __future__ import annotations
 
@@ -104,6 +105,7 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=2000)
     parser.add_argument("--checkins", type=int, default=20000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--save", type=Path, help="a folder to keep the last PDF and XLSX in, to look at them")
     args = parser.parse_args()
     var = tempfile.mkdtemp(prefix="bench-reports-")
     os.environ.setdefault("MEETING_MANAGER_VAR", var)
@@ -132,7 +134,11 @@ def main() -> None:
 
         def keep(fmt):
             def run():
-                sizes[fmt] = len(render_report(report, meeting(), Filters(), fmt)[0])
+                body = render_report(report, meeting(), Filters(), fmt)[0]
+                sizes[fmt] = len(body)
+                if args.save:
+                    args.save.mkdir(parents=True, exist_ok=True)
+                    (args.save / f"attendance.{fmt}").write_bytes(body)
             return run
 
         load_before = os.getloadavg()

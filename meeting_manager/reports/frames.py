@@ -66,53 +66,67 @@ def _rate(attended: int, approved: int) -> float:
 # --- attendance ------------------------------------------------------------------------------------------------------
 
 def attendance_frames(meeting: Meeting, filters: Filters) -> dict[str, pd.DataFrame]:
-    """Who came to each list (day or session), who did not (day lists), the rate, and totals by group."""
+    """Who came to each list (a meeting day or a session), who did not, the rate, and totals by group.
+
+    No-shows of a day are the approved people not checked in that day; of a session, those who took a place in it
+    (signed up) and were not checked in there. Sessions without sign-ups have no no-shows, only who came.
+    """
     regions = region_map(meeting.region_scheme_id)
     people = {p["id"]: p for p in _people(meeting, filters, regions)}
     sessions = {row[0]: row for row in queries.sessions(meeting)}
     days = [d for d in meeting_days(meeting) if filters.day in (None, d)]
-
-    def list_name(day, session_id):
-        return sessions[session_id][1] if session_id else _("Meeting day")
 
     came = defaultdict(dict)  # (day, session id) -> registration id -> first check-in
     for registration_id, day, session_id, first in queries.first_check_ins(meeting, day=filters.day,
                                                                          session_id=filters.session):
         if registration_id in people:
             came[(day, session_id)][registration_id] = first
+    signed_up = defaultdict(set)  # session id -> registration ids with a place
+    for session_id, registration_id in queries.signups(meeting, filters.session):
+        if registration_id in people:
+            signed_up[session_id].add(registration_id)
+    session_lists = {k for k in came if k[1] is not None}
+    for session_id in signed_up:
+        day = _local(meeting, sessions[session_id][2]).date()
+        if filters.day in (None, day) and not any(k[1] == session_id for k in session_lists):
+            session_lists.add((day, session_id))
     lists = [] if filters.session else [(d, None) for d in days]
-    lists += sorted((k for k in came if k[1] is not None), key=lambda k: (sessions[k[1]][2], k[1]))
+    lists += sorted(session_lists, key=lambda k: (sessions[k[1]][2], k[1]))
 
     attended_rows, no_show_rows, rate_rows, total_rows = [], [], [], []
+    by_name = sorted(people.values(), key=lambda p: _name(p).casefold())
     for day, session_id in lists:
         here = came.get((day, session_id), {})
-        label = list_name(day, session_id)
+        label = sessions[session_id][1] if session_id else _("Meeting day")
         for rid, first in sorted(here.items(), key=lambda item: _name(people[item[0]]).casefold()):
-            p = people[rid]
-            attended_rows.append({"day": day, "list": label, "name": _name(p), "country": p["represented_country"],
-                                  "region": p["region"], "gender": p["gender"].value, "category": p["category_name"],
+            attended_rows.append({"day": day, "list": label, **_columns(people[rid]),
                                   "first check-in": _local(meeting, first)})
-        rate_rows.append({"day": day, "list": label, "approved": len(people), "attended": len(here),
-                          "no-shows": len(people) - len(here) if session_id is None else None,
+        expected = set(people) if session_id is None else signed_up.get(session_id, set())
+        has_no_shows = session_id is None or bool(expected)  # a session nobody signed up for has none
+        missed = [p for p in by_name if p["id"] in expected and p["id"] not in here]
+        no_show_rows += [{"day": day, "list": label, **_columns(p)} for p in missed]
+        rate_rows.append({"day": day, "list": label, "approved": len(people),
+                          "signed up": len(expected) if session_id is not None and expected else None,
+                          "attended": len(here), "no-shows": len(missed) if has_no_shows else None,
                           "rate %": _rate(len(here), len(people))})
-        if session_id is not None:
-            continue
-        for p in sorted(people.values(), key=lambda p: _name(p).casefold()):
-            if p["id"] not in here:
-                no_show_rows.append({"day": day, "name": _name(p), "country": p["represented_country"],
-                                     "region": p["region"], "gender": p["gender"].value,
-                                     "category": p["category_name"]})
-        total_rows += _group_totals(day, people, here)
+        if session_id is None:
+            total_rows += _group_totals(day, people, here)
 
+    person_columns = ["name", "country", "region", "gender", "category"]
     return {
-        "Attended": pd.DataFrame(attended_rows, columns=["day", "list", "name", "country", "region", "gender",
-                                                         "category", "first check-in"]),
-        "No-shows": pd.DataFrame(no_show_rows, columns=["day", "name", "country", "region", "gender", "category"]),
-        "Rates": pd.DataFrame(rate_rows, columns=["day", "list", "approved", "attended", "no-shows", "rate %"])
-        .astype({"no-shows": "Int64"}),
+        "Attended": pd.DataFrame(attended_rows, columns=["day", "list", *person_columns, "first check-in"]),
+        "No-shows": pd.DataFrame(no_show_rows, columns=["day", "list", *person_columns]),
+        "Rates": pd.DataFrame(rate_rows, columns=["day", "list", "approved", "signed up", "attended", "no-shows",
+                                                  "rate %"]).astype({"signed up": "Int64", "no-shows": "Int64"}),
         "Totals": pd.DataFrame(total_rows, columns=["day", "dimension", "value", "approved", "attended",
                                                     "rate %"]),
     }
+
+
+def _columns(person: dict) -> dict:
+    """A person as the attendance lists show them."""
+    return {"name": _name(person), "country": person["represented_country"], "region": person["region"],
+            "gender": person["gender"].value, "category": person["category_name"]}
 
 
 def _group_totals(day, people: dict, here: dict) -> list[dict]:

@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import aliased
 
-from ..agenda.models import Room, Session, SessionPerson
+from ..agenda.models import Room, Session, SessionPerson, SessionSignup, SignupStatus
 from ..checkin.models import Attendance, AttendanceKind
 from ..delegations.models import Delegation
 from ..extensions import db
@@ -58,6 +58,15 @@ def first_check_ins(meeting: Meeting, *, day: date | None = None, session_id: in
         query = query.where(Attendance.session_id == session_id)
     elif day_lists_only:
         query = query.where(Attendance.session_id.is_(None))
+    return db.session.execute(query).all()
+
+
+def signups(meeting: Meeting, session_id: int | None = None) -> list[tuple]:
+    """(session id, registration id) of every place taken in a session (not the waitlist, not cancelled)."""
+    query = (select(SessionSignup.session_id, SessionSignup.registration_id).join(Session)
+             .where(Session.meeting_id == meeting.id, SessionSignup.status == SignupStatus.signed_up))
+    if session_id is not None:
+        query = query.where(SessionSignup.session_id == session_id)
     return db.session.execute(query).all()
 
 

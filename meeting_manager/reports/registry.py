@@ -135,26 +135,76 @@ def name_pages(lines: list[str]) -> list[list[str]]:
             for p in range(0, len(lines), per_page)]
 
 
-def attendance_day_lists(frames: dict[str, pd.DataFrame]) -> list[dict]:
-    """Per meeting day: who came (name · country · first check-in) and who did not, as name_pages().
+#: session columns per register (3 characters each, after 6 per day): more start another register
+SESSIONS_PER_REGISTER = 24
+#: people per block of a register, one block a page, each under the register's header line
+REGISTER_LINES = 68
+#: a register's marks: came, signed up but did not come, neither
+CAME, MISSED, NEITHER = "●", "○", "·"
 
-    Session lists are counted in the rates table only: their names (about 14,000 lines at 2,000 people) made the PDF
-    too long to print and to render; they stay in the XLSX and CSV.
+
+def attendance_lists(frames: dict[str, pd.DataFrame]) -> dict:
+    """The attendance PDF's lists, from the report's frames.
+
+    no_shows: per meeting day, who did not come, as name_pages() (name · country).
+    sessions: a table of the sessions, numbered in time order, with their counts (None without sessions).
+    registers: who came when, one line per person: the first check-in time on each day (D1, D2...), a mark per
+    session, then the name. A line per person and list (about 20,000 at 2,000 people) made the PDF too long to
+    print and to render in time (bench/reports.py); the register holds the same in 2,000 lines.
     """
-    attended, no_shows = frames["Attended"], frames["No-shows"]
-    day_rows = attended[attended["list"] == str(_("Meeting day"))]
-    days = list(dict.fromkeys(list(day_rows["day"]) + list(no_shows["day"])))
-    out = []
-    for day in days:
-        came = day_rows[day_rows["day"] == day]
-        missed = no_shows[no_shows["day"] == day]
-        times = [t.strftime("%H:%M") if not pd.isna(t) else "" for t in came["first check-in"]]
-        out.append({"day": day,
-                    "attended": len(came), "attended_pages": name_pages(
-                        [f"{n} · {c} · {t}" for n, c, t in zip(came["name"], came["country"], times, strict=True)]),
-                    "no_shows": len(missed), "no_show_pages": name_pages(
-                        [f"{n} · {c}" for n, c in zip(missed["name"], missed["country"], strict=True)])})
-    return out
+    attended, no_shows, rates = frames["Attended"], frames["No-shows"], frames["Rates"]
+    day_list = str(_("Meeting day"))
+    days = [d for d, label in zip(rates["day"], rates["list"], strict=True) if label == day_list]
+    sessions = rates[rates["list"] != day_list].reset_index(drop=True)
+    session_table = table(pd.DataFrame({
+        _("No."): sessions.index + 1, _("Session"): sessions["list"], _("Day"): sessions["day"],
+        _("Signed up"): sessions["signed up"], _("Attended"): sessions["attended"],
+        _("No-shows"): sessions["no-shows"]}))
+    missed_days = no_shows[no_shows["list"] == day_list]
+    return {
+        "days": [{"number": i, "day": day} for i, day in enumerate(days, start=1)],
+        "no_shows": [{"day": day, "count": len(rows := missed_days[missed_days["day"] == day]),
+                      "pages": name_pages([f"{n} · {c}" for n, c in zip(rows["name"], rows["country"], strict=True)])}
+                     for day in days],
+        "sessions": session_table if len(sessions) else None,
+        "registers": _registers(attended, no_shows, days, list(zip(sessions["day"], sessions["list"])), day_list),
+    }
+
+
+def _registers(attended, no_shows, days: list, sessions: list[tuple], day_list: str) -> list[dict]:
+    """Registers of REGISTER_LINES-line blocks; days in the first, sessions SESSIONS_PER_REGISTER at a time."""
+    column = {("day", day): i for i, day in enumerate(days)}
+    column.update({session: len(days) + i for i, session in enumerate(sessions)})
+    cells: dict[str, dict[int, str]] = {}  # "NAME, Given (CC)" -> column -> time or mark
+    for frame, came in ((no_shows, False), (attended, True)):
+        times = frame["first check-in"] if came else [None] * len(frame)
+        for day, label, name, country, at in zip(frame["day"], frame["list"], frame["name"], frame["country"],
+                                                 times, strict=True):
+            person = cells.setdefault(f"{name} ({country})", {})
+            if label == day_list:
+                if came:
+                    person[column[("day", day)]] = at.strftime("%H:%M") if not pd.isna(at) else CAME
+            else:
+                person[column[(day, label)]] = CAME if came else MISSED
+    people = sorted(cells, key=str.casefold)
+    groups = [range(0, len(days) + min(len(sessions), SESSIONS_PER_REGISTER))]
+    groups += [range(len(days) + first, len(days) + min(first + SESSIONS_PER_REGISTER, len(sessions)))
+               for first in range(SESSIONS_PER_REGISTER, len(sessions), SESSIONS_PER_REGISTER)]
+
+    def width(i: int) -> int:
+        return 6 if i < len(days) else 3
+
+    def label(i: int) -> str:
+        return f"D{i + 1}" if i < len(days) else str(i - len(days) + 1)
+
+    registers = []
+    for shown in groups:
+        lines = ["".join(f"{cells[p].get(i, NEITHER):<{width(i)}}" for i in shown) + f" {p}"
+                 for p in people if any(i in cells[p] for i in shown) or shown.start == 0]
+        registers.append({"header": "".join(f"{label(i):<{width(i)}}" for i in shown),
+                          "blocks": ["\n".join(lines[i:i + REGISTER_LINES])
+                                     for i in range(0, len(lines), REGISTER_LINES)]})
+    return registers
 
 
 def render_pdf(report: Report, meeting: Meeting, filters: f.Filters, frames: dict[str, pd.DataFrame],
@@ -166,7 +216,7 @@ def render_pdf(report: Report, meeting: Meeting, filters: f.Filters, frames: dic
     step = progress or (lambda _name: None)
     extra = dict(extra or {})
     if report.key == "attendance":
-        extra["day_lists"] = attendance_day_lists(frames)
+        extra["lists"] = attendance_lists(frames)
     html = render_template(report.template, report=report, meeting=meeting, filters=filters,
                            tables=_Tables(frames), frames=frames, made_at=utcnow().astimezone(meeting.tz), **extra)
     step("html")

@@ -134,7 +134,7 @@ def test_csv_and_xlsx_neutralise_formulas_and_keep_types(held, meeting, staff, a
     assert isinstance(sheet["A2"].value, datetime)  # a day is a date cell
     assert isinstance(sheet["H2"].value, datetime)  # first check-in
     rates = book["Rates"]
-    assert isinstance(rates["C2"].value, int) and isinstance(rates["D2"].value, int)
+    assert isinstance(rates["C2"].value, int) and isinstance(rates["E2"].value, int)  # approved, attended
 
 
 def test_attendance_pdf_holds_the_figures(held, meeting, staff, auth, client, tmp_path):
@@ -219,19 +219,42 @@ def test_render_report_reports_each_step(app, held, meeting, fmt, total):
     assert steps == [(i, total) for i in range(1, total + 1)]  # tables built, then each sheet / PDF stage
 
 
-def test_attendance_pdf_lists_day_names_and_counts_sessions(held, meeting, staff, auth, client, tmp_path):
+def test_attendance_pdf_lists_no_shows_per_day_and_a_register_of_days_and_sessions(held, meeting, staff, auth,
+                                                                                    client, tmp_path, db):
+    """Per day, who did not come; then the register: a line per person with the first check-in time of each day
+    and a mark per session (● came, ○ signed up and did not come, · neither)."""
+    from meeting_manager.agenda.models import SessionSignup
+    from meeting_manager.reports.registry import CAME, MISSED
+
+    people, session = held["people"], held["session"]
+    pierre, joao, wanjiru = people[2], people[3], people[1]
+    db.session.add_all([SessionSignup(session_id=session.id, registration_id=joao.id),
+                        SessionSignup(session_id=session.id, registration_id=pierre.id)])
+    db.session.commit()
     auth.sign_in(staff)
     _job, data = export(client, meeting, "attendance", "pdf")
     text = pdf_text(tmp_path, data)
     day1 = held["day1"].isoformat()
-    attended = text.split(f"Attended: {day1}")[1].split("No-shows")[0]
-    no_shows = text.split(f"No-shows: {day1}")[1].split("Attended:")[0]
-    assert "Amina" in attended and "Pierre" in attended and "Wanjiru" not in attended  # her check-in was voided
-    assert "Wanjiru" in no_shows and "João" in no_shows and "Amina" not in no_shows
-    # once per day (came or not); his session on day 1 is a counted row, not another list with his name
+    no_shows = text.split(f"No-shows: {day1}")[1].split("No-shows:")[0]
+    assert "Wanjiru" in no_shows and "João" in no_shows  # her check-in was voided
+    assert "Amina" not in no_shows and "Pierre" not in no_shows
+    register = text.split("Register")[-1]
+    lines = {person.given_name: next(line for line in register.splitlines() if person.given_name in line)
+             for person in (pierre, joao, wanjiru)}
     from meeting_manager.checkin.services import meeting_days
 
-    assert text.count("Pierre") == len(meeting_days(meeting))
+    days = len(meeting_days(meeting))  # a column per day, then one per session: the only session here
+    later = ["·"] * (days - 2)
+    # Pierre: day 1 at 09:00 (his first check-in), day 2 at 09:00, came to the session he signed up for
+    assert lines["Pierre"].split()[:days + 1] == ["09:00", "09:00", *later, CAME]
+    assert lines["João"].split()[:days + 1] == ["·", "·", *later, MISSED]  # signed up, never came
+    assert lines["Wanjiru"].split()[:days + 1] == ["·"] * (days + 1)
+    assert session.title in register  # the sessions' legend
+    frames = attendance_frames(meeting, Filters())
+    row = frames["Rates"].set_index("list").loc[session.title]
+    assert (row["signed up"], row["attended"], row["no-shows"]) == (2, 1, 1)
+    missed = frames["No-shows"][frames["No-shows"]["list"] == session.title]
+    assert list(missed["name"]) == [f"{joao.family_name.upper()}, {joao.given_name}"]
 
 
 # --- figures recounted from the ORM rows (issue #7) ------------------------------------------------------------------
