@@ -173,7 +173,7 @@ def dashboard_frames(board: Dashboard) -> dict[str, pd.DataFrame]:
                                    "share"]).astype({"min": "Int64", "max": "Int64"})
     categories = pd.DataFrame(board.categories, columns=["code", "label", "counts", "approved", "pending", "waitlisted"])
     editions_frame = pd.DataFrame([{"edition": e["meeting"].title, "capacity": e["capacity"], "approved": e["approved"],
-                                    **{f"gender: {g}": n for g, n in e["genders"].items()}, "women %": e["women_share"]}
+                                    **{f"counted for balance: {g}": n for g, n in e["genders"].items()}, "women %": e["women_share"]}
                                    for e in board.editions])
     return {"Region x gender": grid, "Bounds": bounds, "Categories": categories,
             "Registrations over time": pd.DataFrame(board.over_time, columns=["day", "submitted", "total"]),

@@ -55,8 +55,11 @@ def _people(meeting: Meeting, filters: Filters, regions: dict) -> list[dict]:
     return out
 
 
-def _name(person: dict) -> str:
-    return f"{person['family_name'].upper()}, {person['given_name']}"
+def _name(person) -> str:
+    """"FAMILY, Given" of a person's row (a dict) or of a registration or invitation."""
+    if isinstance(person, dict):
+        return f"{person['family_name'].upper()}, {person['given_name']}"
+    return f"{person.family_name.upper()}, {person.given_name}"
 
 
 def _rate(attended: int, approved: int) -> float:
@@ -200,7 +203,7 @@ def balance_frames(meeting: Meeting, filters: Filters, data: dict | None = None)
     editions = pd.DataFrame([{"edition": e["title"], "year": e["year"], "capacity": e["capacity"],
                               "approved": e["approved"], "attended": e["attended"],
                               "attended %": e["attended_rate"],
-                              **{f"approved: {g}": e["genders"][g] for g in GENDERS}, "women %": e["women_share"]}
+                              **{f"counted for balance: {g}": e["genders"][g] for g in GENDERS}, "women %": e["women_share"]}
                              for e in data["editions"]])
     return {"Region x gender x category": rgc, "Region x gender": rg, "Against the policy": bounds,
             "Editions": editions}
@@ -239,20 +242,27 @@ def internal_list_frames(meeting: Meeting, filters: Filters) -> dict[str, pd.Dat
 
 
 def delegation_frames(meeting: Meeting, filters: Filters) -> dict[str, pd.DataFrame]:
-    """Each delegation with its seats and members (any status, so a focal point's nominations show)."""
-    members = defaultdict(list)
-    for delegation_id, given, family, category, status in queries.delegation_members(meeting):
-        members[delegation_id].append({"name": f"{family.upper()}, {given}", "category": category or "",
-                                       "status": status.value})
+    """Each delegation with its seats and members as its focal point sees them (delegations/services.py): open
+    nominations with their invitation's status, registrations with theirs; "seats taken" counts only those that
+    hold a seat (not declined, cancelled, withdrawn or expired)."""
+    from ..delegations import services as delegations
+
     summary, rows = [], []
-    for did, name, kind, country, seats in queries.delegations(meeting):
-        approved = sum(m["status"] == "approved" for m in members[did])
-        summary.append({"delegation": name, "kind": kind.value, "country": country or "", "seats": seats,
-                        "members": len(members[did]), "approved": approved})
-        rows += [{"delegation": name, **m} for m in members[did]]
+    for delegation in delegations.list_delegations(meeting):
+        members = delegations.list_members(delegation)
+        for member in members:
+            person = member.registration or member.invitation
+            category = member.registration.category if member.registration else None
+            rows.append({"delegation": delegation.name, "name": _name(person),
+                         "category": category.name if category else "", "status": member.status})
+        summary.append({"delegation": delegation.name, "kind": delegation.kind.value,
+                        "country": delegation.country_code or "", "seats": delegation.seats,
+                        "seats taken": delegations.seats_taken(delegation), "members": len(members),
+                        "approved": sum(m.status == "approved" for m in members)})
+    rows.sort(key=lambda r: (r["delegation"].casefold(), r["name"].casefold()))
     return {"Members": pd.DataFrame(rows, columns=["delegation", "name", "category", "status"]),
-            "Delegations": pd.DataFrame(summary, columns=["delegation", "kind", "country", "seats", "members",
-                                                          "approved"])}
+            "Delegations": pd.DataFrame(summary, columns=["delegation", "kind", "country", "seats", "seats taken",
+                                                          "members", "approved"])}
 
 
 def needs_frames(meeting: Meeting, filters: Filters) -> dict[str, pd.DataFrame]:
@@ -275,13 +285,16 @@ def visa_frames(meeting: Meeting, filters: Filters) -> dict[str, pd.DataFrame]:
 
 
 def speaker_frames(meeting: Meeting, filters: Filters) -> dict[str, pd.DataFrame]:
-    """Everyone on a panel: name, role, session, its time (meeting's clock) and room."""
+    """Everyone on a panel: name, role, session, its time (meeting's clock) and room, and whether they are coming:
+    a registered speaker's registration status ("approved", or "cancelled" for one who is no longer coming), "guest"
+    for someone named on the panel without a registration."""
     rows = []
-    for name, role, session_id, title, starts, ends, room, organisation in queries.speakers(meeting):
+    for name, role, session_id, title, starts, ends, room, organisation, status in queries.speakers(meeting):
         local = _local(meeting, starts)
         if filters.day and local.date() != filters.day or filters.session and filters.session != session_id:
             continue
-        rows.append({"name": name, "role": role.value, "organisation": organisation or "", "session": title,
-                     "starts": local, "ends": _local(meeting, ends), "room": room or ""})
-    return {"Speakers": pd.DataFrame(rows, columns=["name", "role", "organisation", "session", "starts", "ends",
-                                                    "room"])}
+        rows.append({"name": name, "role": role.value, "organisation": organisation or "",
+                     "status": status.value if status else _("guest"), "session": title, "starts": local,
+                     "ends": _local(meeting, ends), "room": room or ""})
+    return {"Speakers": pd.DataFrame(rows, columns=["name", "role", "organisation", "status", "session", "starts",
+                                                    "ends", "room"])}

@@ -81,35 +81,17 @@ def sessions(meeting: Meeting) -> list[tuple]:
 
 
 def speakers(meeting: Meeting) -> list[tuple]:
-    """(name, role, session id, title, starts_at, ends_at, room, organisation) for everyone on a panel."""
+    """(name, role, session id, title, starts_at, ends_at, room, organisation, registration status or None for
+    an outside speaker) for everyone on a panel."""
     query = (
         select(func.coalesce(Registration.badge_name, SessionPerson.name), SessionPerson.role, Session.id,
                Session.title, Session.starts_at, Session.ends_at, Room.name,
-               func.coalesce(Registration.organisation, SessionPerson.organisation))
+               func.coalesce(Registration.organisation, SessionPerson.organisation), Registration.status)
         .join(Session, SessionPerson.session_id == Session.id)
         .outerjoin(Registration, SessionPerson.registration_id == Registration.id)
         .outerjoin(Room, Session.room_id == Room.id)
         .where(Session.meeting_id == meeting.id)
         .order_by(Session.starts_at, Session.id, SessionPerson.position, SessionPerson.id)
-    )
-    return db.session.execute(query).all()
-
-
-def delegations(meeting: Meeting) -> list[tuple]:
-    """(id, name, kind, country, seats) of the meeting's delegations, by name."""
-    query = (select(Delegation.id, Delegation.name, Delegation.kind, Delegation.country_code, Delegation.seats)
-             .where(Delegation.meeting_id == meeting.id).order_by(Delegation.name, Delegation.id))
-    return db.session.execute(query).all()
-
-
-def delegation_members(meeting: Meeting) -> list[tuple]:
-    """(delegation id, given, family, category name, status) of every registration in a delegation."""
-    query = (
-        select(Registration.delegation_id, Registration.given_name, Registration.family_name, Category.name,
-               Registration.status)
-        .outerjoin(Category, Registration.category_id == Category.id)
-        .where(Registration.meeting_id == meeting.id, Registration.delegation_id.is_not(None))
-        .order_by(Registration.family_name, Registration.given_name)
     )
     return db.session.execute(query).all()
 
