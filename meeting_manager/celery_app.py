@@ -8,11 +8,12 @@ Production, with PostgreSQL and Redis (the same environment variables for all th
 
     export DATABASE_URL=postgresql+psycopg://... REDIS_URL=redis://127.0.0.1:6379/0 MAIL_SERVER=... SECRET_KEY=...
     gunicorn --workers 4 --bind 127.0.0.1:8000 wsgi:app           # web, on as many hosts as needed
-    celery -A meeting_manager.celery_app worker --loglevel=INFO  # one or more, on any host (badges, reports, mail)
+    celery -A meeting_manager.celery_app worker --pool threads --concurrency 4 --loglevel=INFO  # one or more
     celery -A meeting_manager.celery_app beat --loglevel=INFO    # exactly ONE: retries mail every 30 s, cleans jobs
 
-STORAGE_DIR must be shared between web and worker hosts (job results are written by the worker and downloaded
-through the web). Without a broker none of this is needed: jobs run in a thread of the web process and
+The thread pool, because a badge batch starts render processes of its own (badges/render.py), which a prefork
+child (a daemonic process) may not: it would render on one core. STORAGE_DIR must be shared between web and worker
+hosts (job results are written by the worker and downloaded through the web). Without a broker none of this is needed: jobs run in a thread of the web process and
 `flask mail deliver --loop` retries mail (`./manage.sh run` starts it beside gunicorn).
 
 `celery_app` (also `app`, which is what `celery -A` looks for) is built on first access, so that the web process

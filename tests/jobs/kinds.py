@@ -35,6 +35,29 @@ def whoami(job: Job, progress):
     return str(os.getpid()).encode(), "pid.txt"
 
 
+@job_kind("test.badges")
+def badges(job: Job, progress):
+    """Four badges in two chunks with two render processes, as a badge batch renders; reports whether this process
+    may start processes at all (a daemonic one, like a Celery prefork child, renders everything in itself)."""
+    import io
+    import json
+    import multiprocessing
+
+    import pypdf
+
+    from meeting_manager.badges import render
+
+    render.CHUNK_SIZE = 2
+    people = [render.BadgeData(badge_name=f"Person {i}", organisation="Org", country="Kenya", category="Delegate",
+                               category_colour="#1f5f8b", qr_payload=f"token-{i}", meeting_title="Test")
+              for i in range(4)]
+    pdf = render.render_badges_pdf(people, workers=2, cache_dir=None)
+    progress(1, 1)
+    report = {"daemon": multiprocessing.current_process().daemon,
+              "pages": len(pypdf.PdfReader(io.BytesIO(pdf)).pages)}
+    return json.dumps(report).encode(), "badges.json"
+
+
 @job_kind("test.nothing")
 def nothing(job: Job, progress):
     """Finish without a file (returns None)."""

@@ -59,7 +59,7 @@ def celery_worker(shared_db_app, smtp_server, tmp_path):
     log_path = tmp_path / "worker.log"
     with open(log_path, "wb") as log:
         worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "meeting_manager.celery_app", "worker", "--pool=solo",
+            [sys.executable, "-m", "celery", "-A", "meeting_manager.celery_app", "worker", "--pool=threads",
              "-Q", queue, "--include", "jobs.kinds", "--without-heartbeat", "--without-gossip", "--without-mingle",
              "--loglevel=INFO"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -122,6 +122,20 @@ def test_jobs_run_to_done_or_failed_on_a_celery_worker(celery_worker):
     status = client.get(f"/jobs/{counted}/status").json
     assert status["status"] == "done" and status["percent"] == 100
     assert client.get(status["download_url"]).data.startswith(b"1\n2\n3")
+
+
+def test_badge_batches_render_in_processes_of_their_own_on_the_worker(celery_worker):
+    """The worker runs as the README says (--pool threads): its tasks may start render processes, which a prefork
+    child (daemonic) may not, so a 1,000-badge batch takes both cores instead of one."""
+    import json
+
+    job = services.start_job("test.badges", actor=new_user("Badge Printer"), params={})
+    db.session.commit()
+    job_id = job.id
+    wait_for(lambda: finished(job_id), "render the badges")
+    job = db.session.get(Job, job_id)
+    assert job.status == JobStatus.done, job.error
+    assert json.loads(services.result_file(job).read_text()) == {"daemon": False, "pages": 4}
 
 
 def test_mail_is_delivered_by_a_celery_task(celery_worker, smtp_server, caplog):
