@@ -9,6 +9,8 @@ Cases, each group in a fresh Python process (so that peak memory and warm-up bel
   parallel  render_badges_pdf(): chunks in worker processes (the default), empty cache; then, in the same process,
   reprint   render_badges_pdf() again on the same batch: served from the cache
   changed   the same batch with one badge's name changed: one chunk re-rendered, the rest from the cache
+  server    render_badges_pdf() with another thread alive, as in the web process or a Celery thread-pool worker:
+            workers come from a forkserver; a first batch (the forkserver starts) and a next one (it is running)
 Times cover the call only (imports excluded, the forkserver start and worker warm-up included), medians of
 --runs runs (time.perf_counter). CPU s: user + system time of the group's whole process tree, imports included,
 from /proc (the same figure for the three parallel rows); on a shared, busy machine it says more than wall time. Peak memory: resource.getrusage for self and for waited-for children, and the
@@ -37,7 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-CASES = ("naive", "serial", "parallel")
+CASES = ("naive", "serial", "parallel", "server")
 
 
 def people(n: int):
@@ -109,6 +111,13 @@ def run_case(case: str, n: int) -> list[dict]:
             timed("naive", lambda: naive_pdf(badges))
         elif case == "serial":
             timed("serial", lambda: render_badges_pdf(badges, cache_dir=cache_dir, workers=1))
+        elif case == "server":  # another thread alive, as in a web process or a Celery thread-pool worker
+            stop = threading.Event()
+            threading.Thread(target=stop.wait, daemon=True).start()
+            timed("server, first batch", lambda: render_badges_pdf(badges, cache_dir=cache_dir))
+            others = [dataclasses.replace(b, qr_payload=b.qr_payload + "2") for b in badges]
+            timed("server, next batch", lambda: render_badges_pdf(others, cache_dir=cache_dir))
+            stop.set()
         else:
             timed("parallel", lambda: render_badges_pdf(badges, cache_dir=cache_dir))
             timed("reprint", lambda: render_badges_pdf(badges, cache_dir=cache_dir))

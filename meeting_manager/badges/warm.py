@@ -1,0 +1,5 @@
+"""Imported once by the badge renderer's forkserver (render.START_METHOD): it renders a badge, so that every render
+process forked from it starts with fonts and styles loaded instead of loading them for each batch."""
+from .render import warm_up
+
+warm_up()
