@@ -135,8 +135,9 @@ def name_pages(lines: list[str]) -> list[list[str]]:
             for p in range(0, len(lines), per_page)]
 
 
-#: session columns per register (3 characters each, after 6 per day): more start another register
-SESSIONS_PER_REGISTER = 24
+#: session columns per register (3 characters each, after 6 per day; at 7pt an A4 line holds 122 characters, so
+#: three days and 20 sessions leave 44 for the name): more start another register
+SESSIONS_PER_REGISTER = 20
 #: people per block of a register, one block a page, each under the register's header line
 REGISTER_LINES = 68
 #: a register's marks: came, signed up but did not come, neither

@@ -611,3 +611,25 @@ def test_attendance_xlsx_has_typed_cells_frozen_headers_and_a_sheet_per_table(he
     women = {p.id for p in approved if p.gender == Gender.woman}
     assert (women_day1["approved"].value, women_day1["attended"].value) == (len(women),
                                                                             len(women & came[held["day1"]]))
+
+
+def test_the_register_continues_in_another_when_sessions_do_not_fit_a_line(app, held, meeting, db,
+                                                                          make_checkin_session, monkeypatch):
+    """Past SESSIONS_PER_REGISTER sessions, a second register holds the rest, with only the people it concerns;
+    days are in the first register only."""
+    from meeting_manager.reports import registry
+
+    monkeypatch.setattr(registry, "SESSIONS_PER_REGISTER", 1)
+    later = make_checkin_session(meeting, held["day2"], title="Second workshop", start=time(15))
+    amina = held["people"][0]
+    check_in(db, meeting, amina, held["day2"], session=later, hour=15)
+    lists = registry.attendance_lists(attendance_frames(meeting, Filters()))
+
+    first, second = lists["registers"]
+    days = len(lists["days"])
+    assert first["header"].split() == [f"D{n}" for n in range(1, days + 1)] + ["1"]
+    assert second["header"].split() == ["2"]
+    people_lines = "\n".join(first["blocks"]).splitlines()
+    assert len(people_lines) == len(held["people"])  # everyone approved, came or not
+    (line,) = "\n".join(second["blocks"]).splitlines()
+    assert line.split(maxsplit=1) == [registry.CAME, f"{amina.family_name.upper()}, Amina (KE)"]
