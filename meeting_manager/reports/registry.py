@@ -173,7 +173,9 @@ def attendance_lists(frames: dict[str, pd.DataFrame]) -> dict:
 
 
 def _registers(attended, no_shows, days: list, sessions: list[tuple], day_list: str) -> list[dict]:
-    """Registers of REGISTER_LINES-line blocks; days in the first, sessions SESSIONS_PER_REGISTER at a time."""
+    """Registers of REGISTER_LINES-line blocks; days in the first, sessions SESSIONS_PER_REGISTER at a time. With
+    days, the first register lists every approved person, came or not; otherwise (one session asked for) a
+    register lists those it has a mark for."""
     column = {("day", day): i for i, day in enumerate(days)}
     column.update({session: len(days) + i for i, session in enumerate(sessions)})
     cells: dict[str, dict[int, str]] = {}  # "NAME, Given (CC)" -> column -> time or mark
@@ -201,7 +203,7 @@ def _registers(attended, no_shows, days: list, sessions: list[tuple], day_list: 
     registers = []
     for shown in groups:
         lines = ["".join(f"{cells[p].get(i, NEITHER):<{width(i)}}" for i in shown) + f" {p}"
-                 for p in people if any(i in cells[p] for i in shown) or shown.start == 0]
+                 for p in people if any(i in cells[p] for i in shown) or (days and shown.start == 0)]
         registers.append({"header": "".join(f"{label(i):<{width(i)}}" for i in shown),
                           "blocks": ["\n".join(lines[i:i + REGISTER_LINES])
                                      for i in range(0, len(lines), REGISTER_LINES)]})

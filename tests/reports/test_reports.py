@@ -633,3 +633,22 @@ def test_the_register_continues_in_another_when_sessions_do_not_fit_a_line(app, 
     assert len(people_lines) == len(held["people"])  # everyone approved, came or not
     (line,) = "\n".join(second["blocks"]).splitlines()
     assert line.split(maxsplit=1) == [registry.CAME, f"{amina.family_name.upper()}, Amina (KE)"]
+
+
+def test_a_session_report_registers_only_those_the_session_concerns(app, held, meeting, db):
+    from meeting_manager.agenda.models import SessionSignup
+    from meeting_manager.reports.registry import CAME, MISSED, attendance_lists
+
+    joao = held["people"][3]
+    db.session.add(SessionSignup(session_id=held["session"].id, registration_id=joao.id))
+    db.session.commit()
+    lists = attendance_lists(attendance_frames(meeting, Filters(session=held["session"].id)))
+    assert lists["days"] == [] and lists["no_shows"] == []
+    (register,) = lists["registers"]
+    lines = sorted(line.split(maxsplit=1) for line in "\n".join(register["blocks"]).splitlines())
+    pierre = held["people"][2]  # the only one checked in at the session; João signed up and did not come
+
+    def line_name(person):
+        return f"{person.family_name.upper()}, {person.given_name} ({person.represented_country})"
+
+    assert lines == sorted([[CAME, line_name(pierre)], [MISSED, line_name(joao)]])
