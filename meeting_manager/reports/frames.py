@@ -31,6 +31,13 @@ class Filters:
         """JSON-safe (for job params and the audit log: no personal data in here)."""
         return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in vars(self).items() if v is not None}
 
+    def describe(self, meeting: Meeting) -> list[tuple[str, str]]:
+        """(filter, value) as people read them, for a report's heading: a session by its title, a category by name."""
+        names = {"day": _("day"), "session": _("session"), "region": _("region"), "category": _("category")}
+        values = {"session": {row[0]: row[1] for row in queries.sessions(meeting)}.get(self.session, self.session),
+                  "category": next((c.name for c in meeting.categories if c.code == self.category), self.category)}
+        return [(names[key], str(values.get(key, value))) for key, value in self.as_params().items()]
+
     @classmethod
     def from_params(cls, params: dict) -> "Filters":
         day = params.get("day")

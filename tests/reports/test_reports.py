@@ -645,6 +645,8 @@ def test_a_session_report_registers_only_those_the_session_concerns(app, held, m
     lists = attendance_lists(attendance_frames(meeting, Filters(session=held["session"].id)))
     assert lists["days"] == [] and lists["no_shows"] == []
     (register,) = lists["registers"]
+    assert Filters(session=held["session"].id, category="state").describe(meeting) == [
+        ("session", held["session"].title), ("category", "State representative")]  # as the PDF's heading says
     lines = sorted(line.split(maxsplit=1) for line in "\n".join(register["blocks"]).splitlines())
     pierre = held["people"][2]  # the only one checked in at the session; João signed up and did not come
 
