@@ -124,8 +124,10 @@ def attendance_frames(meeting: Meeting, filters: Filters) -> dict[str, pd.DataFr
 
     person_columns = ["name", "country", "region", "gender", "category"]
     return {
-        "Attended": pd.DataFrame(attended_rows, columns=["day", "list", *person_columns, "first check-in"]),
-        "No-shows": pd.DataFrame(no_show_rows, columns=["day", "list", *person_columns]),
+        # "registration" tells apart two people of the same name and country (the PDF's register keys on it)
+        "Attended": pd.DataFrame(attended_rows, columns=["day", "list", *person_columns, "first check-in",
+                                                         "registration"]),
+        "No-shows": pd.DataFrame(no_show_rows, columns=["day", "list", *person_columns, "registration"]),
         "Rates": pd.DataFrame(rate_rows, columns=["day", "list", "approved", "signed up", "attended", "no-shows",
                                                   "rate %"]).astype({"signed up": "Int64", "no-shows": "Int64"}),
         "Totals": pd.DataFrame(total_rows, columns=["day", "dimension", "value", "approved", "attended",
@@ -136,7 +138,7 @@ def attendance_frames(meeting: Meeting, filters: Filters) -> dict[str, pd.DataFr
 def _columns(person: dict) -> dict:
     """A person as the attendance lists show them."""
     return {"name": _name(person), "country": person["represented_country"], "region": person["region"],
-            "gender": person["gender"].value, "category": person["category_name"]}
+            "gender": person["gender"].value, "category": person["category_name"], "registration": person["id"]}
 
 
 def _group_totals(day, people: dict, here: dict) -> list[dict]:

@@ -178,18 +178,21 @@ def _registers(attended, no_shows, days: list, sessions: list[tuple], day_list: 
     register lists those it has a mark for."""
     column = {("day", day): i for i, day in enumerate(days)}
     column.update({session: len(days) + i for i, session in enumerate(sessions)})
-    cells: dict[str, dict[int, str]] = {}  # "NAME, Given (CC)" -> column -> time or mark
+    cells: dict[int, dict[int, str]] = {}  # registration -> column -> time or mark
+    names: dict[int, str] = {}  # registration -> "NAME, Given (CC)"
     for frame, came in ((no_shows, False), (attended, True)):
         times = frame["first check-in"] if came else [None] * len(frame)
-        for day, label, name, country, at in zip(frame["day"], frame["list"], frame["name"], frame["country"],
-                                                 times, strict=True):
-            person = cells.setdefault(f"{name} ({country})", {})
+        for day, label, name, country, at, registration in zip(frame["day"], frame["list"], frame["name"],
+                                                               frame["country"], times, frame["registration"],
+                                                               strict=True):
+            names[registration] = f"{name} ({country})"
+            person = cells.setdefault(registration, {})
             if label == day_list:
                 if came:
                     person[column[("day", day)]] = at.strftime("%H:%M") if not pd.isna(at) else CAME
             else:
                 person[column[(day, label)]] = CAME if came else MISSED
-    people = sorted(cells, key=str.casefold)
+    people = sorted(cells, key=lambda registration: names[registration].casefold())
     groups = [range(0, len(days) + min(len(sessions), SESSIONS_PER_REGISTER))]
     groups += [range(len(days) + first, len(days) + min(first + SESSIONS_PER_REGISTER, len(sessions)))
                for first in range(SESSIONS_PER_REGISTER, len(sessions), SESSIONS_PER_REGISTER)]
@@ -202,7 +205,7 @@ def _registers(attended, no_shows, days: list, sessions: list[tuple], day_list: 
 
     registers = []
     for shown in groups:
-        lines = ["".join(f"{cells[p].get(i, NEITHER):<{width(i)}}" for i in shown) + f" {p}"
+        lines = ["".join(f"{cells[p].get(i, NEITHER):<{width(i)}}" for i in shown) + f" {names[p]}"
                  for p in people if any(i in cells[p] for i in shown) or (days and shown.start == 0)]
         registers.append({"header": "".join(f"{label(i):<{width(i)}}" for i in shown),
                           "blocks": ["\n".join(lines[i:i + REGISTER_LINES])

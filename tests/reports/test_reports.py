@@ -614,7 +614,8 @@ def test_attendance_xlsx_has_typed_cells_frozen_headers_and_a_sheet_per_table(he
 
 
 def test_the_register_continues_in_another_when_sessions_do_not_fit_a_line(app, held, meeting, db,
-                                                                          make_checkin_session, monkeypatch):
+                                                                          make_checkin_session, make_registration,
+                                                                          monkeypatch):
     """Past SESSIONS_PER_REGISTER sessions, a second register holds the rest, with only the people it concerns;
     days are in the first register only."""
     from meeting_manager.reports import registry
@@ -631,6 +632,14 @@ def test_the_register_continues_in_another_when_sessions_do_not_fit_a_line(app, 
     assert second["header"].split() == ["2"]
     people_lines = "\n".join(first["blocks"]).splitlines()
     assert len(people_lines) == len(held["people"])  # everyone approved, came or not
+    # a namesake from the same country is a line of their own, not merged into Amina's
+    twin = make_registration(meeting, status=S.approved, given_name="Amina", family_name=amina.family_name,
+                             country="KE")
+    check_in(db, meeting, twin, held["day1"], hour=8)
+    lists = registry.attendance_lists(attendance_frames(meeting, Filters()))
+    first, second = lists["registers"]
+    amina_lines = [line for line in "\n".join(first["blocks"]).splitlines() if line.endswith("Amina (KE)")]
+    assert sorted(line.split()[0] for line in amina_lines) == ["08:00", "09:00"]
     (line,) = "\n".join(second["blocks"]).splitlines()
     assert line.split(maxsplit=1) == [registry.CAME, f"{amina.family_name.upper()}, Amina (KE)"]
 
