@@ -100,6 +100,7 @@ def attendance_frames(meeting: Meeting, filters: Filters) -> dict[str, pd.DataFr
         day = _local(meeting, sessions[session_id][2]).date()
         if filters.day in (None, day) and not any(k[1] == session_id for k in session_lists):
             session_lists.add((day, session_id))
+    session_labels = _session_labels(meeting, sessions)
     lists = [] if filters.session else [(d, None) for d in days]
     lists += sorted(session_lists, key=lambda k: (sessions[k[1]][2], k[1]))
 
@@ -107,7 +108,7 @@ def attendance_frames(meeting: Meeting, filters: Filters) -> dict[str, pd.DataFr
     by_name = sorted(people.values(), key=lambda p: _name(p).casefold())
     for day, session_id in lists:
         here = came.get((day, session_id), {})
-        label = sessions[session_id][1] if session_id else _("Meeting day")
+        label = session_labels[session_id] if session_id else _("Meeting day")
         for rid, first in sorted(here.items(), key=lambda item: _name(people[item[0]]).casefold()):
             attended_rows.append({"day": day, "list": label, **_columns(people[rid]),
                                   "first check-in": _local(meeting, first)})
@@ -133,6 +134,16 @@ def attendance_frames(meeting: Meeting, filters: Filters) -> dict[str, pd.DataFr
         "Totals": pd.DataFrame(total_rows, columns=["day", "dimension", "value", "approved", "attended",
                                                     "rate %"]),
     }
+
+
+def _session_labels(meeting: Meeting, sessions: dict) -> dict[int, str]:
+    """A session's name in the lists: its title, with its start time when another session of the day has it too."""
+    starts = {i: _local(meeting, row[2]) for i, row in sessions.items()}
+    taken = defaultdict(int)
+    for i, row in sessions.items():
+        taken[(starts[i].date(), row[1])] += 1
+    return {i: row[1] if taken[(starts[i].date(), row[1])] == 1 else f"{row[1]} ({starts[i]:%H:%M})"
+            for i, row in sessions.items()}
 
 
 def _columns(person: dict) -> dict:

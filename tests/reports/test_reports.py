@@ -663,3 +663,20 @@ def test_a_session_report_registers_only_those_the_session_concerns(app, held, m
         return f"{person.family_name.upper()}, {person.given_name} ({person.represented_country})"
 
     assert lines == sorted([[CAME, line_name(pierre)], [MISSED, line_name(joao)]])
+
+
+def test_sessions_of_one_title_on_one_day_are_told_apart_by_their_time(app, held, meeting, db, make_checkin_session):
+    from meeting_manager.reports.registry import CAME, attendance_lists
+
+    again = make_checkin_session(meeting, held["day1"], title=held["session"].title, start=time(15))
+    amina = held["people"][0]
+    check_in(db, meeting, amina, held["day1"], session=again, hour=15)
+    frames = attendance_frames(meeting, Filters())
+    rates = frames["Rates"].set_index("list")
+    title = held["session"].title
+    assert rates.loc[f"{title} (10:00)", "attended"] == 1 and rates.loc[f"{title} (15:00)", "attended"] == 1
+    lists = attendance_lists(frames)
+    (register,) = lists["registers"]
+    days = len(lists["days"])
+    line = next(line for line in "\n".join(register["blocks"]).splitlines() if line.endswith("Amina (KE)"))
+    assert line.split()[days:days + 2] == ["·", CAME]  # not Pierre's morning session, her afternoon one
