@@ -2,4 +2,7 @@
 process forked from it starts with fonts and styles loaded instead of loading them for each batch."""
 from .render import warm_up
 
-warm_up()
+try:
+    warm_up()
+except Exception:  # noqa: BLE001 -- a failed warm-up only makes batches slower; the batch itself reports the error
+    pass
