@@ -6,6 +6,8 @@ and every table is emptied after each test.
 import itertools
 import os
 import secrets
+import shutil
+import threading
 from datetime import date, timedelta
 
 import pytest
@@ -430,6 +432,37 @@ def shared_db_app(tmp_path, _fresh_postgres_schema):
         if ON_POSTGRES:
             _empty_postgres_tables()
         _db.engine.dispose()
+
+
+#: a real, headless Chromium for the browser tests (Debian's package), and the flags every launch takes
+CHROMIUM = shutil.which("chromium")
+BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def sign_in_browser(page, base_url: str, email: str) -> list[str]:
+    """Sign in through the real form in a browser page; returns the list that collects the page's console errors
+    from then on (a Content-Security-Policy violation shows there)."""
+    errors = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.goto(f"{base_url}/account/sign-in")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main form button[type=submit]")
+    return errors
+
+
+@pytest.fixture
+def served(shared_db_app):
+    """The shared-database app served over HTTP on a free port (the browser's requests run in the server's
+    threads); yields its base URL."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, shared_db_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
 
 
 # --- registration ---------------------------------------------------------------------------------------------

@@ -1,32 +1,16 @@
 """In a real browser, the job's page follows the job: its bar moves, then the download link appears (jobs.js)."""
-import shutil
-import threading
 import time
 import uuid
 
 import pytest
-from werkzeug.serving import make_server
 
-from conftest import PASSWORD
+from conftest import BROWSER_ARGS, CHROMIUM, PASSWORD, sign_in_browser
 from meeting_manager.accounts.services import create_user
 from meeting_manager.extensions import db
 from meeting_manager.jobs.models import Job, JobStatus
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-CHROMIUM = shutil.which("chromium")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-@pytest.fixture
-def served(shared_db_app):
-    """The app served over HTTP on a free port (the browser's requests run in the server's threads)."""
-    server = make_server("127.0.0.1", 0, shared_db_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
 
 
 def wait_until(read, expected, seconds=20):
@@ -44,14 +28,9 @@ def test_the_page_follows_the_job_until_its_download(shared_db_app, served):
     db.session.commit()
 
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
         page = browser.new_page()
-        console_errors = []
-        page.on("console", lambda message: console_errors.append(message.text) if message.type == "error" else None)
-        page.goto(f"{served}/account/sign-in")
-        page.fill("input[name=email]", owner.email)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("form button[type=submit]")
+        console_errors = sign_in_browser(page, served, owner.email)
         page.goto(f"{served}/jobs/{job.id}")
 
         def bar():
