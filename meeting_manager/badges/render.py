@@ -131,7 +131,7 @@ def _chunked(badges: list[BadgeData], fmt: BadgeFormat, workers: int) -> list[li
     return [badges[i:i + size] for i in range(0, len(badges), size)]
 
 
-def _render_chunks(fmt: str, chunks: dict[int, list[BadgeData]], workers: int | None):
+def _render_chunks(fmt: str, chunks: dict[int, list[BadgeData]], workers: int):
     """Yield (index, PDF bytes) as chunks finish."""
     workers = min(workers, len(chunks))
     if multiprocessing.current_process().daemon:
