@@ -20,6 +20,7 @@ hosts (job results are written by the worker and downloaded through the web). Wi
 can import `make_celery` and `send_task` without building a second Flask app.
 """
 from celery import Celery, Task
+from celery.signals import worker_ready
 from flask import Flask
 
 from .jobs import dispatch
@@ -58,6 +59,14 @@ def make_celery(app: Flask) -> Celery:
         celery.task(name=name, ignore_result=True)(function)
     app.extensions["celery"] = celery
     return celery
+
+
+@worker_ready.connect
+def _get_badge_workers_ready(**_kwargs) -> None:
+    """A worker runs badge batches: start their render processes' forkserver now, not in the first batch."""
+    from .badges.render import start_workers_early
+
+    start_workers_early()
 
 
 def _import_task_modules() -> None:

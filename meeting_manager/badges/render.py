@@ -14,6 +14,7 @@ import json
 import math
 import mimetypes
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import re
 import tempfile
@@ -47,6 +48,9 @@ CACHE_LIMIT_BYTES = 512 * 2**20
 #: saves each batch the forkserver's start (imports, about 1.5 s of CPU); its workers only render and end with
 #: os._exit, so they never touch inherited database connections.
 START_METHOD = "forkserver"
+#: what the forkserver imports when it starts: this module, and `warm`, which renders a badge so that every render
+#: process forked from it has fonts and styles loaded already
+FORKSERVER_PRELOAD = [__name__, f"{__package__}.warm"]
 
 _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 _LANG = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
@@ -143,11 +147,25 @@ def _render_chunks(fmt: str, chunks: dict[int, list[BadgeData]], workers: int):
     method = "fork" if threading.active_count() == 1 and os.name == "posix" else START_METHOD
     context = multiprocessing.get_context(method)
     if method == "forkserver":
-        context.set_forkserver_preload([__name__, f"{__package__}.warm"])
+        context.set_forkserver_preload(FORKSERVER_PRELOAD)
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
         futures = {pool.submit(render_chunk, fmt, chunk): i for i, chunk in chunks.items()}
         for future in concurrent.futures.as_completed(futures):
             yield futures[future], future.result()
+
+
+def start_workers_early() -> None:
+    """Start the forkserver that render processes come from, in the background (its imports and warm-up badge take
+    ~1.5 s), so that a process about to print does not make its first batch wait for it. The badge page calls this
+    when batches run in the web process, a Celery worker when it is ready; starting twice does nothing."""
+    if START_METHOD not in multiprocessing.get_all_start_methods():
+        return
+
+    def start():
+        multiprocessing.get_context(START_METHOD).set_forkserver_preload(FORKSERVER_PRELOAD)
+        multiprocessing.forkserver.ensure_running()
+
+    threading.Thread(target=start, name="badge-forkserver", daemon=True).start()
 
 
 def default_workers() -> int:

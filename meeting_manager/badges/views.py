@@ -2,7 +2,7 @@
 log, and the meeting's logo and category colours."""
 import re
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -11,12 +11,14 @@ from ..audit.services import record
 from ..delegations.models import Delegation
 from ..errors import ValidationFailed
 from ..extensions import db
+from ..jobs.dispatch import runner_mode
 from ..jobs.services import start_job
 from ..meetings.models import Meeting
 from ..reference.services import region_map
 from ..registration.models import Registration, RegistrationStatus
 from . import services
 from .forms import BatchForm, LogoForm
+from .render import start_workers_early
 
 bp = Blueprint("badges", __name__)
 HEX = re.compile(r"#[0-9a-fA-F]{6}")
@@ -55,6 +57,8 @@ def index(meeting_id: int):
             delegation_id=int(form.delegation.data) if form.delegation.data else None,
             arrival_day=form.arrival_day.data, only_unprinted=form.only_unprinted.data)
         return _start_batch(meeting, people, form.format.data)
+    if runner_mode(current_app) == "thread":  # the batch will render in this process: get its workers ready
+        start_workers_early()
     approved = len(services.badge_holders(meeting))
     return render_template("badges/index.html", meeting=meeting, form=form, approved=approved,
                            printed=services.count_printed(meeting), log=services.print_log(meeting),
