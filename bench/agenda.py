@@ -19,23 +19,9 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import statistics
-import sys
-import tempfile
-import time
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-
-def median_ms(fn, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+from timing import median_ms, sqlite_app
 
 
 def build(size: int, people: list, meeting_factory):
@@ -68,24 +54,15 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[40, 400, 2000])
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    workdir = tempfile.mkdtemp(prefix="bench-agenda-")
-    os.environ.setdefault("MEETING_MANAGER_VAR", workdir)
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir}/bench.sqlite")
-
-    from meeting_manager import create_app
     from meeting_manager.agenda import checks, exports, services
     from meeting_manager.demo.services import add_registrations
     from meeting_manager.extensions import db
     from meeting_manager.meetings.models import MeetingStatus
     from meeting_manager.meetings.services import create_meeting
     from meeting_manager.models_base import utcnow
-    from meeting_manager.reference.services import load_reference_data
     from meeting_manager.registration.models import RegistrationStatus
 
-    app = create_app()
-    with app.app_context():
-        db.create_all()
-        load_reference_data()
+    with sqlite_app("bench-agenda-") as app:
         people = []
 
         def new_meeting(size):

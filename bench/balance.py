@@ -6,14 +6,12 @@ Baseline in the same run: a bare `SELECT count(*)` of the meeting's registration
 """
 import random
 import secrets
-import statistics
 import sys
 import tempfile
-import time
 from datetime import date, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from timing import median_ms
 
 from sqlalchemy import func, insert, select, text  # noqa: E402
 
@@ -30,15 +28,6 @@ from meeting_manager.reference.services import load_reference_data  # noqa: E402
 from meeting_manager.registration.models import Registration  # noqa: E402
 
 N = 5000
-
-
-def median_ms(function, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
 
 
 def build(url: str):
@@ -89,7 +78,6 @@ def run(url: str) -> dict:
     pending = select(Registration).where(Registration.status == "pending").limit(1)
     one = db.session.scalar(pending.where(Registration.delegation_id.is_(None)))
     member = db.session.scalar(pending.where(Registration.delegation_id.is_not(None)))
-    client = app.test_client()
     baseline = median_ms(lambda: db.session.scalar(select(func.count()).select_from(Registration)
                                                    .where(Registration.meeting_id == meeting.id)), 50)
     check = median_ms(lambda: services.check(one), 50)

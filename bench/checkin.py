@@ -17,25 +17,10 @@ Run: .venv/bin/python bench/checkin.py [--sizes 1000 5000] [--scans 200]
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import statistics
-import sys
-import tempfile
-import time
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-
-def median_ms(fn, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+from timing import median_ms, sqlite_app
 
 
 def build(size: int):
@@ -125,19 +110,8 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000])
     parser.add_argument("--scans", type=int, default=200)
     args = parser.parse_args()
-    var = tempfile.mkdtemp(prefix="bench-checkin-")
-    os.environ.setdefault("MEETING_MANAGER_VAR", var)
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{var}/bench.sqlite")
-    from meeting_manager import create_app
-    from meeting_manager.extensions import db
-    from meeting_manager.reference.services import load_reference_data
-
-    app = create_app()
-    app.config.update(WTF_CSRF_ENABLED=False)
-    with app.app_context():
-        db.create_all()
-        load_reference_data()
-        db.session.commit()
+    with sqlite_app("bench-checkin-") as app:
+        app.config.update(WTF_CSRF_ENABLED=False)
         print(f"database: {app.config['SQLALCHEMY_DATABASE_URI'].split('@')[-1]}")
         print(f"{'people':>7} {'baseline':>9} {'scan':>7} {'rescan':>7} {'http':>7} {'search':>7} {'live':>7}  (ms, medians)")
         for size in args.sizes:

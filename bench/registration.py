@@ -17,23 +17,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
-import sys
 import tempfile
-import time
 from datetime import date, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-
-def median_ms(fn, runs: int) -> float:
-    times = []
-    for n in range(runs):
-        start = time.perf_counter()
-        fn(n)
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+from timing import median_ms, numbered
 
 
 def build(existing: int):
@@ -103,24 +91,24 @@ def run(existing: int, runs: int) -> dict[str, float]:
                 "date_of_birth": "1980-01-02", **extra}
 
     results = {
-        "baseline": median_ms(lambda n: client.get(f"/meetings/{meeting.id}"), runs),
-        "form": median_ms(lambda n: client.get(f"/meetings/{meeting.id}/apply"), runs),
+        "baseline": median_ms(lambda: client.get(f"/meetings/{meeting.id}"), runs),
+        "form": median_ms(lambda: client.get(f"/meetings/{meeting.id}/apply"), runs),
     }
 
     def submit(n):
         fresh = app.test_client()
         assert fresh.post(f"/meetings/{meeting.id}/apply", data=form(n)).status_code == 303
 
-    results["submit"] = median_ms(submit, runs)
+    results["submit"] = median_ms(numbered(submit), runs)
     participant = app.test_client()
     assert participant.post(f"/meetings/{meeting.id}/apply", data=form(10**6)).status_code == 303
     registration = db.session.scalar(db.select(Registration).where(Registration.email == "bench1000000@example.org"))
     change_status(registration, RegistrationStatus.approved, actor=None)
     db.session.commit()
     base = f"/my/registrations/{registration.id}"
-    results["page"] = median_ms(lambda n: participant.get(base), runs)
-    results["e-ticket"] = median_ms(lambda n: participant.get(base + "/e-ticket.pdf"), max(3, runs // 3))
-    results["visa"] = median_ms(lambda n: participant.get(base + "/visa-letter.pdf"), max(3, runs // 3))
+    results["page"] = median_ms(lambda: participant.get(base), runs)
+    results["e-ticket"] = median_ms(lambda: participant.get(base + "/e-ticket.pdf"), max(3, runs // 3))
+    results["visa"] = median_ms(lambda: participant.get(base + "/visa-letter.pdf"), max(3, runs // 3))
     return results
 
 

@@ -22,13 +22,11 @@ import argparse
 import os
 import random
 import statistics
-import sys
-import tempfile
 import time
 from datetime import UTC, date, datetime, time as clock, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from timing import sqlite_app
 
 
 def median_s(fn, runs: int) -> tuple[float, float]:
@@ -102,7 +100,7 @@ def build(people_n: int, checkins: int):
     db.session.execute(insert(SessionSignup), [
         dict(session_id=s.id, registration_id=rid, status="signed_up", requested_at=opened, created_at=opened,
              updated_at=opened)
-        for _day, s in sessions[::2] for rid in rng.sample(ids, 300)])
+        for _day, s in sessions[::2] for rid in rng.sample(ids, min(300, len(ids)))])
     db.session.commit()
     return meeting.id, len(rows)
 
@@ -114,23 +112,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--save", type=Path, help="a folder to keep the last PDF and XLSX in, to look at them")
     args = parser.parse_args()
-    var = tempfile.mkdtemp(prefix="bench-reports-")
-    os.environ.setdefault("MEETING_MANAGER_VAR", var)
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{var}/bench.sqlite")
-    from meeting_manager import create_app
-    from meeting_manager.exports import xlsx_workbook
     from meeting_manager.extensions import db
     from meeting_manager.meetings.models import Meeting
-    from meeting_manager.reference.services import load_reference_data
     from meeting_manager.reports import queries
     from meeting_manager.reports.frames import Filters, attendance_frames
     from meeting_manager.reports.registry import BY_KEY, render_report
 
-    app = create_app()
-    with app.app_context():
-        db.create_all()
-        load_reference_data()
-        db.session.commit()
+    with sqlite_app("bench-reports-"):
         meeting_id, n_rows = build(args.people, args.checkins)
         report = BY_KEY["attendance"]
 

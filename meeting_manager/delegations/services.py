@@ -55,6 +55,14 @@ class Member:
             return self.registration.status.value
         return self.invitation.status.value if self.invitation else ""
 
+    @property
+    def holds_seat(self) -> bool:
+        """Once they registered, their registration holds the seat (until declined or cancelled); before, their
+        open nomination does."""
+        if self.registration is not None:
+            return self.registration.status not in NOT_HOLDING
+        return self.invitation is not None and _holds_seat(self.invitation)
+
 
 def list_delegations(meeting) -> list[Delegation]:
     return list(db.session.scalars(select(Delegation).where(Delegation.meeting_id == meeting.id)
@@ -150,10 +158,12 @@ def _holds_seat(invitation: Invitation) -> bool:
 
 def seats_taken(delegation: Delegation) -> int:
     """Open nominations plus registrations that still hold a seat."""
-    nominations = _nominations(delegation)
-    registrations = _registrations(delegation, [i.id for i in nominations])
-    return (sum(1 for i in nominations if _holds_seat(i))
-            + sum(1 for r in registrations if r.status not in NOT_HOLDING))
+    return seats_held(list_members(delegation))
+
+
+def seats_held(members: list["Member"]) -> int:
+    """How many of a delegation's members (list_members) hold a seat."""
+    return sum(member.holds_seat for member in members)
 
 
 def list_members(delegation: Delegation) -> list[Member]:

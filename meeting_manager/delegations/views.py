@@ -85,8 +85,9 @@ def edit(meeting_id: int, delegation_id: int):
 def show(meeting_id: int, delegation_id: int):
     """A delegation as its organisers see it: members, focal point, note verbale."""
     meeting, delegation = _meeting_delegation(meeting_id, delegation_id)
+    members = services.list_members(delegation)
     return render_template("delegations/show.html", meeting=meeting, delegation=delegation,
-                           members=services.list_members(delegation), taken=services.seats_taken(delegation),
+                           members=members, taken=services.seats_held(members),
                            kinds=services.KIND_LABELS, note_ok=services.note_verbale_ok(delegation))
 
 
@@ -138,9 +139,10 @@ def mine():
 
 
 def _focal_page(delegation: Delegation, nomination_form=None, upload_form=None, code: int = 200):
+    members = services.list_members(delegation)
     return render_template(
-        "delegations/focal.html", delegation=delegation, members=services.list_members(delegation),
-        taken=services.seats_taken(delegation), kinds=services.KIND_LABELS,
+        "delegations/focal.html", delegation=delegation, members=members,
+        taken=services.seats_held(members), kinds=services.KIND_LABELS,
         nomination_form=nomination_form or NominationForm(formdata=None),
         upload_form=upload_form or NoteVerbaleForm(formdata=None),
         max_mb=services.note_verbale_limit() // (1024 * 1024),

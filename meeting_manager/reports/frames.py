@@ -277,7 +277,7 @@ def delegation_frames(meeting: Meeting, filters: Filters) -> dict[str, pd.DataFr
                          "category": category.name if category else "", "status": member.status})
         summary.append({"delegation": delegation.name, "kind": delegation.kind.value,
                         "country": delegation.country_code or "", "seats": delegation.seats,
-                        "seats taken": delegations.seats_taken(delegation), "members": len(members),
+                        "seats taken": delegations.seats_held(members), "members": len(members),
                         "approved": sum(m.status == "approved" for m in members)})
     rows.sort(key=lambda r: (r["delegation"].casefold(), r["name"].casefold()))
     return {"Members": pd.DataFrame(rows, columns=["delegation", "name", "category", "status"]),
