@@ -8,6 +8,7 @@ import os
 import secrets
 import shutil
 import threading
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
@@ -85,9 +86,16 @@ def app(tmp_path, _fresh_postgres_schema):
     # Requests in a test reuse the test's app context, hence its `g`, where Flask-Login caches the user: forget it
     # before each request, so that every client is who its own cookie says (not whoever signed in last).
     app.before_request_funcs.setdefault(None, []).insert(0, _forget_cached_user)
+    with app_database(app):
+        yield app
+
+
+@contextmanager
+def app_database(app):
+    """Inside `app`'s context with its tables created; afterwards they are emptied (PostgreSQL) or dropped."""
     with app.app_context():
         _db.create_all()
-        yield app
+        yield
         _db.session.remove()
         if ON_POSTGRES:
             _empty_postgres_tables()

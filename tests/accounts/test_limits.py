@@ -2,7 +2,7 @@
 import pytest
 
 from config import TestingConfig
-from conftest import ON_POSTGRES, PASSWORD, _empty_postgres_tables
+from conftest import PASSWORD, app_database
 from meeting_manager import create_app
 from meeting_manager.accounts.models import User
 from meeting_manager.accounts.services import set_password
@@ -18,19 +18,12 @@ def limited(tmp_path, _fresh_postgres_schema):
         STORAGE_DIR = tmp_path / "storage"
 
     app = create_app(Config)
-    with app.app_context():
-        _db.create_all()
+    with app_database(app):
         user = User(email="amina@example.org", name="Amina")
         set_password(user, PASSWORD)
         _db.session.add(user)
         _db.session.commit()
         yield app
-        _db.session.remove()
-        if ON_POSTGRES:
-            _empty_postgres_tables()
-        else:
-            _db.drop_all()
-        _db.engine.dispose()
 
 
 def sign_in(client, email, password):
