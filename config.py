@@ -1,6 +1,7 @@
 """Settings from environment variables, with safe defaults for a laptop and a separate test config."""
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -60,7 +61,25 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE")
+    # "Keep me signed in": 30 days at most, a new cookie at each use (accounts.views), ended with the session.
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
     REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # A browser that signed in to an account before: wrong passwords typed elsewhere never slow it down.
+    DEVICE_COOKIE_NAME = "known_device"
+    DEVICE_COOKIE_DAYS = 180
+    SIGN_IN_FREE_FAILURES = 5  # per account per hour, then a delay that doubles (2 s ... 15 min)
+    SIGN_IN_FREE_FAILURES_PER_ADDRESS = 30  # per network address per hour
+    # Applying to an open meeting: per network address and per email address per hour; a CAPTCHA from the
+    # APPLY_CAPTCHA_AFTER-th application of an address within the hour (0: always, None: only where a meeting asks).
+    APPLY_LIMIT_PER_ADDRESS = int(os.environ.get("APPLY_LIMIT_PER_ADDRESS", "30"))
+    APPLY_LIMIT_PER_EMAIL = 5
+    APPLY_CAPTCHA_AFTER = 3
+    # Refuse addresses whose domain cannot receive mail (a DNS lookup; skipped when DNS does not answer).
+    EMAIL_CHECK_DELIVERABILITY = _bool("EMAIL_CHECK_DELIVERABILITY", True)
+    # One emailed link per address and purpose in this many minutes, whichever page asked for it.
+    LINK_WINDOW_MINUTES = 10
     WTF_CSRF_TIME_LIMIT = None
 
     # Lifetimes of emailed links, in hours.
@@ -79,5 +98,7 @@ class TestingConfig(Config):
     CELERY_BROKER_URL = None
     JOBS_RUNNER = None  # inline: work committed by a request runs at the end of that request
     RATELIMIT_ENABLED = False
+    APPLY_CAPTCHA_AFTER = None  # tests of the CAPTCHA turn it on
+    EMAIL_CHECK_DELIVERABILITY = False  # no DNS on test machines
     # Cheap password hashing keeps the suite fast; production uses argon2-cffi's recommended cost.
     PASSWORD_HASHER = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}

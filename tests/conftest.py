@@ -529,9 +529,29 @@ def register(app, meeting, form_data, db):
         response = client.post(f"/meetings/{meeting.id}/apply", data=form_data(meeting, **overrides))
         assert response.status_code == 303, response.text[:2000]
         registration = db.session.scalar(db.select(Registration).order_by(Registration.id.desc()))
+        if registration.user_id is None:  # typing the address proved nothing: the emailed link proves it
+            assert use_emailed_link(client, registration.email).status_code == 302
+            db.session.refresh(registration)
         return client, registration
 
     return do
+
+
+def emailed_link(email: str, kind: str = "sign_in") -> str:
+    """The path of the newest link of that kind mailed to `email` (read from the outbox, as its owner would)."""
+    import re
+
+    from meeting_manager.mail.models import OutboxMessage
+
+    message = _db.session.scalar(_db.select(OutboxMessage).where(
+        OutboxMessage.recipient == email, OutboxMessage.kind == kind).order_by(OutboxMessage.id.desc()))
+    assert message is not None, f"no {kind} mail to {email}"
+    return re.search(r"https?://[^/\s]+(/\S+)", message.text_body).group(1)
+
+
+def use_emailed_link(client, email: str):
+    """Open the sign-in link mailed to `email` and use it (the page's button is a POST)."""
+    return client.post(emailed_link(email))
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ import pytest
 from flask import Flask
 from werkzeug.routing import AnyConverter
 
+from conftest import AuthActions
 from meeting_manager.access import ADMIN, ORGANISER, PUBLIC, SIGNED_IN, STAFF, Rule, allow
 from meeting_manager.extensions import db as _db
 from meeting_manager.mail.models import OutboxMessage
@@ -104,10 +105,8 @@ def world(app, db, meeting, make_meeting, make_user, admin, organiser, staff, pa
     clients = {}
     for kind, user in users.items():
         clients[kind] = app.test_client()
-        if user is not None:
-            with clients[kind].session_transaction() as session:
-                session["_user_id"] = user.get_id()
-                session["_fresh"] = True
+        if user is not None:  # through the real form: the session is one the server knows and can end
+            AuthActions(clients[kind]).sign_in(user)
     from flask_login import AnonymousUserMixin
 
     users["anonymous"] = AnonymousUserMixin()
@@ -288,8 +287,7 @@ def test_a_participant_cannot_open_another_participants_objects(app, world):
     """Routes naming an object owned by the participant (a registration) refuse another signed-in person."""
     adapter = app.url_map.bind("localhost")
     client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = world["other_participant"].get_id()
+    AuthActions(client).sign_in(world["other_participant"])
     owner = world["users"]["participant"].id
     leaks, checked = [], 0
     for rule in walked_rules(app):

@@ -13,8 +13,10 @@ from ..errors import DomainError
 from ..extensions import db
 from ..mail.services import queue_message
 from ..models_base import utcnow
+from ..signals import address_awaits_proof, email_proven
 from ..tokens import hash_token, link_for, new_token
-from .models import AccessToken, MeetingRole, MeetingRoleName, TokenPurpose, User
+from . import throttle
+from .models import AccessToken, MeetingRole, MeetingRoleName, SignInSession, TokenPurpose, User
 
 
 @lru_cache(maxsize=4)
@@ -57,12 +59,73 @@ def create_user(email: str, name: str, password: str | None = None, *, is_admin:
 
 
 def set_password(user: User, password: str) -> None:
+    """Set the password; every session of the account ends (whoever knew the old one is out)."""
     user.password_hash = _hashing()[0].hash(password)
-    user.session_version = (user.session_version or 0) + 1
+    if user.id is not None:
+        end_sessions(user)
+
+
+# --- sessions on the server -----------------------------------------------------------------------------------------
+
+
+def start_session(user: User, *, remember: bool = False) -> str:
+    """A new server-side session for `user`; its key goes into the cookie (Flask-Login reads `user.get_id()`)."""
+    key, key_hash = new_token()
+    days = current_app.config["REMEMBER_COOKIE_DURATION"].days if remember else 1
+    db.session.add(SignInSession(user=user, key_hash=key_hash, remembered=remember,
+                                 expires_at=utcnow() + timedelta(days=days)))
+    user.session_key = key
+    user.last_sign_in_at = utcnow()
+    return key
+
+
+def load_session(key: str) -> SignInSession | None:
+    """The live session with this key: not ended, not expired, of an active account."""
+    found = db.session.scalar(select(SignInSession).where(SignInSession.key_hash == hash_token(key)))
+    if found is None or found.ended_at is not None or found.expires_at <= utcnow() or not found.user.active:
+        return None
+    found.user.session_key = key
+    return found
+
+
+def end_session(key: str | None) -> None:
+    if key and (found := load_session(key)):
+        found.ended_at = utcnow()
+
+
+def end_sessions(user: User) -> int:
+    """End every session of the account (sign out everywhere, password or role change, address proven)."""
+    live = db.session.scalars(select(SignInSession).where(
+        SignInSession.user_id == user.id, SignInSession.ended_at.is_(None), SignInSession.expires_at > utcnow()))
+    ended = 0
+    for session in live:
+        session.ended_at = utcnow()
+        ended += 1
+    user.session_key = None
+    return ended
+
+
+def rotate_session(key: str) -> str | None:
+    """A remembered session used again gets a new key (a stolen remember cookie stops working once either side
+    uses it); the old key ends."""
+    found = load_session(key)
+    if found is None:
+        return None
+    found.ended_at = utcnow()
+    return start_session(found.user, remember=found.remembered)
+
+
+def prove_email(user: User) -> None:
+    """The owner of `user.email` proved it: sessions from before the proof end, and features attach to the
+    account what waited for the proof (registrations made by typing the address)."""
+    end_sessions(user)
+    user.email_proven_at = utcnow()
+    email_proven.send(user)
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with this email and password, or None."""
+    """The active user with this email and password, or None. Signing in with a password proves nothing about
+    the address (an admin may have typed it): it is proven by links and invitations only."""
     user = get_user_by_email(email)
     try:
         hasher, dummy = _hashing()
@@ -73,15 +136,51 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if _hashing()[0].check_needs_rehash(user.password_hash):
         user.password_hash = _hashing()[0].hash(password)
-    user.last_sign_in_at = utcnow()
     return user
 
 
-def _issue_link(user: User, purpose: TokenPurpose, hours: int) -> str:
+# --- slowing down password guessing --------------------------------------------------------------------------------
+
+
+def _guess_keys(email: str, address: str, device: str | None) -> list[tuple[str, int]]:
+    """What failed sign-ins are counted under, with how many are free: the account (or, from a device the
+    account signed in on before, that device alone: a guesser elsewhere never slows its owner down) and the
+    network address."""
+    if device:
+        return [(f"sign-in:device:{device}", current_app.config["SIGN_IN_FREE_FAILURES"])]
+    return [(f"sign-in:account:{normalise_email(email)}", current_app.config["SIGN_IN_FREE_FAILURES"]),
+            (f"sign-in:address:{address}", current_app.config["SIGN_IN_FREE_FAILURES_PER_ADDRESS"])]
+
+
+def sign_in_wait(email: str, address: str, device: str | None = None) -> int:
+    """Seconds to wait before the next password may be tried for this account from here (0: try now)."""
+    window = timedelta(hours=1)
+    waits = [throttle.backoff_seconds(*throttle.recent(key, window), free=free)
+             for key, free in _guess_keys(email, address, device)]
+    return max(waits)
+
+
+def record_sign_in(email: str, address: str, device: str | None, *, succeeded: bool) -> None:
+    for key, _free in _guess_keys(email, address, device):
+        if succeeded:
+            if not key.startswith("sign-in:address:"):
+                throttle.clear(key)
+        else:
+            throttle.hit(key)
+
+
+def _issue_link(email: str, user: User | None, purpose: TokenPurpose, hours: int) -> str | None:
+    """A new link's token, or None if one was sent to this address for this purpose within LINK_WINDOW_MINUTES
+    and is still unused: one message per address per window, whichever page asked for it."""
+    window = timedelta(minutes=current_app.config["LINK_WINDOW_MINUTES"])
+    recent = db.session.scalar(select(AccessToken.id).where(
+        AccessToken.email == email, AccessToken.purpose == purpose, AccessToken.used_at.is_(None),
+        AccessToken.created_at > utcnow() - window).limit(1))
+    if recent is not None:
+        return None
     token, token_hash = new_token()
-    db.session.add(
-        AccessToken(user=user, purpose=purpose, token_hash=token_hash, expires_at=utcnow() + timedelta(hours=hours))
-    )
+    db.session.add(AccessToken(user=user, email=email, purpose=purpose, token_hash=token_hash,
+                               expires_at=utcnow() + timedelta(hours=hours)))
     return token
 
 
@@ -91,27 +190,32 @@ def request_password_reset(email: str) -> None:
     if user is None or not user.active:
         return
     hours = current_app.config["PASSWORD_RESET_HOURS"]
-    token = _issue_link(user, TokenPurpose.password_reset, hours)
-    link = link_for("accounts.reset_password", token=token)
-    queue_message(user.email, "password_reset", kind="password_reset", user=user, link=link, hours=hours)
+    if token := _issue_link(user.email, user, TokenPurpose.password_reset, hours):
+        link = link_for("accounts.reset_password", token=token)
+        queue_message(user.email, "password_reset", kind="password_reset", user=user, link=link, hours=hours)
 
 
 def send_sign_in_link(email: str) -> None:
-    """Email a one-time sign-in link (participants need no password); silent for unknown emails."""
+    """Email a one-time sign-in link (participants need no password) to an account, or to an address whose
+    registrations wait for it to be proven; silent for any other address, so that none can be probed."""
+    email = normalise_email(email)
     user = get_user_by_email(email)
-    if user is None or not user.active:
+    if user is not None and not user.active:
+        return
+    if user is None and not any(awaits for _receiver, awaits in address_awaits_proof.send(email)):
         return
     hours = current_app.config["SIGN_IN_LINK_HOURS"]
-    token = _issue_link(user, TokenPurpose.sign_in, hours)
-    link = link_for("accounts.link_sign_in", token=token)
-    queue_message(user.email, "sign_in_link", kind="sign_in", user=user, link=link, hours=hours)
+    if token := _issue_link(email, user, TokenPurpose.sign_in, hours):
+        link = link_for("accounts.link_sign_in", token=token)
+        queue_message(email, "sign_in_link", kind="sign_in", user=user, link=link, hours=hours)
 
 
 def _valid_token(token: str, purpose: TokenPurpose) -> AccessToken:
     found = db.session.scalar(
         select(AccessToken).where(AccessToken.token_hash == hash_token(token), AccessToken.purpose == purpose)
     )
-    if found is None or found.used_at is not None or found.expires_at <= utcnow() or not found.user.active:
+    if (found is None or found.used_at is not None or found.expires_at <= utcnow()
+            or (found.user is not None and not found.user.active)):
         raise LinkInvalid(_("This link is not valid: it may have expired or been used already. Ask for a new one."))
     return found
 
@@ -121,19 +225,23 @@ def check_reset_token(token: str) -> User:
 
 
 def reset_password(token: str, password: str) -> User:
-    """Use a reset link once: set the password and end the account's other sessions."""
+    """Use a reset link once: set the password and end the account's sessions (the link proves the address)."""
     access = _valid_token(token, TokenPurpose.password_reset)
     access.used_at = utcnow()
     set_password(access.user, password)
+    prove_email(access.user)
     record("account.password_reset", actor=access.user, subject=access.user)
     return access.user
 
 
 def use_sign_in_link(token: str) -> User:
+    """Use a sign-in link once: it proves the address, so the account is made if there was none."""
     access = _valid_token(token, TokenPurpose.sign_in)
     access.used_at = utcnow()
-    access.user.last_sign_in_at = utcnow()
-    return access.user
+    user = access.user or get_user_by_email(access.email) or create_user(access.email, "")
+    prove_email(user)
+    record("account.sign_in_link", actor=user, subject=user)
+    return user
 
 
 def grant_meeting_role(user: User, meeting, role: MeetingRoleName, *, actor) -> MeetingRole:
@@ -143,6 +251,7 @@ def grant_meeting_role(user: User, meeting, role: MeetingRoleName, *, actor) -> 
             return existing
     granted = MeetingRole(user=user, meeting=meeting, role=role)
     db.session.add(granted)
+    end_sessions(user)  # a role change takes effect in a new session, signed in again
     record("role.grant", actor=actor, meeting=meeting, subject=user, role=role.value)
     return granted
 
@@ -151,7 +260,12 @@ def revoke_meeting_role(user: User, meeting, role: MeetingRoleName, *, actor) ->
     for existing in list(user.meeting_roles):
         if existing.meeting_id == meeting.id and existing.role == role:
             user.meeting_roles.remove(existing)
+            end_sessions(user)
             record("role.revoke", actor=actor, meeting=meeting, subject=user, role=role.value)
+
+
+def record_event(action: str, user: User, **data) -> None:
+    record(action, actor=user, subject=user, **data)
 
 
 def list_users() -> list[User]:

@@ -3,27 +3,18 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 from sqlalchemy import select
 
 from ..access import ADMIN, PUBLIC, SIGNED_IN, allow
-from ..extensions import db, limiter, login_manager
+from ..extensions import db, limiter
 from ..meetings.models import Meeting
 from . import services
 from .forms import EmailForm, NewPasswordForm, RoleForm, SignInForm, UserForm
 from .models import MeetingRoleName, User
+from .web import known_device, remember_device, sign_in_as
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
-
-
-@login_manager.user_loader
-def load_user(session_id: str) -> User | None:
-    # The id carries the session version, so a password change signs out every other session.
-    user_id, _sep, version = session_id.partition(":")
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    if user is None or str(user.session_version) != version:
-        return None
-    return user
 
 
 def _safe_next(default: str) -> str:
@@ -41,32 +32,47 @@ def _submitted_email() -> str:
     return "email:" + services.normalise_email(request.form.get("email", ""))
 
 
-def _failed(response) -> bool:
-    return response.status_code != 302
-
-
 @bp.route("/sign-in", methods=["GET", "POST"])
 @allow(PUBLIC)
-@limiter.limit("10 per 15 minutes", methods=["POST"], key_func=_submitted_email, deduct_when=_failed)
 def sign_in():
-    """Sign in with email and password."""
+    """Sign in with email and password; wrong passwords slow further tries down, from elsewhere only."""
     form = SignInForm()
     if form.validate_on_submit():
+        device = known_device(services.get_user_by_email(form.email.data))
+        if wait := services.sign_in_wait(form.email.data, request.remote_addr or "", device):
+            return render_template("accounts/sign_in.html", form=form, wait=wait), 429, {"Retry-After": str(wait)}
         user = services.authenticate(form.email.data, form.password.data)
+        services.record_sign_in(form.email.data, request.remote_addr or "", device, succeeded=user is not None)
         if user:
-            db.session.commit()
-            login_user(user, remember=form.remember.data)
-            return redirect(_safe_next(url_for("meetings.index")))
+            sign_in_as(user, remember=form.remember.data)
+            return remember_device(redirect(_safe_next(url_for("meetings.index"))), user)
+        db.session.commit()
         flash(_("The email or password is not right."), "error")
-    return render_template("accounts/sign_in.html", form=form), 200 if request.method == "GET" else 422
+    return render_template("accounts/sign_in.html", form=form), 422 if form.is_submitted() else 200
 
 
 @bp.route("/sign-out", methods=["POST"])
 @allow(SIGNED_IN)
 def sign_out():
+    """Sign out: the session ends on the server too, so a copy of its cookie no longer works."""
+    services.end_session(current_user.session_key)
+    db.session.commit()
     logout_user()
     flash(_("You are signed out."), "info")
     return redirect(url_for("meetings.index"))
+
+
+@bp.route("/sign-out-everywhere", methods=["POST"])
+@allow(SIGNED_IN)
+def sign_out_everywhere():
+    """End every session of this account, on every device (after a lost phone, a shared computer)."""
+    user = current_user._get_current_object()
+    ended = services.end_sessions(user)
+    services.record_event("account.sign_out_everywhere", user, sessions=ended)
+    db.session.commit()
+    logout_user()
+    flash(_("You are signed out on every device."), "info")
+    return redirect(url_for("accounts.sign_in"))
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
@@ -124,8 +130,7 @@ def link_sign_in(token: str):
         user = services.use_sign_in_link(token)
     except services.LinkInvalid as error:
         return render_template("accounts/link_invalid.html", message=error.message), 400
-    db.session.commit()
-    login_user(user)
+    sign_in_as(user)
     return redirect(url_for("meetings.index"))
 
 

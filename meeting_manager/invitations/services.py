@@ -5,7 +5,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
-from ..accounts.services import create_user, get_user_by_email
+from ..accounts.services import create_user, get_user_by_email, prove_email
 from ..audit.services import record
 from ..errors import DomainError
 from ..extensions import db
@@ -138,6 +138,8 @@ def accept_as_focal_point(invitation: Invitation):
         user = create_user(invitation.email, invitation.full_name or invitation.email.split("@")[0])
     elif not user.active:
         raise InvitationInvalid()
+    if user.email_proven_at is None:
+        prove_email(user)  # the invitation was sent to the address: sessions from before the proof end
     delegation.focal_point_user_id = user.id
     mark_registered(invitation)
     record("delegation.focal_point_accept", actor=user, meeting=invitation.meeting, subject=delegation,

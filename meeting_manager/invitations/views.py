@@ -1,10 +1,11 @@
 """Invitation pages: the organiser's list, single and bulk invitations, and the invitee's public landing page."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_login import current_user
 from sqlalchemy import select
 
 from ..access import ORGANISER, PUBLIC, allow
+from ..accounts.web import sign_in_as
 from ..delegations.models import Delegation
 from ..errors import ValidationFailed
 from ..extensions import db
@@ -220,6 +221,10 @@ def accept(token: str):
     invitation = services.get_valid_invitation(token)
     user = services.accept_as_focal_point(invitation)
     db.session.commit()
-    login_user(user)
+    target = url_for("delegations.focal", delegation_id=invitation.delegation_id)
+    if user.is_admin or user.meeting_roles or user.password_hash:  # an account that has a password signs in with it
+        flash(_("Please sign in to your account: your delegation's page opens next."), "info")
+        return redirect(url_for("accounts.sign_in", next=target), 303)
+    sign_in_as(user)
     flash(_("Welcome. From this page you nominate your delegation's members."), "success")
-    return redirect(url_for("delegations.focal", delegation_id=invitation.delegation_id), 303)
+    return redirect(target, 303)

@@ -3,7 +3,7 @@
 Other features call these (keep them stable):
 
 - `register_participant(meeting, data, *, invitation=None, actor=None) -> Registration`
-- `link_account(registration, *, signed_in=None, email_proven=False) -> (User, may_sign_in)`
+- `link_account(registration, *, signed_in=None, email_proven=False) -> (User | None, may_sign_in)`
 - `change_status(registration, new_status, *, actor, findings=(), override_reason=None, notify=True)
   -> StatusChange` — checks only that the transition exists (see TRANSITIONS); balance wraps it with its rules.
 - `cancel_registration(registration, *, actor) -> StatusChange` — the participant's own cancellation.
@@ -29,7 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User
-from ..accounts.services import create_user, get_user_by_email, normalise_email
+from ..accounts.services import create_user, get_user_by_email, normalise_email, prove_email
 from ..audit.services import record
 from ..delegations.models import DelegationKind
 from ..errors import DomainError, ValidationFailed
@@ -38,6 +38,7 @@ from ..mail.services import queue_message
 from ..meetings.models import Meeting, MeetingStatus, RegistrationMode
 from ..meetings.services import to_utc
 from ..models_base import utcnow
+from ..signals import address_awaits_proof, email_proven
 from ..reference.services import iso_countries
 from .models import (
     STATELESS, UN_LANGUAGES, Gender, Question, Registration, RegistrationStatus, Relation, StatusChange,
@@ -342,30 +343,47 @@ def _build(meeting: Meeting, data: dict, invitation) -> tuple[Registration, dict
 
 
 def link_account(registration: Registration, *, signed_in: User | None = None,
-                 email_proven: bool = False) -> tuple[User, bool]:
-    """Attach the participant's account (created without a password if new); say whether to sign them in now.
+                 email_proven: bool = False) -> tuple[User | None, bool]:
+    """Attach the participant's account where that is safe; say whether to sign them in now.
 
-    Someone who only typed an email proves nothing, so an existing account is never handed over that way: it gets
-    the registration, its other sessions end (whoever holds one may not see data added without proof), and its
-    owner signs in with an emailed link. `email_proven` (an invitation sent to that address) lets a plain
-    participant account in; accounts with a password or a role always go through the link.
+    Typing an address proves nothing: unless the person is signed in with that very address, or the address is
+    proven (an invitation sent to it), no account is made or touched; the registration waits, unattached, for a
+    sign-in link to that address to be used (see `_attach_on_proof`). A proven address gets its account (made if
+    new, earlier sessions ended); only a plain participant account is signed in at once, accounts with a
+    password or a role go through the emailed link.
     """
     if signed_in is not None and signed_in.email == registration.email:
         registration.user = signed_in
         return signed_in, False
+    if not email_proven:
+        return None, False
     user = get_user_by_email(registration.email)
     if user is None:
-        name = (registration.full_name or registration.badge_name)[:column_length(User, "name")]
-        user = create_user(registration.email, name)
-        user.locale = registration.locale
-        registration.user = user
-        return user, signed_in is None
+        user = create_user(registration.email, "")
+    if user.email_proven_at is None:
+        prove_email(user)  # attaches this registration, and any other of the address, through the signal
     registration.user = user
     plain = not (user.is_admin or user.meeting_roles or user.password_hash)
-    if email_proven and plain and signed_in is None:
-        return user, True
-    user.session_version = (user.session_version or 0) + 1
-    return user, False
+    return user, plain and signed_in is None
+
+
+@address_awaits_proof.connect
+def _unattached_registrations(email: str) -> bool:
+    """A sign-in link to an address opens its registrations that no account holds yet."""
+    return db.session.scalar(select(Registration.id).where(
+        Registration.email == email, Registration.user_id.is_(None)).limit(1)) is not None
+
+
+@email_proven.connect
+def _attach_on_proof(user: User) -> None:
+    """The address is proven: its registrations that no account holds are this account's now."""
+    waiting = list(db.session.scalars(select(Registration).where(
+        Registration.email == user.email, Registration.user_id.is_(None)).order_by(Registration.submitted_at)))
+    for registration in waiting:
+        registration.user = user
+    if waiting and not user.name:
+        user.name = (waiting[-1].full_name or waiting[-1].badge_name)[:column_length(User, "name")]
+        user.locale = waiting[-1].locale
 
 
 # --- status changes -----------------------------------------------------------------------------------------------

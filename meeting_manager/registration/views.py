@@ -3,10 +3,11 @@ of one registration, and the meeting's custom questions."""
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_login import current_user
 
 from ..access import ORGANISER, PUBLIC, SIGNED_IN, allow
 from ..accounts.services import send_sign_in_link
+from ..accounts.web import sign_in_as
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db
 from ..invitations import services as invitations
@@ -121,7 +122,11 @@ def _fixed_from_invitation(invitation, form) -> list[tuple[str, str]]:
 
 
 def _submit(meeting, form, *, invitation=None):
-    """Register, link the account, sign in where that is safe, and send the participant on."""
+    """Register, link the account where the address is proven, sign in where that is safe, send the person on.
+
+    The page answers alike whether or not the address was registered already: only its owner learns more, from
+    the sign-in link mailed to it.
+    """
     data = form.registration_data() | {"locale": str(get_locale() or "en")}
     if invitation is not None:
         data.update({k: v for k, v in (("email", invitation.email), ("category_id", invitation.category_id))
@@ -131,7 +136,12 @@ def _submit(meeting, form, *, invitation=None):
     except services.AlreadySubmitted as done:
         return _already_submitted(done.registration)
     except services.DuplicateRegistration as error:
-        _send_link_to_owner(meeting, data["email"])
+        db.session.rollback()
+        send_sign_in_link(data["email"])  # its owner (perhaps not the person typing) gets a way in
+        db.session.commit()
+        if invitation is None:
+            return _received(meeting)
+        # The invitation was sent to that address: its holder may learn that it is registered.
         message = _("%(problem)s A sign-in link is on its way to that address, so that its owner can see or "
                     "change the registration.", problem=error.message)
         return _form_page(meeting, form, invitation=invitation, problems=[message], status=409)
@@ -141,23 +151,23 @@ def _submit(meeting, form, *, invitation=None):
         invitations.mark_registered(invitation)
     proven = invitation is not None and registration.email == invitation.email
     user, sign_in_now = services.link_account(registration, signed_in=_signed_in(), email_proven=proven)
-    if not sign_in_now and user != _signed_in():
-        send_sign_in_link(user.email)
+    if not sign_in_now and (user is None or user != _signed_in()):
+        send_sign_in_link(registration.email)
     db.session.commit()
     if sign_in_now:
-        login_user(user)
-    flash(_("Thank you: your registration is received. The organisers will review it and write to you."),
+        sign_in_as(user)
+    if user is not None and user == _signed_in():
+        flash(_("Thank you: your registration is received. The organisers will review it and write to you."),
+              "success")
+        return _after_submit(registration)
+    return _received(meeting)
+
+
+def _received(meeting):
+    flash(_("Thank you: your registration is received. We sent a link to the address you gave: open it to "
+            "confirm the address and see your registration. The organisers will review it and write to you."),
           "success")
-    return _after_submit(registration)
-
-
-def _send_link_to_owner(meeting, email: str) -> None:
-    """The registration's owner (perhaps the person typing, perhaps not) gets a way in by email, nobody else."""
-    existing = services.find_registration(meeting, email)
-    if existing is not None and existing.user_id is None:
-        services.link_account(existing)  # never signs anyone in here: typing an address proves nothing
-    send_sign_in_link(email)
-    db.session.commit()
+    return redirect(url_for("registration.received", meeting_id=meeting.id), 303)
 
 
 def _already_submitted(registration):

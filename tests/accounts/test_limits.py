@@ -1,4 +1,5 @@
-"""Limits on guessing passwords and on asking for emailed links (switched off in the other tests)."""
+"""Request limits on asking for emailed links (switched off in the other tests); slowing password guessing down
+is tested in test_throttle.py."""
 import pytest
 
 from config import TestingConfig
@@ -30,24 +31,6 @@ def sign_in(client, email, password):
     return client.post("/account/sign-in", data={"email": email, "password": password}).status_code
 
 
-def test_ten_wrong_passwords_lock_the_account_for_a_while(limited):
-    client = limited.test_client()
-    assert [sign_in(client, "amina@example.org", "wrong password") for _ in range(10)] == [422] * 10
-    response = client.post("/account/sign-in", data={"email": "AMINA@example.org", "password": PASSWORD})
-    assert response.status_code == 429
-    assert "Too many attempts" in response.get_data(as_text=True)
-    # Other accounts, and the pages themselves, are not affected.
-    assert sign_in(limited.test_client(), "someone@example.org", "wrong password") == 422
-    assert client.get("/account/sign-in").status_code == 200
-
-
-def test_successful_sign_ins_do_not_count(limited):
-    client = limited.test_client()
-    for _ in range(12):
-        assert sign_in(client, "amina@example.org", PASSWORD) == 302
-        client.post("/account/sign-out")
-
-
 def test_reset_links_are_limited_per_email_alike_for_unknown_ones(limited):
     client = limited.test_client()
     for email in ("amina@example.org", "nobody@example.org"):
@@ -55,8 +38,8 @@ def test_reset_links_are_limited_per_email_alike_for_unknown_ones(limited):
         assert codes == [302] * 5 + [429]
     from meeting_manager.mail.models import OutboxMessage
 
-    with limited.app_context():
-        assert _db.session.scalar(_db.select(_db.func.count(OutboxMessage.id))) == 5
+    with limited.app_context():  # one message per address in a window, however often it is asked for
+        assert _db.session.scalar(_db.select(_db.func.count(OutboxMessage.id))) == 1
 
 
 def test_sign_in_links_are_limited_per_email(limited):

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 
+from conftest import use_emailed_link
 from meeting_manager.registration.models import Gender
 
 
@@ -94,6 +95,7 @@ def test_names_in_any_script_are_kept_exactly(client, meeting, form_data, regist
     [registration] = registrations()
     assert (registration.given_name, registration.family_name) == (given, family)
     assert registration.badge_name == f"{given} {family}"
+    use_emailed_link(client, registration.email)
     page = client.get(f"/my/registrations/{registration.id}").text
     assert f"{given} {family}" in html.unescape(page)
 
@@ -104,6 +106,7 @@ def test_html_in_a_field_is_shown_as_text(client, meeting, form_data, registrati
                                                                   dietary=attack))
     [registration] = registrations()
     assert registration.given_name == attack  # kept exactly ...
+    use_emailed_link(client, registration.email)
     own = client.get(f"/my/registrations/{registration.id}").text
     staff_client = app.test_client()
     staff_client.post("/account/sign-in", data={"email": organiser.email, "password": "correct horse battery"})

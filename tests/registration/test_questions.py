@@ -3,6 +3,7 @@ import re
 
 import pytest
 
+from conftest import use_emailed_link
 from meeting_manager.registration import questions as q_services
 from meeting_manager.registration.models import Answer, Question, QuestionKind
 from meeting_manager.registration.services import answers_for, update_registration
@@ -149,6 +150,7 @@ def test_every_kind_of_answer_is_stored_and_readable(client, meeting, form_data,
         ("Will you lead a workshop?", "Yes"), ("Workshop topic", "Mémoire et justice — 记忆"),
         ("Your region of work", "Africa"), ("Tracks of interest", "Early warning, Memory"),
         ("Planned arrival", "2026-05-03")]
+    use_emailed_link(client, registration.email)
     page = client.get(f"/my/registrations/{registration.id}").text
     assert "Early warning, Memory" in page
 
@@ -196,6 +198,7 @@ def test_a_changed_answer_takes_the_current_label(client, organiser_client, meet
     edit = form_data(**{f"q_{workshop.id}": "no", f"q_{region.id}": "Asia"})
     for name in ("email", "data_consent", "submission_key"):
         edit.pop(name)
+    use_emailed_link(client, registration.email)
     assert re.search(r'<option selected value="no">', client.get(f"/my/registrations/{registration.id}/edit").text)
     assert client.post(f"/my/registrations/{registration.id}/edit", data=edit).status_code == 303
     assert ("Main region", "Asia") in answers_for([registration])[registration.id]

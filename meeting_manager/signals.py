@@ -1,0 +1,13 @@
+"""The signals one feature sends so that others can react without importing it (as Indico's core.signals).
+
+A receiver is connected where the reacting feature lives; the sender never knows who listens.
+"""
+from blinker import Namespace
+
+_signals = Namespace()
+
+#: the owner of an address proved it (sender: the User); features attach what waited for that proof
+email_proven = _signals.signal("email-proven")
+#: asked with an address (sender: the lower-cased email): a receiver returns True if it holds something that a
+#: sign-in link to that address would open, though no account exists yet
+address_awaits_proof = _signals.signal("address-awaits-proof")
