@@ -20,12 +20,28 @@ def _secret_key() -> str:
     return path.read_text().strip()
 
 
+def _passport_keys() -> list[str]:
+    """PASSPORT_KEYS (comma-separated, newest first), or keys kept in var/passport_keys (one a line, made once).
+    Keep them apart from database backups: whoever has both reads every passport."""
+    if keys := os.environ.get("PASSPORT_KEYS"):
+        return [key.strip() for key in keys.split(",") if key.strip()]
+    path = VAR_DIR / "passport_keys"
+    if not path.exists():
+        from cryptography.fernet import Fernet
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(Fernet.generate_key().decode() + "\n")
+        path.chmod(0o600)
+    return [line.strip() for line in path.read_text().splitlines() if line.strip()]
+
+
 def _bool(name: str, default: bool = False) -> bool:
     return os.environ.get(name, str(default)).lower() in {"1", "true", "yes", "on"}
 
 
 class Config:
     SECRET_KEY = _secret_key()
+    PASSPORT_KEYS = _passport_keys()
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'meeting_manager.sqlite'}")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     # Private files (notes verbales, generated PDFs) live outside the web root.
@@ -46,6 +62,8 @@ class Config:
     CELERY_QUEUE = os.environ.get("CELERY_QUEUE", "meeting_manager")
     # celery | thread | inline | off; unset: celery with a broker, else thread (inline under TESTING): jobs.dispatch
     JOBS_RUNNER = os.environ.get("JOBS_RUNNER") or None
+    # Days after a meeting's end when passport and visa data, travel details and free-text needs are erased.
+    RETENTION_DAYS = int(os.environ.get("RETENTION_DAYS", "90"))
     JOBS_RESULT_DAYS = int(os.environ.get("JOBS_RESULT_DAYS", "7"))  # job files (badges, reports) kept this long
 
     BABEL_DEFAULT_LOCALE = "en"
@@ -92,6 +110,7 @@ class Config:
 class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret"
+    PASSPORT_KEYS = ["7Jl0p2oZXbU0C6rX3mqvW3zKXhR1m0fQm8c0Yy2k9dE="]
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = False
     MAIL_SERVER = None

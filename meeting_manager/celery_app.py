@@ -52,6 +52,7 @@ def make_celery(app: Flask) -> Celery:
         beat_schedule={
             "deliver-due-mail": {"task": "mail.deliver", "schedule": MAIL_RETRY_SECONDS},
             "clean-up-jobs": {"task": "jobs.cleanup", "schedule": JOBS_CLEANUP_SECONDS},
+            "apply-retention": {"task": "privacy.retention", "schedule": 24 * 3600},
         },
     )
     _import_task_modules()
@@ -73,6 +74,7 @@ def _import_task_modules() -> None:
     # The factory imports them through the features' views; imported here too so the list never depends on that.
     from .jobs import services as _jobs  # noqa: F401
     from .mail import services as _mail  # noqa: F401
+    from .privacy import services as _privacy  # noqa: F401
 
 
 def send_task(app: Flask, name: str, *args) -> None:

@@ -13,6 +13,7 @@ SITE_MENU = [
     ("accounts.users", _l("Accounts")),
     ("reference.schemes", _l("Region schemes")),
     ("mail.outbox", _l("Outbox")),
+    ("privacy.erasure_requests", _l("Erasure")),
     ("audit.log", _l("Audit log")),
 ]
 

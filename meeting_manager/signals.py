@@ -11,3 +11,9 @@ email_proven = _signals.signal("email-proven")
 #: asked with an address (sender: the lower-cased email): a receiver returns True if it holds something that a
 #: sign-in link to that address would open, though no account exists yet
 address_awaits_proof = _signals.signal("address-awaits-proof")
+#: a person's data is being erased (sender: the lower-cased email); each feature anonymises or deletes its own
+#: rows for that address and returns {what: how many}. Counts that balance reports make stay as they were.
+erasing_person = _signals.signal("erasing-person")
+#: a meeting's retention period is over (sender: the Meeting; `dry_run`): each feature erases what it keeps only
+#: until then (passport and visa data, travel details, free-text needs) and returns {what: how many}
+retention_due = _signals.signal("retention-due")

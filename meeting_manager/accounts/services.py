@@ -13,7 +13,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..mail.services import queue_message
 from ..models_base import utcnow
-from ..signals import address_awaits_proof, email_proven
+from ..signals import address_awaits_proof, email_proven, erasing_person
 from ..tokens import hash_token, link_for, new_token
 from . import throttle
 from .models import AccessToken, MeetingRole, MeetingRoleName, SignInSession, TokenPurpose, User
@@ -270,3 +270,16 @@ def record_event(action: str, user: User, **data) -> None:
 
 def list_users() -> list[User]:
     return list(db.session.scalars(select(User).order_by(User.name)))
+
+
+@erasing_person.connect
+def _erase_account(email: str) -> dict[str, int]:
+    """The account goes, with its roles, sessions and links (they cascade)."""
+    user = get_user_by_email(email)
+    tokens = list(db.session.scalars(select(AccessToken).where(AccessToken.email == email)))
+    for token in tokens:
+        db.session.delete(token)
+    if user is not None:
+        db.session.delete(user)
+    db.session.flush()
+    return {"accounts": int(user is not None), "links": len(tokens)}

@@ -18,6 +18,7 @@ from ..invitations.services import USABLE, issue_invitation, resend_invitation, 
 from ..models_base import utcnow
 from ..registration.models import Registration, RegistrationStatus
 from ..tokens import new_token
+from ..signals import erasing_person
 from .models import Delegation, DelegationKind
 
 #: the participant category a nominee starts with, by kind of delegation (the organiser may change it later)
@@ -320,3 +321,12 @@ def note_verbale_ok(delegation: Delegation | None) -> bool:
         return True
     return delegation.note_verbale_verified_at is not None
 
+
+@erasing_person.connect
+def _erase_focal_point(email: str) -> dict[str, int]:
+    """A delegation whose focal point is erased keeps its seats and members, without the person's name."""
+    found = list(db.session.scalars(select(Delegation).where(Delegation.focal_point_email == email)))
+    for delegation in found:
+        delegation.focal_point_name, delegation.focal_point_email = "—", f"erased-{delegation.id}@erased.invalid"
+        delegation.focal_point_user_id = None
+    return {"delegations": len(found)}

@@ -12,6 +12,7 @@ from ..extensions import db
 from ..mail.services import queue_message
 from ..models_base import utcnow
 from ..tokens import hash_token, link_for, new_token
+from ..signals import erasing_person
 from .models import Invitation, InvitationStatus
 
 #: states in which the link still works
@@ -257,3 +258,17 @@ STATUS_LABELS = {
     InvitationStatus.expired: _l("expired"), InvitationStatus.revoked: _l("revoked"),
     InvitationStatus.bounced: _l("bounced"),
 }
+
+
+@erasing_person.connect
+def _erase_invitations(email: str) -> dict[str, int]:
+    """Invitations to the address keep their status (invited, registered, declined: counts) and lose the person;
+    a link still open dies."""
+    found = list(db.session.scalars(select(Invitation).where(Invitation.email == email)))
+    for invitation in found:
+        invitation.email = f"erased-{invitation.id}@erased.invalid"
+        invitation.given_name = invitation.family_name = invitation.organisation = ""
+        _rotate_token(invitation)
+        if invitation.status in REVOCABLE:
+            invitation.status = InvitationStatus.revoked
+    return {"invitations": len(found)}

@@ -34,6 +34,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..jobs.dispatch import run_after_commit, task
 from ..models_base import utcnow
+from ..signals import erasing_person
 from .models import MessageStatus, OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -335,3 +336,12 @@ def purge_sent(older_than_days: int) -> int:
         .execution_options(synchronize_session=False)
     )
     return result.rowcount
+
+
+@erasing_person.connect
+def _erase_mail(email: str) -> dict[str, int]:
+    """Messages to the address (names, links, details) go from the outbox."""
+    found = list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == email)))
+    for message in found:
+        db.session.delete(message)
+    return {"messages": len(found)}

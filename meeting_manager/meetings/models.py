@@ -46,6 +46,8 @@ class Meeting(TimestampMixin, db.Model):
     previous_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"))
     require_verified_note_verbale: Mapped[bool] = mapped_column(default=False)
     logo_path: Mapped[str | None] = mapped_column(String(300))
+    #: passport, visa, travel and free-text needs are erased this many days after the meeting (None: RETENTION_DAYS)
+    retention_days: Mapped[int | None]
     #: bumped by every balance decision: the UPDATE takes the meeting's row lock (PostgreSQL) or SQLite's single
     #: write lock, so that decisions on one meeting are serialised and can never together exceed a bound
     decision_seq: Mapped[int] = mapped_column(default=0)

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..models_base import TimestampMixin, utcnow
+from ..privacy.sealing import Sealed
 
 
 class RegistrationStatus(str, enum.Enum):
@@ -116,15 +117,16 @@ class StatusChange(db.Model):
 
 
 class VisaRequest(db.Model):
-    """Passport and birth data for a visa letter: the most sensitive data here, kept apart and shown sparingly."""
+    """Passport and birth data for a visa letter: the most sensitive data here, kept apart, sealed at rest
+    (meeting_manager.privacy.sealing) and shown sparingly."""
 
     __tablename__ = "visa_requests"
     id: Mapped[int] = mapped_column(primary_key=True)
     registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"), unique=True)
-    passport_number: Mapped[str] = mapped_column(String(40))
-    passport_expiry: Mapped[date]
-    date_of_birth: Mapped[date]
-    place_of_birth: Mapped[str] = mapped_column(String(120))
+    passport_number: Mapped[str] = mapped_column(Sealed(str, 40))
+    passport_expiry: Mapped[date] = mapped_column(Sealed(date))
+    date_of_birth: Mapped[date] = mapped_column(Sealed(date))
+    place_of_birth: Mapped[str] = mapped_column(Sealed(str, 120))
     registration: Mapped[Registration] = relationship(back_populates="visa_request")
 
     def __repr__(self) -> str:  # never print passport data, even in a debugger or a log line
