@@ -14,7 +14,7 @@ def _secret_key() -> str:
         return key
     path = VAR_DIR / "secret_key"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         path.write_text(secrets.token_urlsafe(48))
         path.chmod(0o600)
     return path.read_text().strip()
@@ -29,7 +29,7 @@ def _passport_keys() -> list[str]:
     if not path.exists():
         from cryptography.fernet import Fernet
 
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         path.write_text(Fernet.generate_key().decode() + "\n")
         path.chmod(0o600)
     return [line.strip() for line in path.read_text().splitlines() if line.strip()]

@@ -1,5 +1,6 @@
 """The Global Meeting manager: application factory."""
 import importlib
+import os
 import importlib.util
 import logging
 
@@ -22,7 +23,10 @@ FEATURES = (
 def create_app(config: object | str = "config.Config") -> Flask:
     app = Flask(__name__, template_folder="../templates")
     app.config.from_object(config)
-    app.config["STORAGE_DIR"].mkdir(parents=True, exist_ok=True)
+    # Files this process makes (the SQLite database, storage/, job results such as a visa list with every
+    # passport) are for its own user only: 0600 and 0700.
+    os.umask(app.config.get("FILE_UMASK", 0o077))
+    app.config["STORAGE_DIR"].mkdir(parents=True, exist_ok=True, mode=0o700)
     register_extensions(app)
     register_features(app)
     register_error_handlers(app)

@@ -6,7 +6,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from ..audit.services import record
 from ..errors import DomainError
@@ -82,7 +82,8 @@ def start_session(user: User, *, remember: bool = False) -> str:
 def load_session(key: str) -> SignInSession | None:
     """The live session with this key: not ended, not expired, of an active account."""
     found = db.session.scalar(select(SignInSession).where(SignInSession.key_hash == hash_token(key)))
-    if found is None or found.ended_at is not None or found.expires_at <= utcnow() or not found.user.active:
+    if (found is None or found.ended_at is not None or found.expires_at <= utcnow() or found.user is None
+            or not found.user.active):
         return None
     found.user.session_key = key
     return found
@@ -280,6 +281,8 @@ def _erase_account(email: str) -> dict[str, int]:
     for token in tokens:
         db.session.delete(token)
     if user is not None:
+        # SQLite does not enforce ON DELETE CASCADE here: the sessions go explicitly
+        db.session.execute(delete(SignInSession).where(SignInSession.user_id == user.id))
         db.session.delete(user)
     db.session.flush()
     return {"accounts": int(user is not None), "links": len(tokens)}
