@@ -4,6 +4,7 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from ..access import STAFF
 from ..extensions import db
 from ..jobs.services import job_kind
 from ..meetings.models import Meeting
@@ -11,7 +12,7 @@ from .render import render_badges_pdf
 from .services import badge_data, badge_holders, log_prints, meeting_logo
 
 
-@job_kind("badges.batch", title=_l("Badge batch"))
+@job_kind("badges.batch", title=_l("Badge batch"), rule_for=lambda job: STAFF)
 def render_badge_batch(job, progress):
     """params: registration_ids (chosen when the batch was asked for) and format."""
     meeting = db.session.get(Meeting, job.meeting_id)

@@ -66,17 +66,20 @@ class JobKind:
     name: str
     function: JobFunction
     title: str
+    #: job -> the access rule of what the job makes (e.g. the report's); its result is for those it allows now
+    rule_for: Callable[[Job], object] | None = None
 
 
 #: registered job kinds by name
 KINDS: dict[str, JobKind] = {}
 
 
-def job_kind(name: str, *, title=None):
-    """Register `fn(job, progress) -> (content, filename) | None` as the job kind `name`."""
+def job_kind(name: str, *, title=None, rule_for: Callable[[Job], object] | None = None):
+    """Register `fn(job, progress) -> (content, filename) | None` as the job kind `name`; `rule_for(job)` gives the
+    access rule (meeting_manager.access) that the job's page and result are checked against, at every request."""
 
     def register(function: JobFunction) -> JobFunction:
-        KINDS[name] = JobKind(name, function, title or name)
+        KINDS[name] = JobKind(name, function, title or name, rule_for)
         return function
 
     return register
@@ -125,10 +128,16 @@ def job_title(job: Job) -> str:
 
 
 def can_see_job(user, job_id: int) -> bool:
-    """Only the person who started a job sees it (its file may hold personal data), and admins."""
-    if user.is_admin:
-        return True
-    return db.session.scalar(select(Job.created_by_id).where(Job.id == job_id)) == user.id
+    """Only the person who started a job sees it (its file may hold personal data), and admins; and only while
+    the access rule of what it makes still lets them in (a revoked organiser's visa list is closed to them)."""
+    job = db.session.get(Job, job_id) if isinstance(job_id, int) else None
+    if job is None:
+        return bool(user.is_admin)
+    if not user.is_admin and job.created_by_id != user.id:
+        return False
+    kind = get_kind(job.kind)
+    rule = kind.rule_for(job) if kind is not None and kind.rule_for is not None else None
+    return rule is None or rule.allows(user, {"meeting_id": job.meeting_id})
 
 
 class _ProgressWriter:

@@ -2,6 +2,7 @@
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ..access import ORGANISER
 from ..errors import DomainError
 from ..extensions import db
 from ..jobs.services import job_kind
@@ -10,7 +11,12 @@ from .frames import Filters
 from .registry import BY_KEY, FORMATS, render_report
 
 
-@job_kind("reports.build", title=_l("Report"))
+def _report_rule(job):
+    report = BY_KEY.get(job.params.get("report"))
+    return report.rule if report is not None else ORGANISER
+
+
+@job_kind("reports.build", title=_l("Report"), rule_for=_report_rule)
 def build_report(job, progress):
     """Build the frames, then render them, reporting each step; the file is kept for download by the jobs mechanism."""
     report = BY_KEY.get(job.params.get("report"))
