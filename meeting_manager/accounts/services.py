@@ -41,6 +41,29 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+def mail_domain_problem(email: str) -> str | None:
+    """A message if the address's domain certainly cannot receive mail (no such domain, no mail server), looked
+    up in DNS when EMAIL_CHECK_DELIVERABILITY is on; None when it can, or when DNS does not answer (offline
+    venues, closed networks): a lookup that fails is no proof against the address."""
+    if not current_app.config.get("EMAIL_CHECK_DELIVERABILITY") or "@" not in email:
+        return None
+    return _domain_problem(email.rpartition("@")[2].lower())
+
+
+@lru_cache(maxsize=1024)
+def _domain_problem(domain: str) -> str | None:
+    import dns.resolver
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        validate_email(f"check@{domain}", check_deliverability=True, timeout=3)
+    except EmailNotValidError as error:
+        cause = error.__cause__
+        if cause is None or isinstance(cause, dns.resolver.NXDOMAIN | dns.resolver.NoAnswer):
+            return _("The domain of this email address cannot receive mail: please check the address.")
+    return None
+
+
 def get_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 

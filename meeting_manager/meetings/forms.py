@@ -47,6 +47,11 @@ class MeetingForm(FlaskForm):
     require_verified_note_verbale = BooleanField(
         _l("State delegations need a verified note verbale before their members are approved")
     )
+    require_captcha = BooleanField(_l("Everyone applying without an invitation answers a CAPTCHA"))
+    retention_days = IntegerField(
+        _l("Erase passport, visa, travel details and needs this many days after the meeting"),
+        validators=[Optional(), NumberRange(min=0, max=3650)],
+        description=_l("Empty: the site's default."))
 
     def validate_ends_on(self, field):
         if self.starts_on.data and field.data and field.data < self.starts_on.data:

@@ -48,6 +48,8 @@ class Meeting(TimestampMixin, db.Model):
     logo_path: Mapped[str | None] = mapped_column(String(300))
     #: passport, visa, travel and free-text needs are erased this many days after the meeting (None: RETENTION_DAYS)
     retention_days: Mapped[int | None]
+    #: every application without an invitation answers a CAPTCHA (else only from a busy network address)
+    require_captcha: Mapped[bool] = mapped_column(default=False)
     #: bumped by every balance decision: the UPDATE takes the meeting's row lock (PostgreSQL) or SQLite's single
     #: write lock, so that decisions on one meeting are serialised and can never together exceed a bound
     decision_seq: Mapped[int] = mapped_column(default=0)

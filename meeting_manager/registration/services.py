@@ -19,7 +19,7 @@ import importlib.util
 import re
 import secrets
 from dataclasses import asdict, is_dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask import current_app, has_request_context, url_for
@@ -28,8 +28,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from ..accounts import throttle
 from ..accounts.models import User
-from ..accounts.services import create_user, get_user_by_email, normalise_email, prove_email
+from ..accounts.services import create_user, get_user_by_email, mail_domain_problem, normalise_email, prove_email
 from ..audit.services import record
 from ..delegations.models import DelegationKind
 from ..errors import DomainError, ValidationFailed
@@ -197,6 +198,8 @@ def _clean_fields(meeting: Meeting, data: dict, problems: list) -> dict:
         out["email"] = normalise_email(data["email"] or "")
         if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", out["email"]) or len(out["email"]) > 254:
             problems.append(_("Email is not a valid email address."))
+        elif problem := mail_domain_problem(out["email"]):
+            problems.append(problem)
     if "gender" in data:
         out["gender"] = clean_enum(Gender, data["gender"], "gender", problems)
     if "relation" in data:
@@ -271,6 +274,38 @@ def find_by_submission_key(key: str | None) -> Registration | None:
     if not key:
         return None
     return db.session.scalar(select(Registration).where(Registration.submission_key == key))
+
+
+def apply_wait(address: str, email: str | None) -> int:
+    """Seconds before another application may come from this network address or for this email address (0: now).
+    Both are counted in the database, shared by every app server."""
+    hour = timedelta(hours=1)
+    limits = [(f"apply:address:{address}", current_app.config["APPLY_LIMIT_PER_ADDRESS"])]
+    if email:
+        limits.append((f"apply:email:{normalise_email(email)}", current_app.config["APPLY_LIMIT_PER_EMAIL"]))
+    waits = []
+    for key, limit in limits:
+        count, last = throttle.recent(key, hour)
+        if count >= limit and last is not None:
+            waits.append(max(1, int((last + hour - utcnow()).total_seconds())))
+    return max(waits, default=0)
+
+
+def count_application(address: str, email: str | None = None) -> None:
+    """Count a form sent from `address` (every one), or a complete application for `email`."""
+    if address is not None:
+        throttle.hit(f"apply:address:{address}")
+    if email:
+        throttle.hit(f"apply:email:{normalise_email(email)}")
+
+
+def needs_captcha(meeting: Meeting, address: str) -> bool:
+    """A CAPTCHA when the meeting asks for one, or from the APPLY_CAPTCHA_AFTER-th application of an address in an
+    hour (people registering a whole office from one address see it from then on; a bot sees it at once)."""
+    if meeting.require_captcha:
+        return True
+    after = current_app.config.get("APPLY_CAPTCHA_AFTER")
+    return after is not None and throttle.recent(f"apply:address:{address}", timedelta(hours=1))[0] >= after
 
 
 def register_participant(meeting: Meeting, data: dict, *, invitation=None, actor=None,

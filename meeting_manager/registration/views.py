@@ -14,6 +14,7 @@ from ..invitations import services as invitations
 from ..meetings.models import Meeting, MeetingStatus
 from ..meetings.services import to_local
 from ..reference.services import country_name
+from ..captcha import services as captcha
 from . import documents, questions, services
 from .forms import (
     KIND_CHOICES, CancelForm, QuestionForm, TravelForm, gender_label, language_label, registration_form, relation_label,
@@ -46,7 +47,8 @@ def _pdf_response(pdf: bytes, filename: str) -> Response:
 @bp.route("/meetings/<int:meeting_id>/apply", methods=["GET", "POST"])
 @allow(PUBLIC)
 def apply(meeting_id: int):
-    """Apply to a meeting with open registration, without an invitation."""
+    """Apply to a meeting with open registration, without an invitation: limited per network address and per
+    email address, with a CAPTCHA when the address's rate or the meeting asks for one."""
     meeting = db.get_or_404(Meeting, meeting_id)
     if meeting.status == MeetingStatus.draft:
         abort(404)
@@ -56,9 +58,22 @@ def apply(meeting_id: int):
         return mine
     form = registration_form(meeting, services.list_questions(meeting),
                              data={"email": current_user.email} if _signed_in() else None)
+    address = request.remote_addr or ""
+    needs_check = services.needs_captcha(meeting, address)  # counted before this form: the n-th form is free
+    if request.method == "POST":
+        if wait := services.apply_wait(address, form.email.data if "email" in form else None):
+            return render_template("registration/too_many.html", meeting=meeting, wait=wait), 429, {
+                "Retry-After": str(wait)}
+        services.count_application(address)
+        db.session.commit()
     if form.validate_on_submit():
-        return _submit(meeting, form)
-    return _form_page(meeting, form)
+        if not needs_check or captcha.check(request.form.get("captcha_token", ""),
+                                            request.form.get("captcha_answer", "")):
+            services.count_application(None, form.email.data)
+            return _submit(meeting, form)
+        db.session.commit()  # the challenge is used up
+        return _form_page(meeting, form, captcha_problem=_("The digits do not match. Please try these new ones."))
+    return _form_page(meeting, form, captcha_token=captcha.new_challenge() if needs_check else None)
 
 
 @bp.route("/i/<token>/register", methods=["GET", "POST"])
@@ -102,11 +117,17 @@ def _invitation_prefill(invitation) -> dict:
             "category_id": invitation.category_id}
 
 
-def _form_page(meeting, form, *, invitation=None, problems=(), status=200):
+def _form_page(meeting, form, *, invitation=None, problems=(), status=200, captcha_token=None,
+               captcha_problem=None):
     if request.method == "POST" and status == 200:
         status = 422
+    if captcha_problem and captcha_token is None:
+        captcha_token = captcha.new_challenge()
+    if captcha_token:
+        db.session.commit()  # the challenge must exist when the browser asks for its picture
     return render_template("registration/apply.html", meeting=meeting, form=form, invitation=invitation,
-                           problems=problems, fixed=_fixed_from_invitation(invitation, form)), status
+                           problems=problems, fixed=_fixed_from_invitation(invitation, form),
+                           captcha_token=captcha_token, captcha_problem=captcha_problem), status
 
 
 def _fixed_from_invitation(invitation, form) -> list[tuple[str, str]]:
