@@ -283,6 +283,47 @@ def test_organiser_of_b_cannot_reach_objects_of_a_through_meeting_b(app, world):
     assert not leaks, "\n".join(leaks)
 
 
+def _writes() -> tuple[int, int]:
+    """Every change is audited and every download is a job: their counts tell whether a request wrote."""
+    from meeting_manager.audit.models import AuditEvent
+    from meeting_manager.jobs.models import Job
+
+    count = _db.func.count
+    return (_db.session.scalar(_db.select(count(AuditEvent.id))), _db.session.scalar(_db.select(count(Job.id))))
+
+
+def test_organiser_of_a_cannot_reach_objects_of_b_through_meeting_a(app, world, organiser, staff, participant):
+    """The other way round: A's organiser may use A's URLs, but never with an object of meeting B in them, for
+    every route that names an object, GET and POST (a POST with no data must be refused before validation)."""
+    _demo_objects(world["meeting_b"], organiser, staff, participant)
+    _db.session.commit()
+    adapter = app.url_map.bind("localhost")
+    client = world["clients"]["organiser_a"]
+    leaks, checked = [], 0
+    for rule in walked_rules(app):
+        if "meeting_id" not in rule.arguments:
+            continue
+        values, objects = url_values(rule, world)
+        swapped = {}
+        for name in objects:
+            other_id, other = object_id(name, world["meeting_b"])
+            if other is not None and getattr(other, "meeting_id", None) == world["meeting_b"].id:
+                swapped[name] = other_id
+        if not swapped:
+            continue
+        url = adapter.build(rule.endpoint, values | swapped)
+        for method in sorted(rule.methods & {"GET", "POST"}):
+            written = _writes()
+            response = client.open(url, method=method)
+            checked += 1
+            # refused: 403/404, or a redirect with a message; but never a page, an error, or anything written
+            if 200 <= response.status_code < 300 or response.status_code >= 500 or _writes() != written:
+                leaks.append(f"{method} {url} [{rule.endpoint}] with {sorted(swapped)} of meeting B: "
+                             f"{response.status_code}")
+    assert checked >= 10
+    assert not leaks, "\n".join(leaks)
+
+
 def test_a_participant_cannot_open_another_participants_objects(app, world):
     """Routes naming an object owned by the participant (a registration) refuse another signed-in person."""
     adapter = app.url_map.bind("localhost")
