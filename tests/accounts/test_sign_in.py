@@ -12,7 +12,7 @@ GENERIC = "The email or password is not right."
 def signed_in_as(client) -> str | None:
     """The name in the header of the home page, or None when nobody is signed in."""
     html = client.get("/").get_data(as_text=True)
-    match = re.search(r'<span class="who">([^<]*)</span>', html)
+    match = re.search(r'<a class="who" href="/account/privacy"><bdi>([^<]*)</bdi></a>', html)
     return match.group(1) if match else None
 
 
