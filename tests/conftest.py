@@ -3,6 +3,7 @@
 SQLite (default): a new in-memory database per test. PostgreSQL (TEST_DATABASE_URL): the schema is created once
 and every table is emptied after each test.
 """
+import io
 import itertools
 import os
 import secrets
@@ -546,3 +547,144 @@ def approve(db, organiser):
         return registration
 
     return do
+
+
+# --- uploads -------------------------------------------------------------------------------------------------------
+
+
+class HostileFiles:
+    """Spreadsheets that cost a reader a lot, built in the test (no big binaries in the repository).
+
+    `xlsx(rows, dimension=...)` writes a minimal workbook by hand: `rows` maps a spreadsheet row number to its cells
+    (inline strings), so that one far-away cell costs a few bytes; `dimension` is the declared <dimension ref>
+    (None: none declared; "auto": the true one). `bomb(mb)` is a workbook whose sheet is `mb` MB of repetitive XML
+    compressed to a small fraction of it.
+    """
+
+    _CONTENT_TYPES = (
+        '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+        'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships'
+        '+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override '
+        'PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+        'spreadsheetml.worksheet+xml"/></Types>')
+    _ROOT_RELS = (
+        '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+        '2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+    _WORKBOOK = (
+        '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+        '2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet '
+        'name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>')
+    _WORKBOOK_RELS = (
+        '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+        '2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
+    _SHEET_HEAD = ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+                   'spreadsheetml/2006/main">')
+
+    @staticmethod
+    def _row(number: int, cells) -> str:
+        from xml.sax.saxutils import escape
+
+        from openpyxl.utils import get_column_letter
+
+        xml = "".join(f'<c r="{get_column_letter(i)}{number}" t="inlineStr"><is><t>{escape(str(v))}</t></is></c>'
+                      for i, v in enumerate(cells, start=1) if v != "")
+        return f'<row r="{number}">{xml}</row>'
+
+    def _workbook(self, write_sheet) -> bytes:
+        import zipfile
+
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+            archive.writestr("[Content_Types].xml", self._CONTENT_TYPES)
+            archive.writestr("_rels/.rels", self._ROOT_RELS)
+            archive.writestr("xl/workbook.xml", self._WORKBOOK)
+            archive.writestr("xl/_rels/workbook.xml.rels", self._WORKBOOK_RELS)
+            with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+                write_sheet(lambda text: sheet.write(text.encode()))
+        return out.getvalue()
+
+    def xlsx(self, rows: dict, *, dimension: str | None = "auto") -> bytes:
+        from openpyxl.utils import get_column_letter
+
+        if dimension == "auto":
+            width = max(len(cells) for cells in rows.values())
+            dimension = f"A1:{get_column_letter(width)}{max(rows)}"
+
+        def write(put):
+            put(self._SHEET_HEAD + (f'<dimension ref="{dimension}"/>' if dimension else "") + "<sheetData>")
+            for number in sorted(rows):
+                put(self._row(number, rows[number]))
+            put("</sheetData></worksheet>")
+
+        return self._workbook(write)
+
+    def far_cell(self, header="email", *, dimension="auto") -> bytes:
+        """A header and one cell at A1048576 (the last row Excel has): a few KB."""
+        return self.xlsx({1: [header], 1048576: ["far@example.org"]}, dimension=dimension)
+
+    def many_rows(self, n: int, header=("email",), cell=lambda i: [f"p{i}@example.org"], *, dimension="auto"):
+        rows = {1: list(header)} | {i: cell(i) for i in range(2, n + 2)}
+        return self.xlsx(rows, dimension=dimension)
+
+    def bomb(self, mb: int = 84) -> bytes:
+        """A sheet of `mb` MB of XML (the same row over and over), declaring a small dimension."""
+        row = self._row(2, ["x@example.org"]).replace('r="2"', "").replace('r="A2"', "")
+
+        def write(put):
+            put(self._SHEET_HEAD + '<dimension ref="A1:A2"/><sheetData>' + self._row(1, ["email"]))
+            chunk = row * 10_000
+            for _ in range(mb * 1024 * 1024 // len(chunk) + 1):
+                put(chunk)
+            put("</sheetData></worksheet>")
+
+        return self._workbook(write)
+
+    @staticmethod
+    def csv_rows(n: int, header="email", cell=lambda i: f"p{i}@example.org") -> bytes:
+        return (header + "\n" + "".join(f"{cell(i)}\n" for i in range(n))).encode()
+
+
+@pytest.fixture
+def hostile_files():
+    return HostileFiles()
+
+
+@pytest.fixture
+def zip_members_opened(monkeypatch):
+    """The names of the zip members read while the test runs (a refused zip bomb has none read)."""
+    import zipfile
+
+    opened, real_open = [], zipfile.ZipFile.open
+
+    def spy(self, name, mode="r", *args, **kwargs):
+        if mode == "r":  # building a file in the test writes members; only reading them counts
+            opened.append(getattr(name, "filename", name))
+        return real_open(self, name, mode, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "open", spy)
+    return opened
+
+
+@pytest.fixture
+def sheet_rows_read(monkeypatch):
+    """How many rows openpyxl has handed out of a sheet (gap-filling empty rows included) while the test runs.
+
+    Past 50,000 it stops the reader with an error: a reader that would go on to a million rows is caught
+    without waiting for it.
+    """
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    count, real = [0], ReadOnlyWorksheet._cells_by_row
+
+    def counted(self, *args, **kwargs):
+        for row in real(self, *args, **kwargs):
+            count[0] += 1
+            if count[0] > 50_000:
+                raise RuntimeError("read past 50,000 rows")
+            yield row
+
+    monkeypatch.setattr(ReadOnlyWorksheet, "_cells_by_row", counted)
+    return count

@@ -271,7 +271,7 @@ def balance(meeting_id: int):
 def import_agenda(meeting_id: int):
     """Import draft sessions from CSV/XLSX: every row is checked; nothing is imported unless all are good."""
     meeting = db.get_or_404(Meeting, meeting_id)
-    form, problems = ImportForm(), []
+    form, problems, failed = ImportForm(), [], False
     if form.validate_on_submit():
         upload = form.file.data
         try:
@@ -279,13 +279,13 @@ def import_agenda(meeting_id: int):
         except ValidationFailed as error:
             db.session.rollback()
             flash(str(error.message), "error")
-            problems = error.problems
+            problems, failed = error.problems, True
         else:
             db.session.commit()
             flash(_("%(n)s sessions imported as drafts (not published).", n=len(created)), "success")
             return redirect(url_for("agenda.manage", meeting_id=meeting.id), 303)
     return render_template("agenda/import.html", meeting=meeting, form=form, problems=problems,
-                           columns=imports.COLUMNS), 422 if form.errors or problems else 200
+                           columns=imports.COLUMNS), 422 if form.errors or failed else 200
 
 
 @bp.route("/meetings/<int:meeting_id>/agenda/import-template.csv")
