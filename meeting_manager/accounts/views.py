@@ -58,7 +58,7 @@ def sign_in():
             login_user(user, remember=form.remember.data)
             return redirect(_safe_next(url_for("meetings.index")))
         flash(_("The email or password is not right."), "error")
-    return render_template("accounts/sign_in.html", form=form), 200 if request.method == "GET" else 422
+    return render_template("accounts/sign_in.html", form=form), 422 if request.method == "POST" else 200
 
 
 @bp.route("/sign-out", methods=["POST"])
@@ -118,7 +118,7 @@ def request_sign_in_link():
 @allow(PUBLIC)
 def link_sign_in(token: str):
     """Sign in with a one-time link; a POST uses it, so mail scanners that follow GET links cannot."""
-    if request.method == "GET":
+    if request.method != "POST":  # GET or HEAD (mail scanners send both): the landing page, the link unused
         return render_template("accounts/link_sign_in.html", token=token)
     try:
         user = services.use_sign_in_link(token)

@@ -118,11 +118,11 @@ def delete_room(meeting_id: int, room_id: int):
 
 def _session_form(meeting: Meeting, session: Session | None = None) -> SessionForm:
     data = services.session_form_data(meeting, session) if session else {"day": meeting.starts_on}
-    form = SessionForm(data=data) if request.method == "GET" else SessionForm()
+    form = SessionForm(data=data) if request.method != "POST" else SessionForm()
     form.room_id.choices = [(0, _("— no room —"))] + [
         (r.id, f"{r.name} ({r.capacity})" if r.capacity else r.name) for r in services.list_rooms(meeting)]
     form.languages.choices = [(code, language_name(code)) for code in UN_LANGUAGES]
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD show the same page
         for _row in range(BLANK_PERSON_ROWS):
             form.people.append_entry()
     return form
