@@ -7,16 +7,27 @@ BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("MEETING_MANAGER_VAR", BASE_DIR / "var"))
 
 
-def _secret_key() -> str:
-    """Use SECRET_KEY, or a random key kept in var/ so sessions survive restarts on one host."""
-    if key := os.environ.get("SECRET_KEY"):
+def _key(variable: str, filename: str) -> str:
+    """The key in `variable`, or a random one generated once into var/<filename> (mode 0600), so that it survives
+    restarts on one host. Several hosts must share it: set the variable on each."""
+    if key := os.environ.get(variable):
         return key
-    path = VAR_DIR / "secret_key"
+    path = VAR_DIR / filename
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
+        try:  # created private from the first byte; O_EXCL: of two processes starting at once, one writes it
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as file:
+                file.write(secrets.token_urlsafe(48))
     return path.read_text().strip()
+
+
+def _secret_key() -> str:
+    """Use SECRET_KEY, or a random key kept in var/secret_key."""
+    return _key("SECRET_KEY", "secret_key")
 
 
 def _bool(name: str, default: bool = False) -> bool:
@@ -25,6 +36,13 @@ def _bool(name: str, default: bool = False) -> bool:
 
 class Config:
     SECRET_KEY = _secret_key()
+    # Badge QR codes are signed with their own key, so that a new SECRET_KEY (sessions) leaves printed badges
+    # valid. BADGE_KEY_FALLBACKS (space-separated) still verify after a rotation of the badge key. Badges printed
+    # before badges had a key were signed with SECRET_KEY: while BADGE_KEY is not set in the environment, those
+    # are accepted too (docs/security.md, "Badge key").
+    BADGE_KEY = _key("BADGE_KEY", "badge_key")
+    BADGE_KEY_FALLBACKS = os.environ.get("BADGE_KEY_FALLBACKS", "").split()
+    BADGE_ACCEPT_SECRET_KEY = "BADGE_KEY" not in os.environ
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'meeting_manager.sqlite'}")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     # Private files (notes verbales, generated PDFs) live outside the web root.
@@ -73,6 +91,7 @@ class Config:
 class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret"
+    BADGE_KEY = "test-badge-key"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = False
     MAIL_SERVER = None
