@@ -44,7 +44,11 @@ class Config:
     BADGE_KEY_FALLBACKS = os.environ.get("BADGE_KEY_FALLBACKS", "").split()
     BADGE_ACCEPT_SECRET_KEY = "BADGE_KEY" not in os.environ
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'meeting_manager.sqlite'}")
+    # pool_pre_ping: a connection the database dropped (restart, failover) is replaced, not handed out
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # SQLite file: WAL journal, and a writer waits this long for another before the request answers 503
+    SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "5000"))
+    DATABASE_RETRY_AFTER = 5  # seconds, in the Retry-After of the 503 answered while the database is unavailable
     # Private files (notes verbales, generated PDFs) live outside the web root.
     STORAGE_DIR = Path(os.environ.get("STORAGE_DIR", VAR_DIR / "storage"))
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "10")) * 1024 * 1024

@@ -8,6 +8,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from .access import refuse_undeclared_routes
+from .database import configure_sqlite
 from .errors import register_error_handlers
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .navigation import meeting_menu, site_menu
@@ -24,6 +25,7 @@ def create_app(config: object | str = "config.Config") -> Flask:
     app.config.from_object(config)
     app.config["STORAGE_DIR"].mkdir(parents=True, exist_ok=True)
     register_extensions(app)
+    configure_sqlite(app)
     register_features(app)
     register_error_handlers(app)
     app.before_request(refuse_undeclared_routes)

@@ -145,22 +145,24 @@ def make_user(db):
     return make
 
 
+def new_meeting(**overrides):
+    """An open meeting in 60 days (committed), in whatever app context is current."""
+    start = date.today() + timedelta(days=60)
+    data = {
+        "title": "Global Meeting 2026", "edition": 5, "starts_on": start, "ends_on": start + timedelta(days=2),
+        "timezone": "Europe/Berlin", "venue": "Conference Centre", "city": "Berlin", "country_code": "DE",
+        "capacity": 300, "status": MeetingStatus.open, "registration_mode": RegistrationMode.open,
+    }
+    data.update(overrides)
+    meeting = create_meeting(data, actor=None)
+    meeting.registration_opens_at = meeting.registration_opens_at or utcnow() - timedelta(days=1)
+    _db.session.commit()
+    return meeting
+
+
 @pytest.fixture
 def make_meeting(db, reference):
-    def make(**overrides):
-        start = date.today() + timedelta(days=60)
-        data = {
-            "title": "Global Meeting 2026", "edition": 5, "starts_on": start, "ends_on": start + timedelta(days=2),
-            "timezone": "Europe/Berlin", "venue": "Conference Centre", "city": "Berlin", "country_code": "DE",
-            "capacity": 300, "status": MeetingStatus.open, "registration_mode": RegistrationMode.open,
-        }
-        data.update(overrides)
-        meeting = create_meeting(data, actor=None)
-        meeting.registration_opens_at = meeting.registration_opens_at or utcnow() - timedelta(days=1)
-        db.session.commit()
-        return meeting
-
-    return make
+    return new_meeting
 
 
 @pytest.fixture
@@ -477,22 +479,27 @@ def served(shared_db_app):
 # --- registration ---------------------------------------------------------------------------------------------
 
 
+def registration_form_data(meeting, **overrides) -> dict:
+    """A complete, valid registration form for `meeting` (override any field by keyword; None drops it)."""
+    category = next(c for c in meeting.categories if c.code == "civil_society")
+    data = {
+        "submission_key": secrets.token_hex(12),
+        "given_name": "Amina", "family_name": "Diallo", "badge_name": "", "email": "amina@example.org",
+        "gender": "woman", "nationality": "SN", "residence_country": "SN", "organisation": "Centre for Peace",
+        "organisation_country": "", "position": "Researcher", "category_id": str(category.id),
+        "relation": "member", "dietary": "", "accessibility": "", "interpretation_language": "fr",
+        "data_consent": "y",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
 @pytest.fixture
 def form_data(meeting):
     """A complete, valid registration form for `meeting` (override any field by keyword)."""
 
     def make(meeting=meeting, **overrides):
-        category = next(c for c in meeting.categories if c.code == "civil_society")
-        data = {
-            "submission_key": secrets.token_hex(12),
-            "given_name": "Amina", "family_name": "Diallo", "badge_name": "", "email": "amina@example.org",
-            "gender": "woman", "nationality": "SN", "residence_country": "SN", "organisation": "Centre for Peace",
-            "organisation_country": "", "position": "Researcher", "category_id": str(category.id),
-            "relation": "member", "dietary": "", "accessibility": "", "interpretation_language": "fr",
-            "data_consent": "y",
-        }
-        data.update(overrides)
-        return {k: v for k, v in data.items() if v is not None}
+        return registration_form_data(meeting, **overrides)
 
     return make
 
@@ -688,3 +695,105 @@ def sheet_rows_read(monkeypatch):
 
     monkeypatch.setattr(ReadOnlyWorksheet, "_cells_by_row", counted)
     return count
+
+
+# --- database outages ----------------------------------------------------------------------------------------------
+
+
+class PrivatePostgres:
+    """A PostgreSQL cluster of the test's own, in a temporary folder on a free port of 5200-5209, run as the
+    `postgres` user (initdb refuses root): it can be stopped and started without touching the machine's server."""
+
+    PORTS = range(5200, 5210)
+
+    def __init__(self, bin_dir: str):
+        import tempfile
+
+        self.bin = bin_dir
+        self.root = tempfile.mkdtemp(prefix="mm_wt20b_pg_")
+        os.chmod(self.root, 0o755)
+        shutil.chown(self.root, "postgres")
+        self.data, self.log = f"{self.root}/data", f"{self.root}/log"
+        self.port = self._free_port()
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+        self._run("initdb", "-D", self.data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8")
+
+    def _free_port(self) -> int:
+        import socket
+
+        for port in self.PORTS:
+            with socket.socket() as probe:
+                try:
+                    probe.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return port
+        pytest.skip("no free port in 5200-5209 for a private PostgreSQL")
+
+    def _run(self, tool: str, *args: str) -> None:
+        import subprocess
+
+        subprocess.run(["runuser", "-u", "postgres", "--", f"{self.bin}/{tool}", *args], check=True,
+                       capture_output=True, timeout=120)
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run("pg_ctl", "-D", self.data, "-l", self.log, "-o", options, "-w", "start")
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop")
+
+    def remove(self) -> None:
+        import subprocess
+
+        subprocess.run(["runuser", "-u", "postgres", "--", f"{self.bin}/pg_ctl", "-D", self.data, "-m", "immediate",
+                        "stop"], capture_output=True, timeout=60)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+@pytest.fixture
+def private_postgres():
+    """A running private PostgreSQL (PrivatePostgres); skipped where the server binaries or runuser are absent."""
+    import glob
+    import pwd
+
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    try:
+        pwd.getpwnam("postgres")
+    except KeyError:
+        found = []
+    if not found or not shutil.which("runuser") or os.geteuid() != 0:
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl), the postgres user or root for runuser are absent")
+    server = PrivatePostgres(os.path.dirname(found[-1]))
+    try:
+        server.start()
+        yield server
+    finally:
+        server.remove()
+
+
+@pytest.fixture
+def outage_app(tmp_path):
+    """Build an app on a given database URL (its tables created, reference data and a meeting loaded), inside its
+    context; returns (app, meeting). Engines are disposed at the end."""
+    built = []
+
+    def build(url: str):
+        class Config(TestingConfig):
+            SQLALCHEMY_DATABASE_URI = url
+            STORAGE_DIR = tmp_path / "storage"
+
+        app = create_app(Config)
+        context = app.app_context()
+        context.push()
+        built.append(context)
+        _db.create_all()
+        load_reference_data()
+        _db.session.commit()
+        return app, new_meeting()
+
+    yield build
+    for context in built:
+        _db.session.remove()
+        _db.engine.dispose()
+        context.pop()
