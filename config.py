@@ -35,6 +35,7 @@ def _bool(name: str, default: bool = False) -> bool:
 
 
 class Config:
+    VAR_DIR = VAR_DIR  # the key files, the SQLite file and backups: what `flask backup` takes along
     SECRET_KEY = _secret_key()
     # Badge QR codes are signed with their own key, so that a new SECRET_KEY (sessions) leaves printed badges
     # valid. BADGE_KEY_FALLBACKS (space-separated) still verify after a rotation of the badge key. Badges printed

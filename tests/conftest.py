@@ -797,3 +797,42 @@ def outage_app(tmp_path):
         _db.session.remove()
         _db.engine.dispose()
         context.pop()
+
+
+# --- backup and restore ----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def installation(monkeypatch):
+    """Start the app as a machine whose MEETING_MANAGER_VAR is `var` would: config.py is read afresh there (keys
+    generated or read from var/, as at a real start), with the test settings on top. `database_url` None: the
+    SQLite file var/meeting_manager.sqlite; other keywords are environment variables (kept until the test ends).
+    Each call is a new start (e.g. after a restore)."""
+    import importlib.util
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    for name in ("SECRET_KEY", "BADGE_KEY", "BADGE_KEY_FALLBACKS", "PASSPORT_KEYS", "DATABASE_URL", "STORAGE_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    started = itertools.count()
+
+    def start(var, database_url=None, **environment):
+        monkeypatch.setenv("MEETING_MANAGER_VAR", str(var))
+        for name, value in environment.items():
+            monkeypatch.setenv(name, value)
+        if database_url:
+            monkeypatch.setenv("DATABASE_URL", database_url)
+        spec = importlib.util.spec_from_file_location(f"config_as_started_{next(started)}", root / "config.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+
+        class Config(module.Config):
+            TESTING, WTF_CSRF_ENABLED, RATELIMIT_ENABLED = True, False, False
+            MAIL_SERVER = CELERY_BROKER_URL = JOBS_RUNNER = None
+            PASSWORD_HASHER = TestingConfig.PASSWORD_HASHER
+
+        app = create_app(Config)
+        app.before_request_funcs.setdefault(None, []).insert(0, _forget_cached_user)
+        return app
+
+    return start
