@@ -99,7 +99,7 @@ def _read_xlsx(content: bytes, max_rows: int) -> tuple[list[list], bool]:
     try:
         # read_only streams the sheet; data_only=False reads =HYPERLINK(...) as that text, not a cached result.
         workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=False)
-    except Exception:  # openpyxl raises many kinds for a damaged or disguised file
+    except Exception:  # noqa: BLE001 - openpyxl raises many kinds for a damaged or disguised file
         raise _unreadable_xlsx()
     try:
         sheet = workbook.worksheets[0]
@@ -115,7 +115,7 @@ def _read_xlsx(content: bytes, max_rows: int) -> tuple[list[list], bool]:
                 break
     except SpreadsheetRefused:
         raise
-    except Exception:
+    except Exception:  # noqa: BLE001 - the same, met while streaming the rows
         raise _unreadable_xlsx()
     finally:
         workbook.close()

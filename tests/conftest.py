@@ -747,7 +747,7 @@ class PrivatePostgres:
         import subprocess
 
         subprocess.run(["runuser", "-u", "postgres", "--", f"{self.bin}/pg_ctl", "-D", self.data, "-m", "immediate",
-                        "stop"], capture_output=True, timeout=60)
+                        "stop"], capture_output=True, timeout=60, check=False)  # already stopped is fine
         shutil.rmtree(self.root, ignore_errors=True)
 
 

@@ -3,7 +3,6 @@ written, and the app recovers by itself when the database is back (issue 20, fin
 import sqlite3
 from html.parser import HTMLParser
 
-import pytest
 from sqlalchemy import func, select, text
 
 from conftest import registration_form_data
@@ -100,7 +99,7 @@ def test_apply_while_another_connection_holds_the_write_lock(outage_app, tmp_pat
 
 def test_a_password_is_asked_again_and_a_file_named_as_lost(outage_app, tmp_path):
     path = tmp_path / "mm.sqlite"
-    app, meeting = outage_app(f"sqlite:///{path}")
+    app, _meeting = outage_app(f"sqlite:///{path}")
     app.config["SQLITE_BUSY_TIMEOUT_MS"] = 100
 
     @app.route("/test-only/upload", methods=["POST"])
@@ -132,7 +131,7 @@ def test_a_password_is_asked_again_and_a_file_named_as_lost(outage_app, tmp_path
 
 def test_api_gets_json_503(outage_app, tmp_path):
     path = tmp_path / "mm.sqlite"
-    app, meeting = outage_app(f"sqlite:///{path}")
+    app, _meeting = outage_app(f"sqlite:///{path}")
     app.config["SQLITE_BUSY_TIMEOUT_MS"] = 100
 
     @app.route("/api/test-only/capacity", methods=["POST"])

@@ -13,7 +13,7 @@ import subprocess
 import tarfile
 import tempfile
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import current_app
@@ -93,7 +93,7 @@ def _private_file(path: Path):
 # --- backup ----------------------------------------------------------------------------------------------------------
 
 def default_archive_name() -> Path:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     return var_dir() / "backups" / f"meeting-manager-{stamp}.tar.gz"
 
 
@@ -113,7 +113,7 @@ def create_backup(archive: Path) -> Report:
                 if os.environ.get(variable):
                     report.keys_in_environment.append(variable)
             _add_json(tar, MANIFEST, {
-                "format": FORMAT, "created_at": datetime.now(timezone.utc).isoformat(), "database": member,
+                "format": FORMAT, "created_at": datetime.now(UTC).isoformat(), "database": member,
                 "keys": report.keys, "keys_in_environment": report.keys_in_environment, "files": report.files,
             })
     return report
@@ -151,7 +151,7 @@ def _add_storage(tar: tarfile.TarFile) -> int:
 def _add_json(tar: tarfile.TarFile, name: str, data: dict) -> None:
     body = json.dumps(data, indent=2).encode()
     info = tarfile.TarInfo(name)
-    info.size, info.mode, info.mtime = len(body), 0o600, int(datetime.now(timezone.utc).timestamp())
+    info.size, info.mode, info.mtime = len(body), 0o600, int(datetime.now(UTC).timestamp())
     tar.addfile(info, io.BytesIO(body))
 
 

@@ -8,8 +8,8 @@ import psycopg
 import pytest
 from sqlalchemy import inspect, text
 
-from conftest import ON_POSTGRES, PASSWORD, new_meeting
 from config import TestingConfig
+from conftest import ON_POSTGRES, PASSWORD, new_meeting
 from meeting_manager.accounts.services import create_user
 from meeting_manager.badges.models import BadgePrint
 from meeting_manager.checkin.services import badge_payload
