@@ -600,17 +600,33 @@ class HostileFiles:
                       for i, v in enumerate(cells, start=1) if v != "")
         return f'<row r="{number}">{xml}</row>'
 
-    def _workbook(self, write_sheet) -> bytes:
+    def _workbook(self, write_sheet, shared_strings: int = 0) -> bytes:
+        """`shared_strings`: that many distinct strings in xl/sharedStrings.xml (which openpyxl reads whole)."""
         import zipfile
 
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-            archive.writestr("[Content_Types].xml", self._CONTENT_TYPES)
+            types, rels = self._CONTENT_TYPES, self._WORKBOOK_RELS
+            if shared_strings:
+                types = types.replace("</Types>", '<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                                      'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+                rels = rels.replace("</Relationships>", '<Relationship Id="rId2" Type="http://schemas.openxmlformats.'
+                                    'org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
+                                    "</Relationships>")
+            archive.writestr("[Content_Types].xml", types)
             archive.writestr("_rels/.rels", self._ROOT_RELS)
             archive.writestr("xl/workbook.xml", self._WORKBOOK)
-            archive.writestr("xl/_rels/workbook.xml.rels", self._WORKBOOK_RELS)
+            archive.writestr("xl/_rels/workbook.xml.rels", rels)
             with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
                 write_sheet(lambda text: sheet.write(text.encode()))
+            if shared_strings:
+                with archive.open("xl/sharedStrings.xml", "w", force_zip64=True) as strings:
+                    strings.write(b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.'
+                                  b'org/spreadsheetml/2006/main">')
+                    for start in range(0, shared_strings, 10_000):
+                        strings.write("".join(f"<si><t>s{n}</t></si>" for n in
+                                              range(start, min(start + 10_000, shared_strings))).encode())
+                    strings.write(b"</sst>")
         return out.getvalue()
 
     def xlsx(self, rows: dict, *, dimension: str | None = "auto") -> bytes:
@@ -648,6 +664,26 @@ class HostileFiles:
             put("</sheetData></worksheet>")
 
         return self._workbook(write)
+
+    def wide_row(self, cells: int) -> bytes:
+        """A header and one row of `cells` cells (no r= attributes, no dimension): one <row> of a few MB."""
+
+        def write(put):
+            put(self._SHEET_HEAD + "<sheetData>" + self._row(1, ["email"]) + "<row>")
+            for _ in range(0, cells, 10_000):
+                put('<c t="inlineStr"><is><t>x</t></is></c>' * 10_000)
+            put("</row></sheetData></worksheet>")
+
+        return self._workbook(write)
+
+    def many_strings(self, n: int) -> bytes:
+        """A workbook of two rows whose shared-strings table holds `n` distinct strings."""
+
+        def write(put):
+            put(self._SHEET_HEAD + '<dimension ref="A1:A2"/><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c>'
+                '</row><row r="2"><c r="A2" t="s"><v>1</v></c></row></sheetData></worksheet>')
+
+        return self._workbook(write, shared_strings=n)
 
     @staticmethod
     def csv_rows(n: int, header="email", cell=lambda i: f"p{i}@example.org") -> bytes:

@@ -56,13 +56,35 @@ def test_a_zip_bomb_is_refused_before_anything_is_unpacked(hostile_files, zip_me
     assert len(content) < 5 * 1024 * 1024
     with pytest.raises(ValidationFailed) as refused:
         read(content)
-    assert "unpacks to 84 MB" in str(refused.value.message)
+    assert "unpacks to 84.1 MB" in str(refused.value.message)
     assert zip_members_opened == []
 
 
 def test_a_workbook_at_the_limit_is_read(hostile_files):
     table = read(hostile_files.many_rows(LIMIT))
     assert table.headers == ["email"] and len(table.rows) == LIMIT and table.rows[-1] == [f"p{LIMIT + 1}@example.org"]
+
+
+def test_a_row_wider_than_excel_allows_is_refused_before_it_is_parsed(hostile_files, sheet_rows_read):
+    with pytest.raises(ValidationFailed) as refused:
+        read(hostile_files.wide_row(200_000))
+    assert "more than 16384 cells" in str(refused.value.message)
+    assert sheet_rows_read[0] == 0
+
+
+def test_a_workbook_that_unpacks_past_the_limit_by_its_strings_is_refused(hostile_files, zip_members_opened):
+    with pytest.raises(ValidationFailed) as refused:
+        read(hostile_files.many_strings(1_000_000))  # 24 MB of <si><t>…</t></si>
+    assert "more than the 10 MB" in str(refused.value.message)
+    assert zip_members_opened == []
+
+
+def test_more_cells_than_the_budget_are_refused_before_they_are_parsed(hostile_files, sheet_rows_read):
+    content = hostile_files.many_rows(5000, header=[f"c{n}" for n in range(41)], cell=lambda i: ["1"] * 41)
+    with pytest.raises(ValidationFailed) as refused:
+        read(content)
+    assert "more cells or texts than a table of 100000 cells" in str(refused.value.message)
+    assert sheet_rows_read[0] == 0
 
 
 def test_too_many_columns_are_refused(hostile_files):
