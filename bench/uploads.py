@@ -26,7 +26,7 @@ import platform
 import subprocess
 import sys
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -115,7 +115,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="mm_bench_uploads_") as scratch:
         folder = Path(scratch)
         (folder / "storage").mkdir()
-        print(f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.node()}, nproc {os.cpu_count()}, "
+        print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, nproc {os.cpu_count()}, "
               f"load {os.getloadavg()[0]:.1f}")
         print("| file | size | refused in | memory added (peak) | message |")
         print("|---|---:|---:|---:|---|")
