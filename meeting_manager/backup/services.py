@@ -107,7 +107,7 @@ def create_backup(archive: Path) -> Report:
             tar.add(dump, arcname=member)
             report.files = _add_storage(tar)
             for name, variable in KEY_FILES.items():
-                if (var_dir() / name).is_file():
+                if (var_dir() / name).exists():  # a file, or a folder of key files
                     tar.add(var_dir() / name, arcname=f"keys/{name}")
                     report.keys.append(name)
                 if os.environ.get(variable):
@@ -230,15 +230,22 @@ def _restore_storage(tar: tarfile.TarFile) -> int:
 
 
 def _restore_keys(tar: tarfile.TarFile, names: list[str]) -> list[str]:
+    """Put the archived key files (or folders of them) into VAR_DIR, replacing what is there, owner-only."""
     restored = []
+    var_dir().mkdir(parents=True, exist_ok=True)
     for name in names:
         if name not in KEY_FILES:
             continue
-        body = tar.extractfile(f"keys/{name}").read()
-        target = var_dir() / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.unlink(missing_ok=True)
-        with _private_file(target) as out:
-            out.write(body)
+        members = [m for m in tar.getmembers() if m.name == f"keys/{name}" or m.name.startswith(f"keys/{name}/")]
+        with tempfile.TemporaryDirectory(dir=var_dir()) as scratch:
+            tar.extractall(scratch, members=members, filter="data")
+            source, target = Path(scratch) / "keys" / name, var_dir() / name
+            for path in [source, *source.rglob("*")] if source.is_dir() else [source]:
+                path.chmod(0o700 if path.is_dir() else 0o600)
+            if target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target)
+            else:
+                target.unlink(missing_ok=True)
+            os.replace(source, target)
         restored.append(name)
     return restored

@@ -73,19 +73,22 @@ def test_restore_on_a_fresh_machine_gives_back_the_data_and_printed_badges_still
     archive = tmp_path / "offsite" / "backup.tar.gz"
 
     old = installation(tmp_path / "old" / "var", source_url)
+    (old.config["VAR_DIR"] / "passport_keys").write_text("passport-key-2026\npassport-key-2024\n")
     with old.app_context():
         meeting_id, printed_badge = build_meeting_with_a_printed_badge(old)
         before = snapshot()
         result = old.test_cli_runner().invoke(args=["backup", "--output", str(archive)])
         assert result.exit_code == 0, result.output
-        keys = {name: (old.config["VAR_DIR"] / name).read_text() for name in ("secret_key", "badge_key")}
+        keys = {name: (old.config["VAR_DIR"] / name).read_text()
+                for name in ("secret_key", "badge_key", "passport_keys")}
         db.session.remove()
         db.engine.dispose()
     assert stat.S_IMODE(os.stat(archive).st_mode) == 0o600
-    assert "Keys included: secret_key, badge_key" in result.output
+    assert "Keys included: secret_key, badge_key, passport_keys" in result.output
     with tarfile.open(archive) as tar:
         names = tar.getnames()
-    assert {"manifest.json", "keys/secret_key", "keys/badge_key", "storage/notes_verbales/kenya.pdf"} <= set(names)
+    assert {"manifest.json", "keys/secret_key", "keys/badge_key", "keys/passport_keys",
+            "storage/notes_verbales/kenya.pdf"} <= set(names)
 
     fresh_var = tmp_path / "new" / "var"
     fresh = installation(fresh_var, fresh_url)  # a fresh machine: its own new keys, an empty database
@@ -95,7 +98,7 @@ def test_restore_on_a_fresh_machine_gives_back_the_data_and_printed_badges_still
         assert result.exit_code == 0, result.output
         db.session.remove()
         db.engine.dispose()
-    assert "Keys restored: secret_key, badge_key" in result.output
+    assert "Keys restored: secret_key, badge_key, passport_keys" in result.output
     for name, body in keys.items():
         assert (fresh_var / name).read_text() == body
         assert stat.S_IMODE(os.stat(fresh_var / name).st_mode) == 0o600
@@ -151,3 +154,24 @@ def test_keys_from_the_environment_are_named_as_to_be_kept_separately(tmp_path, 
         assert "keys/badge_key" not in tar.getnames()
         assert b"badge-key-from-the-vault" not in b"".join(
             tar.extractfile(m).read() for m in tar.getmembers() if m.isfile())
+
+
+def test_a_folder_of_passport_keys_comes_back_too(tmp_path, installation):
+    old = installation(tmp_path / "old" / "var")
+    folder = old.config["VAR_DIR"] / "passport_keys"
+    folder.mkdir()
+    (folder / "2026.key").write_text("new")
+    (folder / "2024.key").write_text("old")
+    with old.app_context():
+        db.create_all()
+        assert old.test_cli_runner().invoke(args=["backup", "-o", str(tmp_path / "b.tar.gz")]).exit_code == 0
+        db.engine.dispose()
+    fresh = installation(tmp_path / "new" / "var")
+    with fresh.app_context():
+        result = fresh.test_cli_runner().invoke(args=["restore", str(tmp_path / "b.tar.gz")])
+        db.engine.dispose()
+    assert result.exit_code == 0, result.output
+    restored = fresh.config["VAR_DIR"] / "passport_keys"
+    assert {p.name: p.read_text() for p in restored.iterdir()} == {"2026.key": "new", "2024.key": "old"}
+    assert stat.S_IMODE(os.stat(restored).st_mode) == 0o700
+    assert all(stat.S_IMODE(os.stat(p).st_mode) == 0o600 for p in restored.iterdir())
