@@ -3,8 +3,9 @@
 A small file can ask for a lot of work: a 4.7 KB .xlsx with one cell at A1048576 made pandas build a million rows
 (15 s), a 5.4 MB zip of 84 MB of XML took 80 s and 500 MB. So, before anything is parsed, the zip's members are
 summed by their declared uncompressed size (zipfile itself never returns more than a member declares) and the
-sheet's declared dimension is checked; then rows are streamed with openpyxl's read-only reader and reading stops
-at the row limit. CSV text is read line by line with the same row, column and line-length limits.
+sheet's declared dimension is checked, and a scan of the sheet's bytes counts rows and cells; only then are rows
+streamed with openpyxl's read-only reader, and reading stops at the row limit. CSV text is read line by line with
+the same row and column limits and a line-length limit. docs/security.md ("Uploads") has the table of limits.
 """
 import csv
 import io
