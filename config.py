@@ -8,31 +8,36 @@ BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("MEETING_MANAGER_VAR", BASE_DIR / "var"))
 
 
-def _secret_key() -> str:
-    """Use SECRET_KEY, or a random key kept in var/ so sessions survive restarts on one host."""
-    if key := os.environ.get("SECRET_KEY"):
+def _key(variable: str, filename: str, make=lambda: secrets.token_urlsafe(48)) -> str:
+    """The key in `variable`, or a random one (`make()`) generated once into var/<filename> (mode 0600), so that
+    it survives restarts on one host. Several hosts must share it: set the variable on each."""
+    if key := os.environ.get(variable):
         return key
-    path = VAR_DIR / "secret_key"
+    path = VAR_DIR / filename
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
+        try:  # created private from the first byte; O_EXCL: of two processes starting at once, one writes it
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as file:
+                file.write(make())
     return path.read_text().strip()
+
+
+def _secret_key() -> str:
+    """Use SECRET_KEY, or a random key kept in var/secret_key."""
+    return _key("SECRET_KEY", "secret_key")
 
 
 def _passport_keys() -> list[str]:
     """PASSPORT_KEYS (comma-separated, newest first), or keys kept in var/passport_keys (one a line, made once).
     Keep them apart from database backups: whoever has both reads every passport."""
-    if keys := os.environ.get("PASSPORT_KEYS"):
-        return [key.strip() for key in keys.split(",") if key.strip()]
-    path = VAR_DIR / "passport_keys"
-    if not path.exists():
-        from cryptography.fernet import Fernet
+    from cryptography.fernet import Fernet
 
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path.write_text(Fernet.generate_key().decode() + "\n")
-        path.chmod(0o600)
-    return [line.strip() for line in path.read_text().splitlines() if line.strip()]
+    keys = _key("PASSPORT_KEYS", "passport_keys", make=lambda: Fernet.generate_key().decode())
+    return [key.strip() for key in keys.replace(",", "\n").splitlines() if key.strip()]
 
 
 def _bool(name: str, default: bool = False) -> bool:
@@ -40,10 +45,22 @@ def _bool(name: str, default: bool = False) -> bool:
 
 
 class Config:
+    VAR_DIR = VAR_DIR  # the key files, the SQLite file and backups: what `flask backup` takes along
     SECRET_KEY = _secret_key()
     PASSPORT_KEYS = _passport_keys()
+    # Badge QR codes are signed with their own key, so that a new SECRET_KEY (sessions) leaves printed badges
+    # valid. BADGE_KEY_FALLBACKS (space-separated) still verify after a rotation of the badge key. Badges printed
+    # before badges had a key were signed with SECRET_KEY: while BADGE_KEY is not set in the environment, those
+    # are accepted too (docs/security.md, "Badge key").
+    BADGE_KEY = _key("BADGE_KEY", "badge_key")
+    BADGE_KEY_FALLBACKS = os.environ.get("BADGE_KEY_FALLBACKS", "").split()
+    BADGE_ACCEPT_SECRET_KEY = "BADGE_KEY" not in os.environ
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'meeting_manager.sqlite'}")
+    # pool_pre_ping: a connection the database dropped (restart, failover) is replaced, not handed out
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # SQLite file: WAL journal, and a writer waits this long for another before the request answers 503
+    SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "5000"))
+    DATABASE_RETRY_AFTER = 5  # seconds, in the Retry-After of the 503 answered while the database is unavailable
     # Private files (notes verbales, generated PDFs) live outside the web root.
     STORAGE_DIR = Path(os.environ.get("STORAGE_DIR", VAR_DIR / "storage"))
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "10")) * 1024 * 1024
@@ -111,6 +128,7 @@ class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret"
     PASSPORT_KEYS = ["7Jl0p2oZXbU0C6rX3mqvW3zKXhR1m0fQm8c0Yy2k9dE="]
+    BADGE_KEY = "test-badge-key"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = False
     MAIL_SERVER = None

@@ -9,6 +9,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from .access import refuse_undeclared_routes
+from .database import configure_sqlite
 from .errors import register_error_handlers
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .navigation import meeting_menu, site_menu
@@ -16,7 +17,7 @@ from .navigation import meeting_menu, site_menu
 #: one sub-package per feature; each may have models, views (with `bp`) and cli (with `commands`)
 FEATURES = (
     "reference", "accounts", "meetings", "delegations", "invitations", "registration", "balance",
-    "agenda", "badges", "checkin", "reports", "mail", "jobs", "audit", "privacy", "captcha", "api", "demo",
+    "agenda", "badges", "checkin", "reports", "mail", "jobs", "audit", "privacy", "captcha", "api", "demo", "backup",
 )
 
 
@@ -28,6 +29,7 @@ def create_app(config: object | str = "config.Config") -> Flask:
     os.umask(app.config.get("FILE_UMASK", 0o077))
     app.config["STORAGE_DIR"].mkdir(parents=True, exist_ok=True, mode=0o700)
     register_extensions(app)
+    configure_sqlite(app)
     register_features(app)
     register_error_handlers(app)
     app.before_request(refuse_undeclared_routes)

@@ -1,11 +1,14 @@
 """Domain errors raised by services, and the handlers that turn them and HTTP errors into pages or JSON."""
 from urllib.parse import urlsplit
 
-from flask import flash, jsonify, redirect, render_template, request
+from flask import current_app, flash, g, jsonify, redirect, render_template, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from .extensions import db
+from .database import is_outage
+from .extensions import db, login_manager
 
 
 class DomainError(Exception):
@@ -67,6 +70,14 @@ def register_error_handlers(app):
             return render_template("errors/error.html", error=error), error.code
         return error
 
+    @app.errorhandler(DBAPIError)
+    def handle_database_error(error: DBAPIError):
+        if not is_outage(error):
+            return handle_unexpected(error)
+        app.logger.warning("Database unavailable on %s %s: %s", request.method, request.url_rule,
+                           type(error.orig).__name__)
+        return database_unavailable()
+
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
         # The traceback goes to the log (which holds ids, never personal data); the user sees a plain page.
@@ -74,3 +85,38 @@ def register_error_handlers(app):
         # A failed statement leaves the transaction unusable (PostgreSQL); the layout still reads the user.
         db.session.rollback()
         return handle_http_error(InternalServerError())
+
+
+def _forget_session_state() -> None:
+    """Drop the failed transaction, and the signed-in user with it: the page must not read the database again."""
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection is gone; the pool replaces it at the next checkout
+        db.session.remove()
+    g._login_user = login_manager.anonymous_user()
+
+
+def _kept_fields() -> tuple[list[tuple[str, str]], list[str], list[str]]:
+    """What the person sent: (name, value) pairs to post again, password fields to type again, file fields lost."""
+    passwords = sorted({name for name in request.form if "password" in name.lower()})
+    fields = [(name, value) for name in request.form if name not in passwords for value in request.form.getlist(name)]
+    files = sorted({name for name, upload in request.files.items(multi=True) if upload.filename})
+    return fields, passwords, files
+
+
+def database_unavailable():
+    """503 with Retry-After: a JSON error for the API; for a form, a page that posts what was typed again."""
+    retry = int(current_app.config.get("DATABASE_RETRY_AFTER", 10))
+    _forget_session_state()
+    if _wants_json():
+        response = jsonify(error="database_unavailable", retry_after=retry,
+                           message=_("The service is briefly unavailable. Please try again in a few seconds."))
+        response.status_code = 503
+    else:
+        fields, passwords, files = _kept_fields() if request.method == "POST" else ([], [], [])
+        html = render_template("errors/unavailable.html", retry=retry, fields=fields, passwords=passwords,
+                               files=files, resubmit=request.method == "POST")
+        response = current_app.make_response((html, 503))
+    response.headers["Retry-After"] = str(retry)
+    response.headers["Cache-Control"] = "no-store"  # the page may hold what the person typed
+    return response

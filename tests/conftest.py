@@ -3,6 +3,7 @@
 SQLite (default): a new in-memory database per test. PostgreSQL (TEST_DATABASE_URL): the schema is created once
 and every table is emptied after each test.
 """
+import io
 import itertools
 import os
 import secrets
@@ -144,22 +145,24 @@ def make_user(db):
     return make
 
 
+def new_meeting(**overrides):
+    """An open meeting in 60 days (committed), in whatever app context is current."""
+    start = date.today() + timedelta(days=60)
+    data = {
+        "title": "Global Meeting 2026", "edition": 5, "starts_on": start, "ends_on": start + timedelta(days=2),
+        "timezone": "Europe/Berlin", "venue": "Conference Centre", "city": "Berlin", "country_code": "DE",
+        "capacity": 300, "status": MeetingStatus.open, "registration_mode": RegistrationMode.open,
+    }
+    data.update(overrides)
+    meeting = create_meeting(data, actor=None)
+    meeting.registration_opens_at = meeting.registration_opens_at or utcnow() - timedelta(days=1)
+    _db.session.commit()
+    return meeting
+
+
 @pytest.fixture
 def make_meeting(db, reference):
-    def make(**overrides):
-        start = date.today() + timedelta(days=60)
-        data = {
-            "title": "Global Meeting 2026", "edition": 5, "starts_on": start, "ends_on": start + timedelta(days=2),
-            "timezone": "Europe/Berlin", "venue": "Conference Centre", "city": "Berlin", "country_code": "DE",
-            "capacity": 300, "status": MeetingStatus.open, "registration_mode": RegistrationMode.open,
-        }
-        data.update(overrides)
-        meeting = create_meeting(data, actor=None)
-        meeting.registration_opens_at = meeting.registration_opens_at or utcnow() - timedelta(days=1)
-        db.session.commit()
-        return meeting
-
-    return make
+    return new_meeting
 
 
 @pytest.fixture
@@ -476,22 +479,27 @@ def served(shared_db_app):
 # --- registration ---------------------------------------------------------------------------------------------
 
 
+def registration_form_data(meeting, **overrides) -> dict:
+    """A complete, valid registration form for `meeting` (override any field by keyword; None drops it)."""
+    category = next(c for c in meeting.categories if c.code == "civil_society")
+    data = {
+        "submission_key": secrets.token_hex(12),
+        "given_name": "Amina", "family_name": "Diallo", "badge_name": "", "email": "amina@example.org",
+        "gender": "woman", "nationality": "SN", "residence_country": "SN", "organisation": "Centre for Peace",
+        "organisation_country": "", "position": "Researcher", "category_id": str(category.id),
+        "relation": "member", "dietary": "", "accessibility": "", "interpretation_language": "fr",
+        "data_consent": "y",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
 @pytest.fixture
 def form_data(meeting):
     """A complete, valid registration form for `meeting` (override any field by keyword)."""
 
     def make(meeting=meeting, **overrides):
-        category = next(c for c in meeting.categories if c.code == "civil_society")
-        data = {
-            "submission_key": secrets.token_hex(12),
-            "given_name": "Amina", "family_name": "Diallo", "badge_name": "", "email": "amina@example.org",
-            "gender": "woman", "nationality": "SN", "residence_country": "SN", "organisation": "Centre for Peace",
-            "organisation_country": "", "position": "Researcher", "category_id": str(category.id),
-            "relation": "member", "dietary": "", "accessibility": "", "interpretation_language": "fr",
-            "data_consent": "y",
-        }
-        data.update(overrides)
-        return {k: v for k, v in data.items() if v is not None}
+        return registration_form_data(meeting, **overrides)
 
     return make
 
@@ -566,3 +574,321 @@ def approve(db, organiser):
         return registration
 
     return do
+
+
+# --- uploads -------------------------------------------------------------------------------------------------------
+
+
+class HostileFiles:
+    """Spreadsheets that cost a reader a lot, built in the test (no big binaries in the repository).
+
+    `xlsx(rows, dimension=...)` writes a minimal workbook by hand: `rows` maps a spreadsheet row number to its cells
+    (inline strings), so that one far-away cell costs a few bytes; `dimension` is the declared <dimension ref>
+    (None: none declared; "auto": the true one). `bomb(mb)` is a workbook whose sheet is `mb` MB of repetitive XML
+    compressed to a small fraction of it.
+    """
+
+    _CONTENT_TYPES = (
+        '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+        'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships'
+        '+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override '
+        'PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+        'spreadsheetml.worksheet+xml"/></Types>')
+    _ROOT_RELS = (
+        '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+        '2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+    _WORKBOOK = (
+        '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+        '2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet '
+        'name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>')
+    _WORKBOOK_RELS = (
+        '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+        '2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
+    _SHEET_HEAD = ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+                   'spreadsheetml/2006/main">')
+
+    @staticmethod
+    def _row(number: int, cells) -> str:
+        from xml.sax.saxutils import escape
+
+        from openpyxl.utils import get_column_letter
+
+        xml = "".join(f'<c r="{get_column_letter(i)}{number}" t="inlineStr"><is><t>{escape(str(v))}</t></is></c>'
+                      for i, v in enumerate(cells, start=1) if v != "")
+        return f'<row r="{number}">{xml}</row>'
+
+    def _workbook(self, write_sheet, shared_strings: int = 0) -> bytes:
+        """`shared_strings`: that many distinct strings in xl/sharedStrings.xml (which openpyxl reads whole)."""
+        import zipfile
+
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+            types, rels = self._CONTENT_TYPES, self._WORKBOOK_RELS
+            if shared_strings:
+                types = types.replace("</Types>", '<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                                      'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+                rels = rels.replace("</Relationships>", '<Relationship Id="rId2" Type="http://schemas.openxmlformats.'
+                                    'org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
+                                    "</Relationships>")
+            archive.writestr("[Content_Types].xml", types)
+            archive.writestr("_rels/.rels", self._ROOT_RELS)
+            archive.writestr("xl/workbook.xml", self._WORKBOOK)
+            archive.writestr("xl/_rels/workbook.xml.rels", rels)
+            with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+                write_sheet(lambda text: sheet.write(text.encode()))
+            if shared_strings:
+                with archive.open("xl/sharedStrings.xml", "w", force_zip64=True) as strings:
+                    strings.write(b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.'
+                                  b'org/spreadsheetml/2006/main">')
+                    for start in range(0, shared_strings, 10_000):
+                        strings.write("".join(f"<si><t>s{n}</t></si>" for n in
+                                              range(start, min(start + 10_000, shared_strings))).encode())
+                    strings.write(b"</sst>")
+        return out.getvalue()
+
+    def xlsx(self, rows: dict, *, dimension: str | None = "auto") -> bytes:
+        from openpyxl.utils import get_column_letter
+
+        if dimension == "auto":
+            width = max(len(cells) for cells in rows.values())
+            dimension = f"A1:{get_column_letter(width)}{max(rows)}"
+
+        def write(put):
+            put(self._SHEET_HEAD + (f'<dimension ref="{dimension}"/>' if dimension else "") + "<sheetData>")
+            for number in sorted(rows):
+                put(self._row(number, rows[number]))
+            put("</sheetData></worksheet>")
+
+        return self._workbook(write)
+
+    def far_cell(self, header="email", *, dimension="auto") -> bytes:
+        """A header and one cell at A1048576 (the last row Excel has): a few KB."""
+        return self.xlsx({1: [header], 1048576: ["far@example.org"]}, dimension=dimension)
+
+    def many_rows(self, n: int, header=("email",), cell=lambda i: [f"p{i}@example.org"], *, dimension="auto"):
+        rows = {1: list(header)} | {i: cell(i) for i in range(2, n + 2)}
+        return self.xlsx(rows, dimension=dimension)
+
+    def bomb(self, mb: int = 84) -> bytes:
+        """A sheet of `mb` MB of XML (the same row over and over), declaring a small dimension."""
+        row = self._row(2, ["x@example.org"]).replace('r="2"', "").replace('r="A2"', "")
+
+        def write(put):
+            put(self._SHEET_HEAD + '<dimension ref="A1:A2"/><sheetData>' + self._row(1, ["email"]))
+            chunk = row * 10_000
+            for _ in range(mb * 1024 * 1024 // len(chunk) + 1):
+                put(chunk)
+            put("</sheetData></worksheet>")
+
+        return self._workbook(write)
+
+    def wide_row(self, cells: int) -> bytes:
+        """A header and one row of `cells` cells (no r= attributes, no dimension): one <row> of a few MB."""
+
+        def write(put):
+            put(self._SHEET_HEAD + "<sheetData>" + self._row(1, ["email"]) + "<row>")
+            for _ in range(0, cells, 10_000):
+                put('<c t="inlineStr"><is><t>x</t></is></c>' * 10_000)
+            put("</row></sheetData></worksheet>")
+
+        return self._workbook(write)
+
+    def many_strings(self, n: int) -> bytes:
+        """A workbook of two rows whose shared-strings table holds `n` distinct strings."""
+
+        def write(put):
+            put(self._SHEET_HEAD + '<dimension ref="A1:A2"/><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c>'
+                '</row><row r="2"><c r="A2" t="s"><v>1</v></c></row></sheetData></worksheet>')
+
+        return self._workbook(write, shared_strings=n)
+
+    @staticmethod
+    def csv_rows(n: int, header="email", cell=lambda i: f"p{i}@example.org") -> bytes:
+        return (header + "\n" + "".join(f"{cell(i)}\n" for i in range(n))).encode()
+
+
+@pytest.fixture
+def hostile_files():
+    return HostileFiles()
+
+
+@pytest.fixture
+def zip_members_opened(monkeypatch):
+    """The names of the zip members read while the test runs (a refused zip bomb has none read)."""
+    import zipfile
+
+    opened, real_open = [], zipfile.ZipFile.open
+
+    def spy(self, name, mode="r", *args, **kwargs):
+        if mode == "r":  # building a file in the test writes members; only reading them counts
+            opened.append(getattr(name, "filename", name))
+        return real_open(self, name, mode, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "open", spy)
+    return opened
+
+
+@pytest.fixture
+def sheet_rows_read(monkeypatch):
+    """How many rows openpyxl has handed out of a sheet (gap-filling empty rows included) while the test runs.
+
+    Past 50,000 it stops the reader with an error: a reader that would go on to a million rows is caught
+    without waiting for it.
+    """
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    count, real = [0], ReadOnlyWorksheet._cells_by_row
+
+    def counted(self, *args, **kwargs):
+        for row in real(self, *args, **kwargs):
+            count[0] += 1
+            if count[0] > 50_000:
+                raise RuntimeError("read past 50,000 rows")
+            yield row
+
+    monkeypatch.setattr(ReadOnlyWorksheet, "_cells_by_row", counted)
+    return count
+
+
+# --- database outages ----------------------------------------------------------------------------------------------
+
+
+class PrivatePostgres:
+    """A PostgreSQL cluster of the test's own, in a temporary folder on a free port of 5200-5209, run as the
+    `postgres` user (initdb refuses root): it can be stopped and started without touching the machine's server."""
+
+    PORTS = range(5200, 5210)
+
+    def __init__(self, bin_dir: str):
+        import tempfile
+
+        self.bin = bin_dir
+        self.root = tempfile.mkdtemp(prefix="mm_wt20b_pg_")
+        os.chmod(self.root, 0o755)
+        shutil.chown(self.root, "postgres")
+        self.data, self.log = f"{self.root}/data", f"{self.root}/log"
+        self.port = self._free_port()
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+        self._run("initdb", "-D", self.data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8")
+
+    def _free_port(self) -> int:
+        import socket
+
+        for port in self.PORTS:
+            with socket.socket() as probe:
+                try:
+                    probe.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return port
+        pytest.skip("no free port in 5200-5209 for a private PostgreSQL")
+
+    def _run(self, tool: str, *args: str) -> None:
+        import subprocess
+
+        subprocess.run(["runuser", "-u", "postgres", "--", f"{self.bin}/{tool}", *args], check=True,
+                       capture_output=True, timeout=120)
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run("pg_ctl", "-D", self.data, "-l", self.log, "-o", options, "-w", "start")
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop")
+
+    def remove(self) -> None:
+        import subprocess
+
+        subprocess.run(["runuser", "-u", "postgres", "--", f"{self.bin}/pg_ctl", "-D", self.data, "-m", "immediate",
+                        "stop"], capture_output=True, timeout=60, check=False)  # already stopped is fine
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+@pytest.fixture
+def private_postgres():
+    """A running private PostgreSQL (PrivatePostgres); skipped where the server binaries or runuser are absent."""
+    import glob
+    import pwd
+
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    try:
+        pwd.getpwnam("postgres")
+    except KeyError:
+        found = []
+    if not found or not shutil.which("runuser") or os.geteuid() != 0:
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl), the postgres user or root for runuser are absent")
+    server = PrivatePostgres(os.path.dirname(found[-1]))
+    try:
+        server.start()
+        yield server
+    finally:
+        server.remove()
+
+
+@pytest.fixture
+def outage_app(tmp_path):
+    """Build an app on a given database URL (its tables created, reference data and a meeting loaded), inside its
+    context; returns (app, meeting). Engines are disposed at the end."""
+    built = []
+
+    def build(url: str):
+        class Config(TestingConfig):
+            SQLALCHEMY_DATABASE_URI = url
+            STORAGE_DIR = tmp_path / "storage"
+
+        app = create_app(Config)
+        context = app.app_context()
+        context.push()
+        built.append(context)
+        _db.create_all()
+        load_reference_data()
+        _db.session.commit()
+        return app, new_meeting()
+
+    yield build
+    for context in built:
+        _db.session.remove()
+        _db.engine.dispose()
+        context.pop()
+
+
+# --- backup and restore ----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def installation(monkeypatch):
+    """Start the app as a machine whose MEETING_MANAGER_VAR is `var` would: config.py is read afresh there (keys
+    generated or read from var/, as at a real start), with the test settings on top. `database_url` None: the
+    SQLite file var/meeting_manager.sqlite; other keywords are environment variables (kept until the test ends).
+    Each call is a new start (e.g. after a restore)."""
+    import importlib.util
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    for name in ("SECRET_KEY", "BADGE_KEY", "BADGE_KEY_FALLBACKS", "PASSPORT_KEYS", "DATABASE_URL", "STORAGE_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    started = itertools.count()
+
+    def start(var, database_url=None, **environment):
+        monkeypatch.setenv("MEETING_MANAGER_VAR", str(var))
+        for name, value in environment.items():
+            monkeypatch.setenv(name, value)
+        if database_url:
+            monkeypatch.setenv("DATABASE_URL", database_url)
+        spec = importlib.util.spec_from_file_location(f"config_as_started_{next(started)}", root / "config.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+
+        class Config(module.Config):
+            TESTING, WTF_CSRF_ENABLED, RATELIMIT_ENABLED = True, False, False
+            MAIL_SERVER = CELERY_BROKER_URL = JOBS_RUNNER = None
+            PASSWORD_HASHER = TestingConfig.PASSWORD_HASHER
+
+        app = create_app(Config)
+        app.before_request_funcs.setdefault(None, []).insert(0, _forget_cached_user)
+        return app
+
+    return start

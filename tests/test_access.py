@@ -409,3 +409,45 @@ def test_meeting_menu_by_role(world):
     assert f'href="/meetings/{meeting.id}/manage"' in staff
     public = world["clients"]["organiser_b"].get(f"/meetings/{meeting.id}").get_data(as_text=True)
     assert 'class="meeting-nav"' not in public
+
+
+# --- HEAD answers like GET (issue 20, finding 11) -----------------------------------------------------------------
+
+
+def test_every_page_answers_head_as_it_answers_get(app, world):
+    """A HEAD (link checkers, monitors, mail scanners) gets the status a GET gets, with no body, for every kind of
+    user: `200 if request.method == "GET" else 422` once answered HEAD /account/sign-in with 422."""
+    adapter = app.url_map.bind("localhost")
+    differ, checked = [], 0
+    for rule in walked_rules(app):
+        if "GET" not in rule.methods or getattr(app.view_functions[rule.endpoint], "access_rule", None) is None:
+            continue
+        values, _objects = url_values(rule, world)
+        url = adapter.build(rule.endpoint, values)
+        for kind in KINDS:
+            client = world["clients"][kind]
+            get, head = client.get(url), client.head(url)
+            checked += 1
+            if head.status_code != get.status_code or head.get_data():
+                differ.append(f"HEAD {url} as {kind}: {head.status_code}, GET: {get.status_code}")
+    assert checked > 100
+    assert not differ, "\n".join(differ)
+
+
+def test_head_of_a_sign_in_link_does_not_use_it(app, client, db, participant):
+    """Mail scanners fetch links with HEAD too: only the POST of the landing page signs in."""
+    from meeting_manager.accounts import services
+
+    services.send_sign_in_link(participant.email)
+    db.session.commit()
+    token = _last_link_token(db)
+    assert client.head(f"/account/link/{token}").status_code == 200
+    with client.session_transaction() as session:
+        assert "_user_id" not in session
+    response = client.post(f"/account/link/{token}")
+    assert response.status_code == 302  # the link still works once
+
+
+def _last_link_token(db) -> str:
+    message = db.session.scalars(db.select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
+    return re.search(r"/account/link/([A-Za-z0-9_-]+)", message.text_body)[1]

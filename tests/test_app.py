@@ -17,7 +17,8 @@ from meeting_manager.extensions import db as _db
 
 ROOT = Path(__file__).resolve().parents[1]
 #: settings the subprocess must not inherit from the developer's shell
-CONFIG_VARIABLES = ("DATABASE_URL", "MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "SECRET_KEY", "MEETING_MANAGER_VAR",
+CONFIG_VARIABLES = ("DATABASE_URL", "MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "SECRET_KEY", "BADGE_KEY",
+                    "BADGE_KEY_FALLBACKS", "MEETING_MANAGER_VAR",
                     "STORAGE_DIR", "MAX_UPLOAD_MB", "TEST_DATABASE_URL", "PUBLIC_URL", "REDIS_URL",
                     "CELERY_BROKER_URL", "SESSION_COOKIE_SECURE")
 
@@ -102,6 +103,17 @@ def test_secret_key_is_generated_once_and_kept_private(tmp_path):
     assert first == second == key_file.read_text().strip()
     assert len(first) >= 40
     assert key_file.stat().st_mode & 0o077 == 0
+
+
+def test_badge_key_is_its_own_generated_once_and_kept_private(tmp_path):
+    first = settings_under({}, tmp_path, "BADGE_KEY", "SECRET_KEY", "BADGE_ACCEPT_SECRET_KEY")
+    second = settings_under({}, tmp_path, "BADGE_KEY")["BADGE_KEY"]
+    key_file = tmp_path / "var" / "badge_key"
+    assert first["BADGE_KEY"] == second == key_file.read_text().strip() != first["SECRET_KEY"]
+    assert len(second) >= 40 and key_file.stat().st_mode & 0o077 == 0
+    assert first["BADGE_ACCEPT_SECRET_KEY"] == "True"  # badges printed before this key keep working
+    from_env = settings_under({"BADGE_KEY": "from-env"}, tmp_path, "BADGE_KEY", "BADGE_ACCEPT_SECRET_KEY")
+    assert from_env == {"BADGE_KEY": "from-env", "BADGE_ACCEPT_SECRET_KEY": "False"}
 
 
 def test_testing_config_is_separate():

@@ -124,7 +124,7 @@ def request_sign_in_link():
 @allow(PUBLIC)
 def link_sign_in(token: str):
     """Sign in with a one-time link; a POST uses it, so mail scanners that follow GET links cannot."""
-    if request.method == "GET":
+    if request.method != "POST":  # GET or HEAD (mail scanners send both): the landing page, the link unused
         return render_template("accounts/link_sign_in.html", token=token)
     try:
         user = services.use_sign_in_link(token)

@@ -10,9 +10,9 @@ import io
 import re
 from datetime import date, datetime, time
 
-import pandas as pd
 from flask_babel import gettext as _
 
+from .. import uploads
 from ..audit.services import record
 from ..errors import ValidationFailed
 from ..extensions import db
@@ -40,32 +40,13 @@ class RowError(Exception):
 
 def read_rows(filename: str, content: bytes) -> list[dict]:
     """The rows of a CSV or XLSX upload as dicts of lower-cased column -> raw cell (text, date or time)."""
-    if filename.lower().endswith(".xlsx"):
-        try:
-            frame = pd.read_excel(io.BytesIO(content), dtype=object, engine="openpyxl")
-        except Exception:  # openpyxl raises many kinds for a broken or disguised file
-            raise ValidationFailed(_("The file could not be read as an Excel workbook (.xlsx)."))
-        frame = frame.astype(object).where(frame.notna(), "")
-    else:
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ValidationFailed(_("The file is not UTF-8 text. Save it as “CSV UTF-8” and try again."))
-        try:
-            dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-            delimiter = dialect.delimiter
-        except csv.Error:
-            delimiter = ","
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=delimiter)
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
-    missing = [c for c in REQUIRED if c not in frame.columns]
+    table = uploads.read_table(filename, content, max_rows=MAX_ROWS)
+    columns = [c.lower() for c in table.headers]
+    missing = [c for c in REQUIRED if c not in columns]
     if missing:
         raise ValidationFailed(_("The file needs a header row with the columns %(columns)s; missing: %(missing)s.",
                                  columns=", ".join(REQUIRED), missing=", ".join(missing)))
-    rows = frame.to_dict("records")
-    if len(rows) > MAX_ROWS:
-        raise ValidationFailed(_("The file has more than %(n)s rows; split it up.", n=MAX_ROWS))
-    return rows
+    return [dict(zip(columns, row, strict=True)) for row in table.rows]
 
 
 def _text(value) -> str:

@@ -118,11 +118,11 @@ def delete_room(meeting_id: int, room_id: int):
 
 def _session_form(meeting: Meeting, session: Session | None = None) -> SessionForm:
     data = services.session_form_data(meeting, session) if session else {"day": meeting.starts_on}
-    form = SessionForm(data=data) if request.method == "GET" else SessionForm()
+    form = SessionForm(data=data) if request.method != "POST" else SessionForm()
     form.room_id.choices = [(0, _("— no room —"))] + [
         (r.id, f"{r.name} ({r.capacity})" if r.capacity else r.name) for r in services.list_rooms(meeting)]
     form.languages.choices = [(code, language_name(code)) for code in UN_LANGUAGES]
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD show the same page
         for _row in range(BLANK_PERSON_ROWS):
             form.people.append_entry()
     return form
@@ -271,7 +271,7 @@ def balance(meeting_id: int):
 def import_agenda(meeting_id: int):
     """Import draft sessions from CSV/XLSX: every row is checked; nothing is imported unless all are good."""
     meeting = db.get_or_404(Meeting, meeting_id)
-    form, problems = ImportForm(), []
+    form, problems, failed = ImportForm(), [], False
     if form.validate_on_submit():
         upload = form.file.data
         try:
@@ -279,13 +279,13 @@ def import_agenda(meeting_id: int):
         except ValidationFailed as error:
             db.session.rollback()
             flash(str(error.message), "error")
-            problems = error.problems
+            problems, failed = error.problems, True
         else:
             db.session.commit()
             flash(_("%(n)s sessions imported as drafts (not published).", n=len(created)), "success")
             return redirect(url_for("agenda.manage", meeting_id=meeting.id), 303)
     return render_template("agenda/import.html", meeting=meeting, form=form, problems=problems,
-                           columns=imports.COLUMNS), 422 if form.errors or problems else 200
+                           columns=imports.COLUMNS), 422 if form.errors or failed else 200
 
 
 @bp.route("/meetings/<int:meeting_id>/agenda/import-template.csv")

@@ -68,8 +68,16 @@ NOT_ADMITTED = {
 # --- Badge token ----------------------------------------------------------------------------------------------------
 
 def _serializer() -> URLSafeSerializer:
-    # Flask's SECRET_KEY_FALLBACKS keep printed badges valid across a key rotation (the newest key signs).
-    keys = [*(current_app.config.get("SECRET_KEY_FALLBACKS") or []), current_app.config["SECRET_KEY"]]
+    """Signs with BADGE_KEY (the last key signs, every key verifies).
+
+    BADGE_KEY_FALLBACKS keep printed badges valid across a rotation of the badge key. Badges printed before the
+    badge key existed were signed with SECRET_KEY (or one of its fallbacks): they verify while the deployment
+    has never set BADGE_KEY itself (BADGE_ACCEPT_SECRET_KEY), and never sign.
+    """
+    config = current_app.config
+    legacy = [*(config.get("SECRET_KEY_FALLBACKS") or []), config["SECRET_KEY"]]
+    keys = [*(legacy if config.get("BADGE_ACCEPT_SECRET_KEY") else []),
+            *(config.get("BADGE_KEY_FALLBACKS") or []), config["BADGE_KEY"]]
     return URLSafeSerializer(keys, salt=BADGE_SALT)
 
 

@@ -262,8 +262,51 @@ def check_pdf(content: bytes) -> None:
         reader = PdfReader(io.BytesIO(content))
         if len(reader.pages) < 1:
             raise ValueError("no pages")
+        active = active_content(reader)
     except Exception:  # pypdf raises many kinds for a broken file
         raise NoteVerbaleRejected(_l("The PDF could not be opened. It may be damaged; please export it again."))
+    if active:
+        raise NoteVerbaleRejected(_l(
+            "The PDF contains active content (%(what)s), which could run on an organiser's computer. Please save the "
+            "note verbale again as a plain PDF (for example with “Print to PDF”) and upload that.",
+            what=", ".join(sorted(active))))
+
+
+#: keys that make a PDF act on its own when opened or clicked: scripts, automatic actions, attachments
+ACTIVE_KEYS = {"/JS", "/JavaScript", "/AA", "/Launch", "/EmbeddedFiles", "/EmbeddedFile", "/RichMedia"}
+#: action types (an action's /S) that run something; /OpenAction with /GoTo (open at a page) is harmless
+ACTIVE_ACTIONS = {"/JavaScript", "/Launch", "/ImportData", "/SubmitForm", "/RichMediaExecute"}
+MAX_PDF_OBJECTS = 200_000
+
+
+def active_content(reader: PdfReader) -> set[str]:
+    """The active-content names found anywhere in the document's object graph (an empty set: none).
+
+    Every dictionary and array reachable from the trailer is visited once (pypdf has already decoded names
+    written as /J#61vaScript); content streams are not parsed, as they cannot hold actions.
+    """
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+    found, seen, todo, visited = set(), set(), [reader.trailer], 0
+    while todo:
+        node = todo.pop()
+        if isinstance(node, IndirectObject):
+            key = (node.idnum, node.generation)
+            if key in seen:
+                continue
+            seen.add(key)
+            node = node.get_object()
+        visited += 1
+        if visited > MAX_PDF_OBJECTS:
+            raise ValueError("too many objects")
+        if isinstance(node, DictionaryObject):
+            found |= ACTIVE_KEYS.intersection(node.keys())
+            if node.get("/S") in ACTIVE_ACTIONS:
+                found.add(str(node["/S"]))
+            todo.extend(node.values())
+        elif isinstance(node, ArrayObject):
+            todo.extend(node)
+    return found
 
 
 def _storage() -> Path:

@@ -3,8 +3,6 @@
 The parsed file waits between the steps in STORAGE_DIR/uploads/<random id>.json (never in the cookie session),
 so that a 2,000-row upload does not travel back and forth with every request and cannot be tampered with.
 """
-import csv
-import io
 import json
 import re
 import secrets
@@ -14,13 +12,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import pandas as pd
 import pycountry
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import select
 
+from .. import uploads
 from ..audit.services import record
 from ..delegations.models import Delegation
 from ..errors import DomainError, ValidationFailed
@@ -101,46 +99,16 @@ class Preview:
 
 def read_table(filename: str, content: bytes) -> tuple[list[str], list[list[str]]]:
     """Headers and rows of a CSV or XLSX file, every cell as stripped text; formulas stay text, never evaluated."""
-    name = (filename or "").lower()
-    try:
-        if content[:4] == b"PK\x03\x04" or name.endswith(".xlsx"):
-            # data_only=False: a cell holding =HYPERLINK(...) is read as that text, not as Excel's cached result.
-            frame = pd.read_excel(io.BytesIO(content), dtype=str, keep_default_na=False,
-                                  engine="openpyxl", engine_kwargs={"data_only": False})
-        elif name.endswith(".csv") or name.endswith(".txt"):
-            frame = _read_csv(content)
-        else:
-            raise ValidationFailed(_("Please upload a .csv or .xlsx file."))
-    except ValidationFailed:
-        raise
-    except Exception:  # pandas and openpyxl raise many kinds for a damaged or foreign file
-        raise ValidationFailed(_("The file could not be read as a spreadsheet. Save it as .xlsx or CSV and try again."))
-    headers = [str(h).strip() for h in frame.columns]
-    rows = [[_text(v) for v in row] for row in frame.itertuples(index=False, name=None)]
+    table = uploads.read_table(filename, content, max_rows=MAX_ROWS, legacy_encoding="cp1252")
+    rows = [[_text(v) for v in row] for row in table.rows]
     if not rows:
         raise ValidationFailed(_("The file has a header row but no people in it."))
-    if len(rows) > MAX_ROWS:
-        raise ValidationFailed(_("The file has %(n)d rows; at most %(max)d can be imported at once.",
-                                 n=len(rows), max=MAX_ROWS))
-    return headers, rows
-
-
-def _read_csv(content: bytes) -> pd.DataFrame:
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = content.decode("cp1252", errors="replace")  # Excel's "CSV" on Windows
-    first_line = text.split("\n", 1)[0]
-    try:
-        delimiter = csv.Sniffer().sniff(first_line, delimiters=",;\t").delimiter
-    except csv.Error:
-        delimiter = ","
-    return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=delimiter)
+    return table.headers, rows
 
 
 def _text(value) -> str:
-    if value is None or (isinstance(value, float) and value != value):  # NaN from an Excel error cell
-        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # a seat count typed as 2 may be stored as 2.0
     return " ".join(str(value).split())
 
 

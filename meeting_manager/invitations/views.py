@@ -55,7 +55,7 @@ def _invitation_form(meeting: Meeting) -> InvitationForm:
     delegations = db.session.scalars(select(Delegation).where(Delegation.meeting_id == meeting.id)
                                      .order_by(Delegation.name))
     form.delegation_id.choices = [(0, "—")] + [(d.id, d.name) for d in delegations]
-    if request.method == "GET" and (chosen := request.args.get("delegation", type=int)):
+    if request.method != "POST" and (chosen := request.args.get("delegation", type=int)):
         form.delegation_id.data = chosen
     return form
 

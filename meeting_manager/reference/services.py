@@ -1,6 +1,4 @@
 """Reference data: loading the shipped countries, the built-in region schemes, custom schemes, and lookups."""
-import csv
-import io
 from functools import lru_cache
 from pathlib import Path
 
@@ -9,6 +7,7 @@ import pycountry
 from flask_babel import gettext as _
 from sqlalchemy import delete, insert, select
 
+from .. import uploads
 from ..audit.services import record
 from ..errors import ValidationFailed
 from ..extensions import db
@@ -18,6 +17,8 @@ COUNTRIES_CSV = Path(__file__).resolve().parents[1] / "data" / "countries.csv"
 UNASSIGNED = "unassigned"  #: the region of a country that a scheme does not place; still counted
 STATELESS = "stateless"
 UN_GROUPS_KEY, M49_KEY = "un-regional-groups", "m49-regions"
+#: a country->region file has a row per country (about 250); more is not such a file
+MAX_SCHEME_ROWS = 1000
 
 
 def read_countries_csv(path: Path = COUNTRIES_CSV) -> pd.DataFrame:
@@ -103,24 +104,21 @@ def country_choices(*, stateless: bool = False, blank: str | None = None) -> lis
     return choices
 
 
-def parse_scheme_csv(content: bytes) -> dict[str, str]:
+def parse_scheme_csv(content: bytes, filename: str = "scheme.csv") -> dict[str, str]:
     """Parse an uploaded country→region CSV (columns `country`, `region`); any bad row rejects the whole file.
 
     A country may be given as ISO alpha-2 or alpha-3 code. Problems name the row number as a spreadsheet shows it.
     """
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValidationFailed(_("The file is not UTF-8 text. Save it as CSV UTF-8 and try again."))
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    table = uploads.read_table(filename, content, max_rows=MAX_SCHEME_ROWS, allow_xlsx=False)
+    header = [h.lower() for h in table.headers]
     if "country" not in header or "region" not in header:
         raise ValidationFailed(_("The file needs a header row with the columns country and region."))
     alpha3 = {c.alpha_3: c.alpha_2 for c in pycountry.countries}
     mapping, problems = {}, []
-    for raw in reader:
-        number = reader.line_num  # the line in the file, as a spreadsheet numbers it (blank lines count)
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
+    for number, cells in enumerate(table.rows, start=2):  # the row as a spreadsheet numbers it
+        row = dict(zip(header, (str(c).strip() for c in cells), strict=True))
+        if not any(row.values()):
+            continue
         code, region = row.get("country", "").upper(), row.get("region", "")
         code = alpha3.get(code, code)
         if code not in iso_countries():
@@ -140,9 +138,9 @@ def parse_scheme_csv(content: bytes) -> dict[str, str]:
     return mapping
 
 
-def import_custom_scheme(name: str, content: bytes, *, actor) -> RegionScheme:
+def import_custom_scheme(name: str, content: bytes, *, actor, filename: str = "scheme.csv") -> RegionScheme:
     """Create a custom region scheme from a CSV upload; all rows or none."""
-    mapping = parse_scheme_csv(content)
+    mapping = parse_scheme_csv(content, filename)
     key = "custom-" + "-".join(name.lower().split())[:50]
     if db.session.scalar(select(RegionScheme).where(RegionScheme.key == key)):
         raise ValidationFailed(_("A region scheme with this name exists already."))

@@ -20,7 +20,9 @@ def schemes():
     form, problems, failed = SchemeUploadForm(), [], False
     if form.validate_on_submit():
         try:
-            scheme = services.import_custom_scheme(form.name.data, form.file.data.read(), actor=current_user)
+            upload = form.file.data
+            scheme = services.import_custom_scheme(form.name.data, upload.read(), actor=current_user,
+                                                   filename=upload.filename)
         except ValidationFailed as error:
             db.session.rollback()
             flash(str(error.message), "error")

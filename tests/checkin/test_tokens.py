@@ -80,13 +80,38 @@ def test_registration_not_approved_is_refused_with_a_plain_message(meeting, make
     assert words in str(refused.value.message)
 
 
-def test_badges_survive_a_key_rotation(app, meeting, make_attendee):
+def test_badges_survive_a_rotation_of_the_badge_key(app, meeting, make_attendee):
     person = make_attendee(meeting)
     old = badge_payload(person)
-    app.config["SECRET_KEY_FALLBACKS"] = [app.config["SECRET_KEY"]]
-    app.config["SECRET_KEY"] = "the-new-key"
+    app.config["BADGE_KEY_FALLBACKS"] = [app.config["BADGE_KEY"]]
+    app.config["BADGE_KEY"] = "the-new-badge-key"
     assert resolve_badge(old, meeting) == person
     assert badge_payload(person) != old
+
+
+def test_a_new_secret_key_leaves_printed_badges_valid(app, meeting, make_attendee):
+    """Issue 20, finding 11: badges have their own key; a new SECRET_KEY (sessions) must not void them."""
+    person = make_attendee(meeting)
+    printed = badge_payload(person)
+    app.config["SECRET_KEY"] = "a-new-secret-key"
+    app.config["SECRET_KEY_FALLBACKS"] = []
+    assert resolve_badge(printed, meeting) == person
+    assert badge_payload(person) == printed
+
+
+@pytest.mark.parametrize("accept, works", [(True, True), (False, False)])
+def test_badges_printed_before_the_badge_key_verify_only_while_badge_key_was_never_set(app, meeting, make_attendee,
+                                                                                   accept, works):
+    person = make_attendee(meeting)
+    legacy = URLSafeSerializer(app.config["SECRET_KEY"], salt=services.BADGE_SALT).dumps(
+        [meeting.id, person.badge_token])
+    app.config["BADGE_ACCEPT_SECRET_KEY"] = accept
+    if works:
+        assert resolve_badge(legacy, meeting) == person
+        assert badge_payload(person) != legacy  # reprints are signed with the badge key
+    else:
+        with pytest.raises(UnknownBadge):
+            resolve_badge(legacy, meeting)
 
 
 @pytest.mark.skipif(not __import__("shutil").which("zbarimg"), reason="zbarimg (zbar-tools) is not installed")

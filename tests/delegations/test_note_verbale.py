@@ -126,3 +126,78 @@ def test_only_a_state_delegation_uploads_one(client, db, auth, meeting, make_use
     response = _upload(client, ngo, real_pdf())
     db.session.refresh(ngo)
     assert ngo.note_verbale_path is None and response.status_code in (303, 422)
+
+
+# --- active content (issue 20, finding 11) -------------------------------------------------------------------------
+
+def _pdf_with(change) -> bytes:
+    from pypdf.generic import DictionaryObject, NameObject, TextStringObject
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    js = DictionaryObject({NameObject("/S"): NameObject("/JavaScript"),
+                           NameObject("/JS"): TextStringObject("app.alert(1)")})
+    change(writer, js, NameObject, DictionaryObject, TextStringObject)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _open_action_js(writer, js, Name, *_):
+    writer._root_object[Name("/OpenAction")] = writer._add_object(js)
+
+
+def _document_js(writer, js, Name, Dictionary, Text):
+    from pypdf.generic import ArrayObject
+
+    tree = Dictionary({Name("/Names"): ArrayObject([Text("hello"), writer._add_object(js)])})
+    writer._root_object[Name("/Names")] = Dictionary({Name("/JavaScript"): writer._add_object(tree)})
+
+
+def _page_aa(writer, js, Name, Dictionary, *_):
+    writer.pages[0][Name("/AA")] = Dictionary({Name("/O"): writer._add_object(js)})
+
+
+def _launch(writer, js, Name, Dictionary, Text):
+    writer._root_object[Name("/OpenAction")] = Dictionary({Name("/S"): Name("/Launch"), Name("/F"): Text("calc.exe")})
+
+
+def _attachment(writer, *_):
+    writer.add_attachment("invoice.exe", b"MZ not really a program")
+
+
+@pytest.mark.parametrize("change, shown", [
+    (_open_action_js, "/JS"), (_document_js, "/JavaScript"), (_page_aa, "/AA"), (_launch, "/Launch"),
+    (_attachment, "/EmbeddedFiles"),
+])
+def test_a_pdf_with_active_content_is_refused(app, client, db, auth, participant, state, change, shown):
+    auth.sign_in(participant)
+    response = _upload(client, state, _pdf_with(change))
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "active content" in page and shown in page
+    db.session.refresh(state)
+    assert state.note_verbale_path is None and _stored(app) == []
+
+
+def test_a_name_written_with_hex_escapes_is_still_found(app, client, db, auth, participant, state):
+    # /J#61vaScript is /JavaScript once the name is decoded: a scan of the bytes for "/JavaScript" misses it
+    content = _pdf_with(_open_action_js).replace(b"/JavaScript", b"/J#61vaScript").replace(b"/JS", b"/J#53")
+    assert b"/JavaScript" not in content and b"/JS" not in content
+    auth.sign_in(participant)
+    response = _upload(client, state, content)
+    assert response.status_code == 422 and "active content" in response.get_data(as_text=True)
+    assert _stored(app) == []
+
+
+def test_an_open_action_that_only_opens_a_page_is_accepted(app, client, db, auth, participant, state):
+    def go_to_first_page(writer, js, Name, *_):
+        from pypdf.generic import ArrayObject
+
+        writer._root_object[Name("/OpenAction")] = ArrayObject([writer.pages[0].indirect_reference, Name("/Fit")])
+
+    auth.sign_in(participant)
+    response = _upload(client, state, _pdf_with(go_to_first_page))
+    assert response.status_code in (302, 303)
+    db.session.refresh(state)
+    assert state.note_verbale_path is not None
