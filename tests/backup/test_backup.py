@@ -156,12 +156,11 @@ def test_keys_from_the_environment_are_named_as_to_be_kept_separately(tmp_path, 
             tar.extractfile(m).read() for m in tar.getmembers() if m.isfile())
 
 
-def test_a_folder_of_passport_keys_comes_back_too(tmp_path, installation):
+def test_the_passport_keys_come_back_too(tmp_path, installation):
+    """var/passport_keys holds the keys that open sealed passports (newest first): restored with the data."""
     old = installation(tmp_path / "old" / "var")
-    folder = old.config["VAR_DIR"] / "passport_keys"
-    folder.mkdir()
-    (folder / "2026.key").write_text("new")
-    (folder / "2024.key").write_text("old")
+    keys = old.config["VAR_DIR"] / "passport_keys"
+    keys.write_text("newest-key\nolder-key\n")
     with old.app_context():
         db.create_all()
         assert old.test_cli_runner().invoke(args=["backup", "-o", str(tmp_path / "b.tar.gz")]).exit_code == 0
@@ -172,6 +171,5 @@ def test_a_folder_of_passport_keys_comes_back_too(tmp_path, installation):
         db.engine.dispose()
     assert result.exit_code == 0, result.output
     restored = fresh.config["VAR_DIR"] / "passport_keys"
-    assert {p.name: p.read_text() for p in restored.iterdir()} == {"2026.key": "new", "2024.key": "old"}
-    assert stat.S_IMODE(os.stat(restored).st_mode) == 0o700
-    assert all(stat.S_IMODE(os.stat(p).st_mode) == 0o600 for p in restored.iterdir())
+    assert restored.read_text() == "newest-key\nolder-key\n"
+    assert stat.S_IMODE(os.stat(restored).st_mode) == 0o600
