@@ -47,6 +47,8 @@ class MeetingForm(FlaskForm):
     require_verified_note_verbale = BooleanField(
         _l("State delegations need a verified note verbale before their members are approved")
     )
+    over_capacity_ok = BooleanField(_l("Save this capacity although more are approved (the excess is shown on the "
+                                       "dashboard and the queue; nobody is unapproved)"))
 
     def validate_ends_on(self, field):
         if self.starts_on.data and field.data and field.data < self.starts_on.data:
