@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import String, and_, bindparam, cast, func, literal, select, union_all, update
 from sqlalchemy.orm import aliased
 
@@ -52,6 +53,24 @@ class CapacityExceeded(RuleViolation):
         DomainError.__init__(self, _("%(name)s was not approved: %(why)s The capacity cannot be overridden.",
                                      name=registration.badge_name, why=sentences))
         self.check, self.registration = check, registration
+
+
+class BatchRefused(RuleViolation):
+    """Some of several approvals would break a rule: nobody is approved, and the message names each one refused
+    with their reasons and says how many of the others would have been fine."""
+
+    def __init__(self, refusals: list[RuleViolation], chosen: int):
+        why = " ".join(str(r.message) for r in refusals)
+        others = chosen - len(refusals)
+        DomainError.__init__(self, " ".join([
+            ngettext("Nobody was approved: %(num)d of the %(chosen)s selected would break a rule.",
+                     "Nobody was approved: %(num)d of the %(chosen)s selected would break a rule.",
+                     len(refusals), chosen=chosen), why,
+            ngettext("The other %(num)d keeps every rule: leave out those refused, or give a reason, and apply again.",
+                     "The other %(num)d keep every rule: leave out those refused, or give a reason, and apply again.",
+                     others) if others else ""]).strip())
+        self.refusals = refusals
+        self.check, self.registration = refusals[0].check, refusals[0].registration
 
 
 class PolicyInvalid(DomainError):
@@ -388,23 +407,36 @@ def decide(registration: Registration, outcome: RegistrationStatus, *, actor,
 
 
 def decide_many(registrations: list[Registration], outcome: RegistrationStatus, *, actor,
-                override_reason: str | None = None) -> dict[int, engine.Check | None]:
-    """Decide several at once, in the given order; approvals stop at the first violation (nothing is half done)."""
+                override_reason: str | None = None,
+                reasons: dict[int, str] | None = None) -> dict[int, engine.Check | None]:
+    """Decide several at once, in the given order. Approvals are all or nothing: when any would break a rule,
+    every one is still checked (as if the refused were left out) and one refusal names them all.
+
+    `reasons` gives a registration its own override reason (a mixed batch); `override_reason` applies to the rest.
+    """
     outcome = RegistrationStatus(outcome)
     meeting = registrations[0].meeting if registrations else None
     if meeting is None:
         return {}
     context = _Context.load(meeting)
-    results, freed = {}, False
+    results, freed, refusals = {}, False, []
     for registration in registrations:
         db.session.refresh(registration)  # its status may have changed before we held the lock
         if outcome == S.approved:
-            results[registration.id] = _approve_locked(context, registration, actor=actor,
-                                                       override_reason=override_reason)
+            reason = (reasons or {}).get(registration.id) or override_reason
+            try:
+                results[registration.id] = _approve_locked(context, registration, actor=actor,
+                                                           override_reason=reason)
+            except RuleViolation as refused:
+                refusals.append(refused)
         else:
             freed |= registration.status == S.approved
             change_status(registration, outcome, actor=actor, override_reason=override_reason)
             results[registration.id] = None
+    if len(refusals) == 1 and len(registrations) == 1:
+        raise refusals[0]
+    if refusals:
+        raise BatchRefused(refusals, len(registrations))
     if freed:
         _promote_from_waitlist(meeting, _Context.load(meeting), actor=actor)
     return results

@@ -5,7 +5,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import get_locale, ngettext
 from flask_login import current_user
 
 from ..access import ORGANISER, allow
@@ -109,6 +109,13 @@ def _filter_form(meeting: Meeting) -> ReviewFilterForm:
     return form
 
 
+def _country_names() -> dict[str, str]:
+    """Country names a search may use: the English ones and those of the reader's language."""
+    names = dict(iso_countries())
+    territories = get_locale().territories if get_locale() else {}
+    return {code: f"{name} {territories.get(code, '')}" for code, name in names.items()}
+
+
 def _queue_filters(form: ReviewFilterForm, meeting: Meeting) -> services.QueueFilters:
     sort = form.sort.data or "submitted"
     return services.QueueFilters(
@@ -133,7 +140,7 @@ def review(meeting_id: int):
                                form=DecisionForm(), selected=set(), over=[], args={}), 400
     queue = services.review_queue(meeting, _queue_filters(filters, meeting),
                                   page=request.args.get("page", 1, type=int) or 1, per_page=QUEUE_PAGE,
-                                  country_names=iso_countries())
+                                  country_names=_country_names())
     form = DecisionForm(data={"outcome": (refused or {}).get("outcome", "approved")})
     args = {k: v for k, v in request.args.items() if k not in ("page", "refused") and v}
     return render_template("balance/review.html", meeting=meeting, queue=queue, filters=filters, form=form,
@@ -156,7 +163,8 @@ def decide(meeting_id: int):
         .order_by(Registration.submitted_at, Registration.id)).all()
     outcome = RegistrationStatus(form.outcome.data)
     try:
-        services.decide_many(list(chosen), outcome, actor=current_user, override_reason=form.override_reason.data)
+        services.decide_many(list(chosen), outcome, actor=current_user, override_reason=form.override_reason.data,
+                             reasons=_row_reasons(chosen))
     except services.DomainError as refused:
         db.session.rollback()
         flash(str(refused.message), "error")
@@ -170,6 +178,12 @@ def decide(meeting_id: int):
         flash(_("A seat is free: %(name)s is the earliest on the waiting list whose approval keeps every rule.",
                 name=offer.badge_name), "info")
     return redirect(back)
+
+
+def _row_reasons(chosen) -> dict[int, str]:
+    """The reasons written beside single rows (`reason-<id>`), each at most as long as the shared one."""
+    reasons = {r.id: request.form.get(f"reason-{r.id}", "").strip()[:2000] for r in chosen}
+    return {i: reason for i, reason in reasons.items() if reason}
 
 
 def _with_args(url: str, **extra) -> str:

@@ -265,3 +265,73 @@ def test_the_decision_message_uses_plural_forms(meeting, organiser, auth, client
     two = client.post(f"/meetings/{meeting.id}/registrations/decide", follow_redirects=True,
                       data={"registration_ids": [p.id for p in people[1:]], "outcome": "waitlisted"})
     assert "2 registrations waitlisted." in text_of(two) and "(s)" not in text_of(two)
+
+
+# --- the queue at the size of a real meeting --------------------------------------------------------------------
+
+
+def test_a_refused_batch_names_everyone_not_approved_and_keeps_the_selection(meeting, organiser, auth, client,
+                                                                            make_registration):
+    set_policy(meeting, bounds=[{"dimension": "gender", "value": "man", "maximum": 0}])
+    fine = make_registration(meeting, given_name="Wanjiru", family_name="Kamau", gender=Gender.woman)
+    first = make_registration(meeting, given_name="Ünal", family_name="Demir", gender=Gender.man)
+    second = make_registration(meeting, given_name="Bo", family_name="Chen", gender=Gender.man)
+    auth.sign_in(organiser)
+    queue = f"/meetings/{meeting.id}/registrations"
+    refused = client.post(f"{queue}/decide", headers={"Referer": f"http://localhost{queue}?status=pending"},
+                          data={"registration_ids": [fine.id, first.id, second.id], "outcome": "approved"},
+                          follow_redirects=True)
+    shown = text_of(refused)
+    assert "Nobody was approved: 2 of the 3 selected would break a rule." in shown
+    assert "Ünal Demir was not approved" in shown and "Bo Chen was not approved" in shown
+    assert "The other 1 keeps every rule" in shown
+    assert count(meeting) == 0
+    for person in (fine, first, second):
+        assert re.search(rf'value="{person.id}" checked', refused.text)
+    assert re.search(r'<textarea[^>]*aria-invalid="true"[^>]*autofocus|<textarea[^>]*autofocus[^>]*aria-invalid',
+                     refused.text)
+    again = text_of(client.get(queue))
+    assert 'checked' not in re.sub(r'class="select-all"', "", again) and "Nobody was approved" not in again
+
+
+def test_a_mixed_batch_takes_a_reason_per_row(meeting, organiser, auth, client, make_registration):
+    set_policy(meeting, bounds=[{"dimension": "gender", "value": "man", "maximum": 0}])
+    woman = make_registration(meeting, gender=Gender.woman)
+    man = make_registration(meeting, gender=Gender.man)
+    auth.sign_in(organiser)
+    page = client.get(f"/meetings/{meeting.id}/registrations").text
+    assert f'name="reason-{man.id}"' in page and f'name="reason-{woman.id}"' not in page
+    client.post(f"/meetings/{meeting.id}/registrations/decide",
+                data={"registration_ids": [woman.id, man.id], "outcome": "approved", f"reason-{man.id}": "Speaker"})
+    _db.session.expire_all()
+    assert (woman.status, man.status) == (S.approved, S.approved)
+    assert man.history[-1].override_reason == "Speaker" and woman.history[-1].override_reason is None
+
+
+@pytest.mark.parametrize("search, found", [("muller", "Jürgen Müller"), ("MÜLLER", "Jürgen Müller"),
+                                           ("jose", "José Álvarez"), ("王", "王 芳"), ("wang@", "王 芳"),
+                                           ("peace centre", "José Álvarez"), ("germany", "Jürgen Müller"),
+                                           ("ALLEMAGNE", None)])
+def test_the_queue_searches_accent_and_case_insensitively(meeting, organiser, auth, client, make_registration,
+                                                          search, found):
+    make_registration(meeting, given_name="Jürgen", family_name="Müller", country="DE")
+    make_registration(meeting, given_name="José", family_name="Álvarez", country="MX", organisation="Peace Centre")
+    chinese = make_registration(meeting, given_name="王", family_name="芳", country="CN")
+    chinese.email = "wang@example.cn"
+    _db.session.commit()
+    auth.sign_in(organiser)
+    page = client.get(f"/meetings/{meeting.id}/registrations", query_string={"q": search})
+    names = re.findall(r'name="registration_ids"[^>]*aria-label="Select ([^"]+)"', unescape(page.text))
+    assert names == ([found] if found else [])
+
+
+def test_the_queue_sorts_by_a_column_and_says_the_status_in_words(meeting, organiser, auth, client,
+                                                                 make_registration):
+    for family in ("Zulu", "Abebe", "Moreau"):
+        make_registration(meeting, given_name="Ann", family_name=family)
+    auth.sign_in(organiser)
+    page = client.get(f"/meetings/{meeting.id}/registrations?sort=name")
+    assert re.findall(r'aria-label="Select Ann (\w+)"', page.text) == ["Abebe", "Moreau", "Zulu"]
+    page = client.get(f"/meetings/{meeting.id}/registrations?sort=-name")
+    assert re.findall(r'aria-label="Select Ann (\w+)"', page.text) == ["Zulu", "Moreau", "Abebe"]
+    assert "On the waiting list" in page.text
