@@ -61,7 +61,7 @@ class ReviewFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Search name, email, organisation or country"), validators=[Optional(), Length(max=100)])
+    q = StringField(_l("Search (name, email, organisation, country)"), validators=[Optional(), Length(max=100)])
     status = SelectField(_l("Status"), default="pending")
     region = SelectField(_l("Region"), default="")
     gender = SelectField(_l("Gender"), default="")
