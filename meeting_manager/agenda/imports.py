@@ -56,7 +56,11 @@ def read_rows(filename: str, content: bytes) -> list[dict]:
             delimiter = dialect.delimiter
         except csv.Error:
             delimiter = ","
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=delimiter)
+        try:
+            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=delimiter)
+        except (pd.errors.EmptyDataError, pd.errors.ParserError):
+            raise ValidationFailed(_("The file has no rows to read: it needs a header row with the columns "
+                                     "%(columns)s.", columns=", ".join(REQUIRED)))
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:
