@@ -41,9 +41,15 @@ class PolicyForm(FlaskForm):
                                   "shown on the dashboard and the queue)"))
 
 
+def real_ids(form, field):
+    """Ids a database integer can hold (a larger number in an edited form would be a database error)."""
+    if any(not 0 < i < 2**31 for i in field.data or ()):
+        raise ValidationError(_l("Choose registrations from the list."))
+
+
 class DecisionForm(FlaskForm):
     registration_ids = SelectMultipleField(coerce=int, validate_choice=False,
-                                           validators=[DataRequired(_l("Choose at least one registration."))])
+                                           validators=[DataRequired(_l("Choose at least one registration.")), real_ids])
     outcome = SelectField(_l("Decision"), choices=[(RegistrationStatus.approved.value, _l("Approve")),
                                                    (RegistrationStatus.waitlisted.value, _l("Waitlist")),
                                                    (RegistrationStatus.declined.value, _l("Decline"))])
@@ -52,7 +58,11 @@ class DecisionForm(FlaskForm):
 
 
 class AcceptSuggestionForm(FlaskForm):
-    registration_ids = SelectMultipleField(coerce=int, validate_choice=False, validators=[DataRequired()])
+    """The suggested set to accept (in the solver's order); without `confirm` the page asks to confirm first."""
+
+    registration_ids = SelectMultipleField(coerce=int, validate_choice=False,
+                                           validators=[DataRequired(_l("Nobody to approve.")), real_ids])
+    confirm = HiddenField()
 
 
 class ReviewFilterForm(FlaskForm):

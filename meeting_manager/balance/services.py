@@ -11,8 +11,8 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import String, and_, bindparam, cast, func, literal, select, union_all, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import String, and_, bindparam, case, cast, func, literal, select, union_all, update
+from sqlalchemy.orm import aliased, selectinload
 
 from ..audit.services import record
 from ..delegations.models import Delegation
@@ -507,28 +507,105 @@ def on_registration_submitted(registration: Registration, *, actor=None) -> engi
 
 # --- suggested decisions ----------------------------------------------------------------------------------------
 
+SUGGESTED = (S.waitlisted, S.pending)  #: who suggestions choose from: the waiting list first, then pending
 
-def suggest(meeting: Meeting, *, time_limit: float = 20.0) -> tuple[list[Registration], solver.Suggestion]:
-    """The largest set of pending registrations that can be approved together, earliest first (exact MILP)."""
-    regions = region_map(meeting.region_scheme_id)
-    pending = list(db.session.scalars(
-        select(Registration).where(Registration.meeting_id == meeting.id, Registration.status == S.pending)
-        .order_by(Registration.submitted_at, Registration.id)
-    ))
-    pool = [solver.PoolEntry(r.id, candidate_for(r, regions), rank)
-            for rank, r in enumerate(pending) if _note_verbale_finding(r) is None]
+
+def _suggestion_pool(meeting: Meeting) -> list[Registration]:
+    """Waitlisted registrations before pending ones, each earliest first (the order suggestions prefer)."""
+    waiting_first = case((Registration.status == S.waitlisted, 0), else_=1)
+    return list(db.session.scalars(
+        select(Registration).where(Registration.meeting_id == meeting.id, Registration.status.in_(SUGGESTED))
+        .options(selectinload(Registration.category), selectinload(Registration.delegation))
+        .order_by(waiting_first, Registration.submitted_at, Registration.id)))
+
+
+def suggest(meeting: Meeting, *, leave_out=(), time_limit: float = 20.0) -> tuple[list[Registration],
+                                                                                  solver.Suggestion]:
+    """The largest set of waitlisted and pending registrations that can be approved together (exact MILP), the
+    waiting list first and earliest first; `leave_out` are ids the organiser took out of the set (re-solved)."""
+    regions, excluded = region_map(meeting.region_scheme_id), set(leave_out)
+    pool_rows = _suggestion_pool(meeting)
+    pool = [solver.PoolEntry(r.id, candidate_for(r, regions), rank) for rank, r in enumerate(pool_rows)
+            if r.id not in excluded and _note_verbale_finding(r) is None]
     suggestion = solver.suggest(build_policy(meeting), current_counts(meeting), pool, time_limit=time_limit)
-    by_id = {r.id: r for r in pending}
+    by_id = {r.id: r for r in pool_rows}
     return [by_id[i] for i in suggestion.approval_order], suggestion
 
 
-def accept_suggestion(meeting: Meeting, registration_ids: list[int], *, actor) -> int:
-    """Approve the suggested registrations in the solver's order; each is re-checked under the lock."""
-    registrations = [db.session.get(Registration, i) for i in registration_ids]
-    registrations = [r for r in registrations if r is not None and r.meeting_id == meeting.id and r.status == S.pending]
-    decide_many(registrations, S.approved, actor=actor)
-    record("balance.accept_suggestion", actor=actor, meeting=meeting, approved=len(registrations))
-    return len(registrations)
+@dataclass(frozen=True)
+class LeftOut:
+    """Why a waitlisted or pending registration is not in the suggested set (data; the page words it).
+
+    why: "excluded" (the organiser left them out), "note_verbale" (their delegation's note is not verified), or
+    "rules" (approving them after the set would break the rules in `findings`)."""
+
+    registration: Registration
+    why: str
+    findings: tuple = ()
+
+
+@dataclass(frozen=True)
+class Preview:
+    """The balance before and after accepting a suggested set: the total and every bound's approved count."""
+
+    capacity: int
+    total_before: int
+    total_after: int
+    #: label, approved before, after, min, max
+    bounds: list[tuple[str, int, int, int | None, int | None]]
+
+
+def explain_suggestion(meeting: Meeting, chosen: list[Registration], *, leave_out=()) -> tuple[Preview, list[LeftOut]]:
+    """The balance after approving `chosen` (the dashboard's figures before -> after), and why each other
+    waitlisted or pending registration was left out of the set."""
+    regions, labels, policy = region_map(meeting.region_scheme_id), labels_for(meeting), build_policy(meeting)
+    before = current_counts(meeting)
+    after = before
+    for registration in chosen:
+        after = engine.apply(after, candidate_for(registration, regions))
+    preview = Preview(policy.capacity, before.total, after.total, [
+        (labels.get(b.key, b.value), before.group(*b.key), after.group(*b.key), b.min_seats, b.max_seats)
+        for b in policy.bounds])
+    chosen_ids, excluded, left = {r.id for r in chosen}, set(leave_out), []
+    for registration in _suggestion_pool(meeting):
+        if registration.id in chosen_ids:
+            continue
+        if registration.id in excluded:
+            left.append(LeftOut(registration, "excluded"))
+        elif _note_verbale_finding(registration) is not None:
+            left.append(LeftOut(registration, "note_verbale"))
+        else:
+            check = engine.check_approval(policy, after, candidate_for(registration, regions), labels)
+            left.append(LeftOut(registration, "rules", check.violations))
+    return preview, left
+
+
+def accept_suggestion(meeting: Meeting, registration_ids: list[int], *, actor, progress=None) -> dict[str, int]:
+    """Approve the accepted registrations in the given (solver's) order, each re-checked under the lock.
+
+    Whoever no longer fits (decided or approved meanwhile, or a rule now breaks) is skipped, not overridden.
+    Returns how many were approved and skipped; `progress(done, total)` is called as it goes (for a job)."""
+    context = _Context.load(meeting)
+    wanted = [int(i) for i in registration_ids]
+    rows = {r.id: r for r in db.session.scalars(
+        select(Registration).where(Registration.meeting_id == meeting.id, Registration.id.in_(wanted))
+        .options(selectinload(Registration.category), selectinload(Registration.delegation))
+        .execution_options(populate_existing=True))}  # read after the lock: statuses as they are now
+    approved = skipped = 0
+    for number, registration_id in enumerate(wanted, 1):
+        registration = rows.get(registration_id)
+        if registration is None or registration.status not in SUGGESTED:
+            skipped += 1
+        else:
+            try:
+                _approve_locked(context, registration, actor=actor, override_reason=None)
+                approved += 1
+            except RuleViolation:
+                skipped += 1
+        if progress is not None:
+            progress(number, len(wanted))
+    record("balance.accept_suggestion", actor=actor, meeting=meeting, approved=approved, skipped=skipped)
+    return {"approved": approved, "skipped": skipped}
 
 
 # --- the review queue ---------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from ..access import ORGANISER, allow
 from ..audit.services import record
 from ..delegations.models import Delegation
 from ..exports import csv_bytes, xlsx_workbook
+from ..jobs.services import start_job
 from ..extensions import db
 from ..meetings.models import Meeting
 from ..meetings.services import to_local, to_utc
@@ -201,27 +202,31 @@ def decided_message(outcome: RegistrationStatus, n: int) -> str:
     return ngettext("%(num)d registration declined.", "%(num)d registrations declined.", n)
 
 
+def _ids(values) -> list[int]:
+    """Registration ids from a query string or form; anything that is not one is dropped."""
+    return [int(v) for v in values if str(v).isdigit() and int(v) < 2**63]
+
+
 @bp.route("/meetings/<int:meeting_id>/suggestions", methods=["GET", "POST"])
 @allow(ORGANISER)
 def suggestions(meeting_id: int):
-    """The largest set of pending registrations that can be approved together; accept it in one step."""
+    """The largest set of waitlisted and pending registrations that can be approved together, with the balance
+    after it; the organiser leaves people out (re-solved), then confirms, and a job approves them."""
     meeting = db.get_or_404(Meeting, meeting_id)
     form = AcceptSuggestionForm()
-    if form.validate_on_submit():
-        try:
-            approved = services.accept_suggestion(meeting, form.registration_ids.data, actor=current_user)
-        except services.RuleViolation as refused:
-            db.session.rollback()
-            flash(str(refused.message), "error")
-        else:
-            db.session.commit()
-            flash(_("%(n)s registrations approved.", n=approved), "success")
-            return redirect(url_for("balance.dashboard", meeting_id=meeting.id))
-    chosen, suggestion = services.suggest(meeting)
-    pending = db.session.scalar(db.select(db.func.count()).select_from(Registration).where(
-        Registration.meeting_id == meeting.id, Registration.status == RegistrationStatus.pending))
+    if form.validate_on_submit() and form.confirm.data:
+        job = start_job("balance.accept_suggestion", meeting=meeting, actor=current_user,
+                        params={"registration_ids": form.registration_ids.data})
+        record("balance.accept_suggestion_start", actor=current_user, meeting=meeting, subject=job,
+               count=len(form.registration_ids.data))
+        db.session.commit()
+        return redirect(url_for("jobs.show", job_id=job.id), 303)
+    leave_out = _ids(request.values.getlist("leave_out"))
+    chosen, suggestion = services.suggest(meeting, leave_out=leave_out)
+    preview, left_out = services.explain_suggestion(meeting, chosen, leave_out=leave_out)
+    confirming = request.method == "POST" and not form.errors
     return render_template("balance/suggestions.html", meeting=meeting, chosen=chosen, suggestion=suggestion,
-                           pending=pending, form=form)
+                           preview=preview, left_out=left_out, leave_out=leave_out, form=form, confirming=confirming)
 
 
 @bp.route("/meetings/<int:meeting_id>/balance")

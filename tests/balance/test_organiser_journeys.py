@@ -335,3 +335,50 @@ def test_the_queue_sorts_by_a_column_and_says_the_status_in_words(meeting, organ
     page = client.get(f"/meetings/{meeting.id}/registrations?sort=-name")
     assert re.findall(r'aria-label="Select Ann (\w+)"', page.text) == ["Zulu", "Moreau", "Abebe"]
     assert "On the waiting list" in page.text
+
+
+# --- suggested decisions: preview, trim, confirm, a job ------------------------------------------------------
+
+
+def test_suggestions_preview_the_balance_and_say_why_people_are_left_out(make_meeting, make_user, auth, client,
+                                                                        make_registration):
+    meeting = make_meeting(capacity=10)
+    organiser = make_user(roles=[(meeting, "organiser")])
+    set_policy(meeting, bounds=[{"dimension": "gender", "value": "man", "maximum": 2}])
+    make_registration(meeting, gender=Gender.man, status=S.approved)
+    waiting = make_registration(meeting, given_name="Early", family_name="Waiter", gender=Gender.man,
+                                status=S.waitlisted)
+    pending = [make_registration(meeting, given_name="Late", family_name=f"Man{i}", gender=Gender.man)
+               for i in range(2)]
+    auth.sign_in(organiser)
+    page = text_of(client.get(f"/meetings/{meeting.id}/suggestions"))
+    assert "This registration can be approved" in page and "Early Waiter" in page  # the waiting list first
+    words = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+    assert "men 1 2 — 2" in words  # approved now 1 -> after 2, no minimum, cap 2
+    assert "2 left out, and why" in page and "Approving would put men at 3 of 2 seats." in page
+    trimmed = text_of(client.get(f"/meetings/{meeting.id}/suggestions?leave_out={waiting.id}"))
+    assert "You left them out." in trimmed and f"{pending[0].badge_name}" in trimmed
+    assert "Put everyone back" in trimmed
+
+
+def test_accepting_suggestions_asks_to_confirm_then_runs_as_a_job(make_meeting, make_user, auth, client,
+                                                                 make_registration):
+    meeting = make_meeting(capacity=3)
+    organiser = make_user(roles=[(meeting, "organiser")])
+    people = [make_registration(meeting) for _ in range(4)]
+    auth.sign_in(organiser)
+    ids = [p.id for p in people[:3]]
+    asked = client.post(f"/meetings/{meeting.id}/suggestions", data={"registration_ids": ids})
+    assert asked.status_code == 200 and "Yes, approve these 3 registrations" in asked.text
+    assert count(meeting) == 0
+    started = client.post(f"/meetings/{meeting.id}/suggestions", data={"registration_ids": ids, "confirm": "1"})
+    assert started.status_code == 303 and "/jobs/" in started.headers["Location"]
+    assert count(meeting) == 3
+    # the same confirmation again (double submit): nobody more is approved, the capacity holds
+    client.post(f"/meetings/{meeting.id}/suggestions", data={"registration_ids": [p.id for p in people],
+                                                             "confirm": "1"})
+    assert count(meeting) == 3
+    for bad in ({"registration_ids": ["99999999999999999999"], "confirm": "1"}, {"confirm": "1"},
+                {"registration_ids": ["abc"]}):
+        assert client.post(f"/meetings/{meeting.id}/suggestions", data=bad).status_code == 200
+    assert count(meeting) == 3
