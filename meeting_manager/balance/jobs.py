@@ -1,4 +1,7 @@
 """The job that accepts a suggested set: thousands of approvals take longer than a request may."""
+from contextlib import nullcontext
+
+from flask import current_app, has_request_context
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.models import User
@@ -7,11 +10,28 @@ from ..jobs.services import job_kind
 from ..meetings.models import Meeting
 from .services import accept_suggestion
 
+#: approvals per transaction: the meeting's lock is held for one chunk at a time, so that other decisions (and, on
+#: SQLite, the job's own progress writes) are not kept waiting for the whole set
+CHUNK = 250
+
 
 @job_kind("balance.accept_suggestion", title=_l("Accepting suggested decisions"))
 def accept_suggestion_job(job, progress):
-    """params: registration_ids, in the solver's approval order. Approvals commit when the job ends."""
+    """params: registration_ids, in the solver's approval order. Each chunk of approvals commits on its own:
+    a job stopped half-way leaves approvals that each kept every rule, and the rest undecided."""
     meeting = db.session.get(Meeting, job.meeting_id)
     actor = db.session.get(User, job.created_by_id) if job.created_by_id else None
-    accept_suggestion(meeting, job.params["registration_ids"], actor=actor, progress=progress)
+    ids = list(job.params["registration_ids"])
+    # One request context for the mails' links, rather than one per link (outside a request each builds its own).
+    with _links_context():
+        for start in range(0, len(ids), CHUNK):
+            accept_suggestion(meeting, ids[start:start + CHUNK], actor=actor)
+            db.session.commit()
+            progress(min(start + CHUNK, len(ids)), len(ids))
     return None
+
+
+def _links_context():
+    if has_request_context():
+        return nullcontext()
+    return current_app.test_request_context(base_url=current_app.config["SERVER_NAME_FOR_LINKS"])

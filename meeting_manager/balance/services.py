@@ -23,7 +23,7 @@ from ..models_base import utcnow
 from ..reference.models import RegionAssignment
 from ..reference.services import UNASSIGNED, default_scheme, region_map, region_of
 from ..registration.models import Registration, RegistrationStatus
-from ..registration.services import change_status
+from ..registration.services import change_status, link_status_audits
 from . import engine, solver
 from .models import BalancePolicy, BoundUnit, DecisionMode, PolicyBound
 from .policy import CATEGORY, GENDER, REGION, Bound, Policy, Severity, seats_for_percent, validate_policy
@@ -379,7 +379,8 @@ def _note_verbale_finding(registration: Registration) -> engine.Finding | None:
                           str(delegation.id), 0, 0, None)
 
 
-def _approve_locked(context: _Context, registration: Registration, *, actor, override_reason: str | None):
+def _approve_locked(context: _Context, registration: Registration, *, actor, override_reason: str | None,
+                    flush: bool = True):
     """Approve inside the lock if every rule holds, or if a written reason overrides the violations."""
     candidate = candidate_for(registration, context.regions)
     result = engine.check_approval(context.policy, context.counts, candidate, context.labels)
@@ -392,7 +393,7 @@ def _approve_locked(context: _Context, registration: Registration, *, actor, ove
     if not result.allowed and not (override_reason or "").strip():
         raise RuleViolation(result, registration)
     change_status(registration, S.approved, actor=actor, findings=findings,
-                  override_reason=override_reason if not result.allowed else None)
+                  override_reason=override_reason if not result.allowed else None, flush=flush)
     if not result.allowed:
         record("registration.override", actor=actor, meeting=registration.meeting, subject=registration,
                rules=[f.rule.value for f in result.violations])
@@ -589,21 +590,26 @@ def accept_suggestion(meeting: Meeting, registration_ids: list[int], *, actor, p
     wanted = [int(i) for i in registration_ids]
     rows = {r.id: r for r in db.session.scalars(
         select(Registration).where(Registration.meeting_id == meeting.id, Registration.id.in_(wanted))
-        .options(selectinload(Registration.category), selectinload(Registration.delegation))
+        # what approving and its mail read, loaded at once: each lazy load would also flush the session
+        .options(selectinload(Registration.category), selectinload(Registration.delegation),
+                 selectinload(Registration.visa_request), selectinload(Registration.history))
         .execution_options(populate_existing=True))}  # read after the lock: statuses as they are now
     approved = skipped = 0
-    for number, registration_id in enumerate(wanted, 1):
-        registration = rows.get(registration_id)
-        if registration is None or registration.status not in SUGGESTED:
-            skipped += 1
-        else:
-            try:
-                _approve_locked(context, registration, actor=actor, override_reason=None)
-                approved += 1
-            except RuleViolation:
+    # Rows are written in one flush at the end, not one by one (measured: 5,000 approvals 26 s -> see RESULTS).
+    with db.session.no_autoflush:
+        for number, registration_id in enumerate(wanted, 1):
+            registration = rows.get(registration_id)
+            if registration is None or registration.status not in SUGGESTED:
                 skipped += 1
-        if progress is not None:
-            progress(number, len(wanted))
+            else:
+                try:
+                    _approve_locked(context, registration, actor=actor, override_reason=None, flush=False)
+                    approved += 1
+                except RuleViolation:
+                    skipped += 1
+            if progress is not None:
+                progress(number, len(wanted))
+    link_status_audits()
     record("balance.accept_suggestion", actor=actor, meeting=meeting, approved=approved, skipped=skipped)
     return {"approved": approved, "skipped": skipped}
 

@@ -374,6 +374,13 @@ def test_accepting_suggestions_asks_to_confirm_then_runs_as_a_job(make_meeting, 
     started = client.post(f"/meetings/{meeting.id}/suggestions", data={"registration_ids": ids, "confirm": "1"})
     assert started.status_code == 303 and "/jobs/" in started.headers["Location"]
     assert count(meeting) == 3
+    # written in batches, yet each approval's audit event names its history row
+    from meeting_manager.audit.models import AuditEvent
+
+    events = _db.session.scalars(select(AuditEvent).where(AuditEvent.action == "registration.approved")).all()
+    _db.session.expire_all()
+    assert sorted(e.details["status_change_id"] for e in events) == sorted(
+        _db.session.get(Registration, i).history[-1].id for i in ids)
     # the same confirmation again (double submit): nobody more is approved, the capacity holds
     client.post(f"/meetings/{meeting.id}/suggestions", data={"registration_ids": [p.id for p in people],
                                                              "confirm": "1"})
