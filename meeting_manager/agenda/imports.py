@@ -12,6 +12,7 @@ from datetime import date, datetime, time
 
 import pandas as pd
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ..audit.services import record
 from ..errors import ValidationFailed
@@ -240,7 +241,8 @@ def import_agenda(meeting: Meeting, filename: str, content: bytes, *, actor) -> 
     """Create a draft session per row; ValidationFailed lists every bad row and nothing is created."""
     inputs, problems = check_rows(meeting, read_rows(filename, content))
     if problems:
-        raise ValidationFailed(_("Nothing was imported: %(n)s rows have problems.", n=len(problems)),
+        raise ValidationFailed(ngettext("Nothing was imported: %(num)d row has problems.",
+                                        "Nothing was imported: %(num)d rows have problems.", len(problems)),
                                problems=problems)
     created = [save_session(meeting, data, actor=actor, with_findings=False)[0] for data in inputs]
     db.session.flush()

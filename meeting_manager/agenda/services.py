@@ -143,8 +143,9 @@ def delete_room(meeting: Meeting, room: Room, *, actor) -> None:
     """Delete a room that no session uses (moving sessions is the organiser's choice, not ours)."""
     used = db.session.scalar(select(func.count(Session.id)).where(Session.room_id == room.id))
     if used:
-        raise DomainError(_("“%(name)s” still has %(n)s sessions. Move them to another room first.",
-                            name=room.name, n=used))
+        raise DomainError(ngettext("“%(name)s” still has %(num)d session. Move it to another room first.",
+                                   "“%(name)s” still has %(num)d sessions. Move them to another room first.",
+                                   used, name=room.name))
     record("agenda.room_delete", actor=actor, meeting=meeting, subject=room)
     db.session.delete(room)
 
