@@ -381,10 +381,14 @@ def test_accepting_suggestions_asks_to_confirm_then_runs_as_a_job(make_meeting, 
     _db.session.expire_all()
     assert sorted(e.details["status_change_id"] for e in events) == sorted(
         _db.session.get(Registration, i).history[-1].id for i in ids)
+    report = client.get(started.headers["Location"].rstrip("/") + "/download").get_data().decode("utf-8-sig")
+    assert report.count(",approved,") == 3
     # the same confirmation again (double submit): nobody more is approved, the capacity holds
-    client.post(f"/meetings/{meeting.id}/suggestions", data={"registration_ids": [p.id for p in people],
-                                                             "confirm": "1"})
+    again = client.post(f"/meetings/{meeting.id}/suggestions", data={"registration_ids": [p.id for p in people],
+                                                                     "confirm": "1"})
     assert count(meeting) == 3
+    report = client.get(again.headers["Location"].rstrip("/") + "/download").get_data().decode("utf-8-sig")
+    assert report.count("skipped: decided meanwhile") == 3 and "Approving would put the meeting at 4 of 3" in report
     for bad in ({"registration_ids": ["99999999999999999999"], "confirm": "1"}, {"confirm": "1"},
                 {"registration_ids": ["abc"]}):
         assert client.post(f"/meetings/{meeting.id}/suggestions", data=bad).status_code == 200
