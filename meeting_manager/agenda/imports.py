@@ -11,6 +11,7 @@ import re
 from datetime import date, datetime, time
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from .. import uploads
 from ..audit.services import record
@@ -217,7 +218,8 @@ def import_agenda(meeting: Meeting, filename: str, content: bytes, *, actor) -> 
     """Create a draft session per row; ValidationFailed lists every bad row and nothing is created."""
     inputs, problems = check_rows(meeting, read_rows(filename, content))
     if problems:
-        raise ValidationFailed(_("Nothing was imported: %(n)s rows have problems.", n=len(problems)),
+        raise ValidationFailed(ngettext("Nothing was imported: %(num)d row has problems.",
+                                        "Nothing was imported: %(num)d rows have problems.", len(problems)),
                                problems=problems)
     created = [save_session(meeting, data, actor=actor, with_findings=False)[0] for data in inputs]
     db.session.flush()

@@ -8,6 +8,7 @@ from datetime import date, datetime, time
 from itertools import groupby
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -142,8 +143,9 @@ def delete_room(meeting: Meeting, room: Room, *, actor) -> None:
     """Delete a room that no session uses (moving sessions is the organiser's choice, not ours)."""
     used = db.session.scalar(select(func.count(Session.id)).where(Session.room_id == room.id))
     if used:
-        raise DomainError(_("“%(name)s” still has %(n)s sessions. Move them to another room first.",
-                            name=room.name, n=used))
+        raise DomainError(ngettext("“%(name)s” still has %(num)d session. Move it to another room first.",
+                                   "“%(name)s” still has %(num)d sessions. Move them to another room first.",
+                                   used, name=room.name))
     record("agenda.room_delete", actor=actor, meeting=meeting, subject=room)
     db.session.delete(room)
 
@@ -259,6 +261,15 @@ def findings_for(meeting: Meeting, session: Session) -> list[Finding]:
 
 
 def delete_session(meeting: Meeting, session: Session, *, actor) -> None:
+    """Delete a session and its sign-ups; refused once anyone was checked in to it (attendance is a record)."""
+    from ..checkin.models import Attendance  # check-in builds on the agenda, not the reverse
+
+    checked_in = db.session.scalar(select(func.count()).select_from(Attendance)
+                                   .where(Attendance.session_id == session.id))
+    if checked_in:
+        raise DomainError(ngettext(
+            "%(num)d check-in is recorded for this session: unpublish it instead of deleting it.",
+            "%(num)d check-ins are recorded for this session: unpublish it instead of deleting it.", checked_in))
     record("agenda.session_delete", actor=actor, meeting=meeting, subject=session,
            signups=sum(1 for s in session.signups if s.status != SignupStatus.cancelled))
     db.session.delete(session)

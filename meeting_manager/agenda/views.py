@@ -7,6 +7,7 @@ from babel import Locale
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from ..access import ORGANISER, PUBLIC, SIGNED_IN, allow
@@ -238,7 +239,8 @@ def publish_all(meeting_id: int):
     published = request.form.get("published") == "1"
     n = services.set_published(meeting, services.list_sessions(meeting), published, actor=current_user)
     db.session.commit()
-    flash(_("%(n)s sessions published.", n=n) if published else _("%(n)s sessions unpublished.", n=n), "success")
+    flash(ngettext("%(num)d session published.", "%(num)d sessions published.", n) if published
+          else ngettext("%(num)d session unpublished.", "%(num)d sessions unpublished.", n), "success")
     return redirect(url_for("agenda.manage", meeting_id=meeting.id), 303)
 
 
@@ -282,7 +284,8 @@ def import_agenda(meeting_id: int):
             problems, failed = error.problems, True
         else:
             db.session.commit()
-            flash(_("%(n)s sessions imported as drafts (not published).", n=len(created)), "success")
+            flash(ngettext("%(num)d session imported as a draft (not published).",
+                           "%(num)d sessions imported as drafts (not published).", len(created)), "success")
             return redirect(url_for("agenda.manage", meeting_id=meeting.id), 303)
     return render_template("agenda/import.html", meeting=meeting, form=form, problems=problems,
                            columns=imports.COLUMNS), 422 if form.errors or failed else 200

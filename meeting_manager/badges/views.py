@@ -17,6 +17,7 @@ from ..meetings.models import Meeting
 from ..reference.services import region_map
 from ..registration.models import Registration, RegistrationStatus
 from . import services
+from .formats import FORMATS
 from .forms import BatchForm, LogoForm
 from .render import start_workers_early
 
@@ -35,6 +36,9 @@ def _batch_form(meeting: Meeting) -> BatchForm:
 
 
 def _start_batch(meeting: Meeting, people: list[Registration], fmt: str):
+    if fmt not in FORMATS:  # checked here, not in the job, which would only fail later
+        flash(_("Choose one of the badge formats."), "error")
+        return redirect(url_for("badges.index", meeting_id=meeting.id))
     if not people:
         flash(_("No approved participant matches: nothing to print."), "warning")
         return redirect(url_for("badges.index", meeting_id=meeting.id))

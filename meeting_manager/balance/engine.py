@@ -346,7 +346,8 @@ def _reservation_findings(
     needed = _unmet(policy, counts, dimension, exclude=own)
     plural = _PLURALS.get(dimension, f"{dimension} values")
     others = f"other {plural}" if own is not None else plural
-    if free_after < needed:
+    # Only unmet minimums make this rule fail; a full meeting with every minimum met is the capacity's finding.
+    if needed > 0 and free_after < needed:
         parts = _unmet_parts(policy, counts, dimension, own, labels)
         severity = Severity.VIOLATION
         message = (
@@ -355,7 +356,7 @@ def _reservation_findings(
         )
     else:
         severity = Severity.HOLDS
-        message = f"Approving would leave {_seats(free_after)} free; {others} still need {_seats(needed)} reserved."
+        message = f"Approving would leave {_seats(max(free_after, 0))} free; {others} still need {_seats(needed)} reserved."
     return [Finding(Rule.RESERVATION, severity, message, dimension, None, free_now, free_after, needed)]
 
 

@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField, DateTimeLocalField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField,
+    BooleanField, DateField, DateTimeLocalField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField,
     SelectMultipleField, StringField, TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
@@ -37,33 +37,50 @@ class PolicyForm(FlaskForm):
                                 validators=[Optional(), NumberRange(min=2, max=1000)])
     mix_is_violation = BooleanField(_l("A single-gender delegation blocks approval (otherwise a warning)"))
     bounds = FieldList(FormField(BoundForm))
+    over_cap_ok = BooleanField(_l("Save even though some caps are below what is already approved (the excess is "
+                                  "shown on the dashboard and the queue)"))
+
+
+def real_ids(form, field):
+    """Ids a database integer can hold (a larger number in an edited form would be a database error)."""
+    if any(not 0 < i < 2**31 for i in field.data or ()):
+        raise ValidationError(_l("Choose registrations from the list."))
 
 
 class DecisionForm(FlaskForm):
     registration_ids = SelectMultipleField(coerce=int, validate_choice=False,
-                                           validators=[DataRequired(_l("Choose at least one registration."))])
-    outcome = SelectField(choices=[(s.value, s.value) for s in
-                                   (RegistrationStatus.approved, RegistrationStatus.waitlisted,
-                                    RegistrationStatus.declined)])
+                                           validators=[DataRequired(_l("Choose at least one registration.")), real_ids])
+    outcome = SelectField(_l("Decision"), choices=[(RegistrationStatus.approved.value, _l("Approve")),
+                                                   (RegistrationStatus.waitlisted.value, _l("Waitlist")),
+                                                   (RegistrationStatus.declined.value, _l("Decline"))])
     override_reason = TextAreaField(_l("Reason to override a rule (kept in the audit log)"),
                                     validators=[Optional(), Length(max=2000)])
 
 
 class AcceptSuggestionForm(FlaskForm):
-    registration_ids = SelectMultipleField(coerce=int, validate_choice=False, validators=[DataRequired()])
+    """The suggested set to accept (in the solver's order); without `confirm` the page asks to confirm first."""
+
+    registration_ids = SelectMultipleField(coerce=int, validate_choice=False,
+                                           validators=[DataRequired(_l("Nobody to approve.")), real_ids])
+    confirm = HiddenField()
 
 
 class ReviewFilterForm(FlaskForm):
-    """Filters of the review queue (GET, no CSRF)."""
+    """Filters, search and sort of the review queue (GET, no CSRF); choices are set per meeting by the view."""
 
     class Meta:
         csrf = False
 
-    status = SelectField(_l("Status"), default="pending",
-                         choices=[(s.value, s.value) for s in RegistrationStatus])
+    q = StringField(_l("Search (name, email, organisation, country)"), validators=[Optional(), Length(max=100)])
+    status = SelectField(_l("Status"), default="pending")
     region = SelectField(_l("Region"), default="")
     gender = SelectField(_l("Gender"), default="")
     category = SelectField(_l("Category"), default="")
     delegation = SelectField(_l("Delegation"), default="")
-    submitted_from = StringField(_l("Submitted from (YYYY-MM-DD)"), validators=[Optional(), Length(max=10)])
-    submitted_to = StringField(_l("Submitted until (YYYY-MM-DD)"), validators=[Optional(), Length(max=10)])
+    submitted_from = DateField(_l("Submitted from"), validators=[Optional()])
+    submitted_to = DateField(_l("Submitted until"), validators=[Optional()])
+    sort = SelectField(_l("Sort by"), default="submitted",
+                       choices=[("submitted", _l("submission, earliest first")),
+                                ("-submitted", _l("submission, latest first")),
+                                ("name", _l("family name, A to Z")), ("-name", _l("family name, Z to A")),
+                                ("country", _l("country")), ("organisation", _l("organisation"))])

@@ -1,26 +1,35 @@
 """Balance pages for organisers: the policy, the review queue with decisions, suggested decisions, the dashboard."""
 from datetime import datetime, timedelta, timezone
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import get_locale, ngettext
 from flask_login import current_user
 
 from ..access import ORGANISER, allow
 from ..audit.services import record
 from ..delegations.models import Delegation
 from ..exports import csv_bytes, xlsx_workbook
+from ..jobs.services import start_job
 from ..extensions import db
 from ..meetings.models import Meeting
 from ..meetings.services import to_local, to_utc
 from ..pdf import html_to_pdf
-from ..reference.services import region_map
+from ..reference.services import iso_countries, region_map
+from ..registration.forms import gender_label
 from ..registration.models import Gender, Registration, RegistrationStatus
+from ..registration.services import status_label
 from . import services
 from .dashboard import GENDERS, build_dashboard, dashboard_frames
 from .forms import AcceptSuggestionForm, DecisionForm, PolicyForm, ReviewFilterForm
 from .policy import CATEGORY, GENDER, REGION, UNASSIGNED
 
 bp = Blueprint("balance", __name__)
+
+QUEUE_PAGE = 50  #: registrations per page of the review queue
+REFUSED_KEY = "balance_refused_selection"  #: the selection of a refused decision, kept for the next queue page
 
 
 def _policy_rows(meeting: Meeting) -> list[dict]:
@@ -48,24 +57,24 @@ def edit_policy(meeting_id: int):
                  "mix_is_violation": row.mix_is_violation,
                  "reservations_release_at": to_local(row.reservations_release_at, meeting.timezone)}
     form = PolicyForm(data=data)
-    problems = []
+    problems, below = [], False
     if form.validate_on_submit():
         try:
             services.save_policy(meeting, {
                 "decision_mode": form.decision_mode.data, "mix_min_size": form.mix_min_size.data,
                 "mix_is_violation": form.mix_is_violation.data,
                 "reservations_release_at": to_utc(form.reservations_release_at.data, meeting.timezone),
-            }, [entry.data for entry in form.bounds], actor=current_user)
+            }, [entry.data for entry in form.bounds], actor=current_user, allow_excess=form.over_cap_ok.data)
         except services.PolicyInvalid as refused:
             db.session.rollback()
-            problems = refused.problems
+            problems, below = refused.problems, isinstance(refused, services.BelowApproved)
         else:
             db.session.commit()
             flash(_("Policy saved."), "success")
             return redirect(url_for("balance.edit_policy", meeting_id=meeting.id))
     status = 422 if form.errors or problems else 200
     return render_template("balance/policy.html", meeting=meeting, form=form, rows=rows, problems=problems,
-                           has_previous=meeting.previous is not None), status
+                           below_approved=below, has_previous=meeting.previous is not None), status
 
 
 @bp.route("/meetings/<int:meeting_id>/policy/copy-previous", methods=["POST"])
@@ -79,88 +88,145 @@ def copy_policy(meeting_id: int):
     return redirect(url_for("balance.edit_policy", meeting_id=meeting.id))
 
 
-def _day(text: str | None, meeting: Meeting, *, next_day: bool = False) -> datetime | None:
-    try:
-        day = datetime.strptime(text, "%Y-%m-%d") if text else None
-    except ValueError:
+def _day(day, meeting: Meeting, *, next_day: bool = False) -> datetime | None:
+    """The start of a local day of the meeting (or of the day after), in UTC."""
+    if day is None:
         return None
-    return to_utc(day + timedelta(days=1) if next_day else day, meeting.timezone) if day else None
+    moment = datetime.combine(day, datetime.min.time()) + timedelta(days=1 if next_day else 0)
+    return to_utc(moment, meeting.timezone)
 
 
 def _filter_form(meeting: Meeting) -> ReviewFilterForm:
     form = ReviewFilterForm(request.args)
     everyone = [("", _("all"))]
+    form.status.choices = [(s.value, status_label(s)) for s in RegistrationStatus]
     form.region.choices = everyone + [(r, r) for r in sorted(set(region_map(meeting.region_scheme_id).values()))] + [
         (UNASSIGNED, _("unassigned"))]
-    form.gender.choices = everyone + [(g.value, services.GENDER_LABELS[g.value]) for g in Gender]
+    form.gender.choices = everyone + [(g.value, gender_label(g)) for g in Gender]
     form.category.choices = everyone + [(c.code, c.name) for c in meeting.categories]
-    delegations = db.session.execute(db.select(Delegation.id, Delegation.name).where(Delegation.meeting_id == meeting.id))
+    delegations = db.session.execute(db.select(Delegation.id, Delegation.name).where(Delegation.meeting_id == meeting.id)
+                                     .order_by(Delegation.name))
     form.delegation.choices = everyone + [(str(i), name) for i, name in delegations]
     return form
+
+
+def _country_names() -> dict[str, str]:
+    """Country names a search may use: the English ones and those of the reader's language."""
+    names = dict(iso_countries())
+    territories = get_locale().territories if get_locale() else {}
+    return {code: f"{name} {territories.get(code, '')}" for code, name in names.items()}
+
+
+def _queue_filters(form: ReviewFilterForm, meeting: Meeting) -> services.QueueFilters:
+    sort = form.sort.data or "submitted"
+    return services.QueueFilters(
+        status=RegistrationStatus(form.status.data or "pending"), region=form.region.data or "",
+        gender=form.gender.data or "", category=form.category.data or "",
+        delegation=int(form.delegation.data) if form.delegation.data else None,
+        submitted_from=_day(form.submitted_from.data, meeting),
+        submitted_to=_day(form.submitted_to.data, meeting, next_day=True),
+        search=form.q.data or "", sort=sort.lstrip("-"), descending=sort.startswith("-"))
 
 
 @bp.route("/meetings/<int:meeting_id>/registrations")
 @allow(ORGANISER)
 def review(meeting_id: int):
-    """The review queue: registrations with filters, and what approving each would do to every rule."""
+    """The review queue: registrations with filters, search, sort and pages, and what approving each would do."""
     meeting = db.get_or_404(Meeting, meeting_id)
     filters = _filter_form(meeting)
-    filters.validate()
-    args = {name: (field.data or "") for name, field in filters._fields.items()}
-    rows = services.review_queue(
-        meeting, status=RegistrationStatus(args["status"] or "pending"), region=args["region"],
-        gender=args["gender"], category=args["category"], delegation=args["delegation"],
-        submitted_from=_day(args["submitted_from"], meeting), submitted_to=_day(args["submitted_to"], meeting,
-                                                                                  next_day=True))
-    return render_template("balance/review.html", meeting=meeting, rows=rows, filters=filters, form=DecisionForm(),
-                           offer=services.next_from_waitlist(meeting))
+    refused = session.pop(REFUSED_KEY, None) if request.args.get("refused") else None
+    if not filters.validate():
+        # A value no choice offers (an edited URL): say which, and show nothing rather than guess.
+        return render_template("balance/review.html", meeting=meeting, queue=None, filters=filters,
+                               form=DecisionForm(), selected=set(), over=[], args={}), 400
+    queue = services.review_queue(meeting, _queue_filters(filters, meeting),
+                                  page=request.args.get("page", 1, type=int) or 1, per_page=QUEUE_PAGE,
+                                  country_names=_country_names())
+    form = DecisionForm(data={"outcome": (refused or {}).get("outcome", "approved")})
+    args = {k: v for k, v in request.args.items() if k not in ("page", "refused") and v}
+    return render_template("balance/review.html", meeting=meeting, queue=queue, filters=filters, form=form,
+                           selected=set((refused or {}).get("ids", [])), refused=bool(refused),
+                           over=services.over_limits(meeting), args=args)
 
 
 @bp.route("/meetings/<int:meeting_id>/registrations/decide", methods=["POST"])
 @allow(ORGANISER)
 def decide(meeting_id: int):
-    """Approve, waitlist or decline the chosen registrations (a violation needs a written reason)."""
+    """Approve, waitlist or decline the chosen registrations (a rule's violation needs a written reason)."""
     meeting = db.get_or_404(Meeting, meeting_id)
     form = DecisionForm()
+    back = request.referrer or url_for("balance.review", meeting_id=meeting.id)
     if not form.validate_on_submit():
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
-        return redirect(request.referrer or url_for("balance.review", meeting_id=meeting.id))
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+        return redirect(back)
     chosen = db.session.scalars(db.select(Registration).where(
         Registration.meeting_id == meeting.id, Registration.id.in_(form.registration_ids.data))
         .order_by(Registration.submitted_at, Registration.id)).all()
+    outcome = RegistrationStatus(form.outcome.data)
     try:
-        services.decide_many(list(chosen), RegistrationStatus(form.outcome.data), actor=current_user,
-                             override_reason=form.override_reason.data)
-    except (services.RuleViolation, services.DomainError) as refused:
+        services.decide_many(list(chosen), outcome, actor=current_user, override_reason=form.override_reason.data,
+                             reasons=_row_reasons(chosen))
+    except services.DomainError as refused:
         db.session.rollback()
         flash(str(refused.message), "error")
-    else:
-        db.session.commit()
-        flash(_("%(n)s registration(s) %(outcome)s.", n=len(chosen), outcome=form.outcome.data), "success")
-    return redirect(request.referrer or url_for("balance.review", meeting_id=meeting.id))
+        # The selection survives the refusal, and the reason field gets the focus (see review.html).
+        session[REFUSED_KEY] = {"ids": [r.id for r in chosen], "outcome": outcome.value}
+        return redirect(_with_args(back, refused="1"))
+    offer = services.next_from_waitlist(meeting) if outcome != RegistrationStatus.approved else None
+    db.session.commit()
+    flash(decided_message(outcome, len(chosen)), "success")
+    if offer is not None:
+        flash(_("A seat is free: %(name)s is the earliest on the waiting list whose approval keeps every rule.",
+                name=offer.badge_name), "info")
+    return redirect(back)
+
+
+def _row_reasons(chosen) -> dict[int, str]:
+    """The reasons written beside single rows (`reason-<id>`), each at most as long as the shared one."""
+    reasons = {r.id: request.form.get(f"reason-{r.id}", "").strip()[:2000] for r in chosen}
+    return {i: reason for i, reason in reasons.items() if reason}
+
+
+def _with_args(url: str, **extra) -> str:
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query)) | extra
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def decided_message(outcome: RegistrationStatus, n: int) -> str:
+    """"3 registrations approved." in the reader's language, with its real plural forms."""
+    if outcome == RegistrationStatus.approved:
+        return ngettext("%(num)d registration approved.", "%(num)d registrations approved.", n)
+    if outcome == RegistrationStatus.waitlisted:
+        return ngettext("%(num)d registration waitlisted.", "%(num)d registrations waitlisted.", n)
+    return ngettext("%(num)d registration declined.", "%(num)d registrations declined.", n)
+
+
+def _ids(values) -> list[int]:
+    """Registration ids from a query string or form; anything that is not one is dropped."""
+    return [int(v) for v in values if str(v).isdigit() and int(v) < 2**63]
 
 
 @bp.route("/meetings/<int:meeting_id>/suggestions", methods=["GET", "POST"])
 @allow(ORGANISER)
 def suggestions(meeting_id: int):
-    """The largest set of pending registrations that can be approved together; accept it in one step."""
+    """The largest set of waitlisted and pending registrations that can be approved together, with the balance
+    after it; the organiser leaves people out (re-solved), then confirms, and a job approves them."""
     meeting = db.get_or_404(Meeting, meeting_id)
     form = AcceptSuggestionForm()
-    if form.validate_on_submit():
-        try:
-            approved = services.accept_suggestion(meeting, form.registration_ids.data, actor=current_user)
-        except services.RuleViolation as refused:
-            db.session.rollback()
-            flash(str(refused.message), "error")
-        else:
-            db.session.commit()
-            flash(_("%(n)s registrations approved.", n=approved), "success")
-            return redirect(url_for("balance.dashboard", meeting_id=meeting.id))
-    chosen, suggestion = services.suggest(meeting)
-    pending = db.session.scalar(db.select(db.func.count()).select_from(Registration).where(
-        Registration.meeting_id == meeting.id, Registration.status == RegistrationStatus.pending))
+    if form.validate_on_submit() and form.confirm.data:
+        job = start_job("balance.accept_suggestion", meeting=meeting, actor=current_user,
+                        params={"registration_ids": form.registration_ids.data})
+        record("balance.accept_suggestion_start", actor=current_user, meeting=meeting, subject=job,
+               count=len(form.registration_ids.data))
+        db.session.commit()
+        return redirect(url_for("jobs.show", job_id=job.id), 303)
+    leave_out = _ids(request.values.getlist("leave_out"))
+    chosen, suggestion = services.suggest(meeting, leave_out=leave_out)
+    preview, left_out = services.explain_suggestion(meeting, chosen, leave_out=leave_out)
+    confirming = request.method == "POST" and not form.errors
     return render_template("balance/suggestions.html", meeting=meeting, chosen=chosen, suggestion=suggestion,
-                           pending=pending, form=form)
+                           preview=preview, left_out=left_out, leave_out=leave_out, form=form, confirming=confirming)
 
 
 @bp.route("/meetings/<int:meeting_id>/balance")
@@ -171,7 +237,7 @@ def dashboard(meeting_id: int):
     board = build_dashboard(meeting)
     template = "balance/_dashboard_body.html" if request.headers.get("X-Refresh") else "balance/dashboard.html"
     return render_template(template, meeting=meeting, board=board, genders=GENDERS,
-                           refreshed=datetime.now(timezone.utc))
+                           refreshed=datetime.now(timezone.utc), over=services.over_limits(meeting))
 
 
 @bp.route("/meetings/<int:meeting_id>/balance.pdf")

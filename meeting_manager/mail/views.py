@@ -32,12 +32,21 @@ def _status_filter(value: str | None) -> MessageStatus | None:
         return None
 
 
+def _message_id(value: str | None) -> int | None:
+    """A message id from the query string; anything a database integer cannot hold means "from the newest"."""
+    try:
+        number = int(value or "")
+    except ValueError:
+        return None
+    return number if 0 < number < 2**63 else None
+
+
 @bp.route("/")
 @allow(ADMIN)
 def outbox():
     """The latest messages, newest first, optionally of one status, a page at a time."""
     status = _status_filter(request.args.get("status"))
-    messages = services.list_messages(status, before=request.args.get("before", type=int), limit=PAGE)
+    messages = services.list_messages(status, before=_message_id(request.args.get("before")), limit=PAGE)
     return render_template(
         "mail/outbox.html", messages=messages, status=status, counts=(counts := services.count_by_status()),
         failed_count=counts[MessageStatus.failed],

@@ -52,6 +52,8 @@ class MeetingForm(FlaskForm):
         _l("Erase passport, visa, travel details and needs this many days after the meeting"),
         validators=[Optional(), NumberRange(min=0, max=3650)],
         description=_l("Empty: the site's default."))
+    over_capacity_ok = BooleanField(_l("Save this capacity although more are approved (the excess is shown on the "
+                                       "dashboard and the queue; nobody is unapproved)"))
 
     def validate_ends_on(self, field):
         if self.starts_on.data and field.data and field.data < self.starts_on.data:

@@ -3,10 +3,12 @@ import enum
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from flask_babel import ngettext
+from sqlalchemy import func, select
 
 from ..accounts.models import MeetingRole, MeetingRoleName
 from ..audit.services import record
+from ..errors import ValidationFailed
 from ..extensions import db
 from ..reference.services import default_scheme
 from .models import DEFAULT_CATEGORIES, Category, Meeting, MeetingStatus
@@ -53,9 +55,36 @@ def create_meeting(data: dict, *, actor) -> Meeting:
     return meeting
 
 
+class CapacityBelowApproved(ValidationFailed):
+    """A capacity below the approved registrations: refused unless the organiser insists."""
+
+    def __init__(self, capacity: int, approved: int):
+        super().__init__(ngettext("%(num)d registration is approved already, more than a capacity of %(capacity)s.",
+                                  "%(num)d registrations are approved already, more than a capacity of %(capacity)s.",
+                                  approved, capacity=capacity))
+        self.capacity, self.approved = capacity, approved
+
+
+def _approved_total(meeting: Meeting) -> int:
+    from ..registration.models import Registration, RegistrationStatus  # registration builds on meetings
+
+    return db.session.scalar(select(func.count()).select_from(Registration).where(
+        Registration.meeting_id == meeting.id, Registration.status == RegistrationStatus.approved))
+
+
 def update_meeting(meeting: Meeting, data: dict, *, actor) -> Meeting:
-    """Save an organiser's edits; raising the capacity frees seats for the waitlist."""
+    """Save an organiser's edits; raising the capacity frees seats for the waitlist. A capacity below the approved
+    registrations is refused with the numbers, unless `data["over_capacity_ok"]`: then it is saved and audited, and
+    the excess is shown wherever balance is (capacity is the room: nobody is unapproved behind the organiser's back)."""
+    data = dict(data)
+    insist = bool(data.pop("over_capacity_ok", False))
     old_capacity = meeting.capacity
+    capacity = data.get("capacity", old_capacity)
+    if capacity is not None and capacity < old_capacity and (approved := _approved_total(meeting)) > capacity:
+        if not insist:
+            raise CapacityBelowApproved(capacity, approved)
+        record("meeting.capacity_below_approved", actor=actor, meeting=meeting, subject=meeting,
+               capacity=capacity, approved=approved)
     _apply(meeting, data)
     record("meeting.update", actor=actor, meeting=meeting, subject=meeting, fields=sorted(data))
     if meeting.capacity > old_capacity:

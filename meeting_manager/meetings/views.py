@@ -56,13 +56,17 @@ def _submitted(form: MeetingForm) -> dict:
     return {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
 
 
+def _new_meeting_data(form: MeetingForm) -> dict:
+    return {name: value for name, value in _submitted(form).items() if name != "over_capacity_ok"}
+
+
 @bp.route("/meetings/new", methods=["GET", "POST"])
 @allow(ORGANISER)
 def new():
     """Create a meeting (admins, and organisers of an earlier meeting)."""
     form = _meeting_form()
     if form.validate_on_submit():
-        meeting = services.create_meeting(_submitted(form), actor=current_user)
+        meeting = services.create_meeting(_new_meeting_data(form), actor=current_user)
         db.session.commit()
         flash(_("Meeting created."), "success")
         return redirect(url_for("meetings.manage", meeting_id=meeting.id))
@@ -76,10 +80,16 @@ def edit(meeting_id: int):
     meeting = db.get_or_404(Meeting, meeting_id)
     form = _meeting_form(meeting)
     if form.validate_on_submit():
-        services.update_meeting(meeting, _submitted(form), actor=current_user)
-        db.session.commit()
-        flash(_("Meeting saved."), "success")
-        return redirect(url_for("meetings.manage", meeting_id=meeting.id))
+        try:
+            services.update_meeting(meeting, _submitted(form), actor=current_user)
+        except services.CapacityBelowApproved as refused:
+            db.session.rollback()
+            form.capacity.errors.append(str(refused.message))
+            return render_template("meetings/form.html", form=form, meeting=meeting), 422
+        else:
+            db.session.commit()
+            flash(_("Meeting saved."), "success")
+            return redirect(url_for("meetings.manage", meeting_id=meeting.id))
     return render_template("meetings/form.html", form=form, meeting=meeting)
 
 

@@ -434,11 +434,13 @@ def _jsonable(finding) -> dict:
 
 
 def change_status(registration: Registration, new_status: RegistrationStatus, *, actor, findings=(),
-                  override_reason: str | None = None, notify: bool = True) -> StatusChange:
+                  override_reason: str | None = None, notify: bool = True, flush: bool = True) -> StatusChange:
     """Move a registration to `new_status` (see TRANSITIONS), stamp it, keep the history, audit and mail it.
 
     No balance rule is checked here: balance.services wraps this with its checks and locks and passes the
     `findings` (dicts or dataclasses) and any `override_reason` to be kept in the history.
+    With `flush=False` (thousands of changes in one go) the audit event learns the history row's id at the next
+    `link_status_audits()`, after the caller's flush, so that rows are written in batches rather than one by one.
     """
     new_status, old = RegistrationStatus(new_status), registration.status
     if new_status not in TRANSITIONS[old]:
@@ -451,9 +453,13 @@ def change_status(registration: Registration, new_status: RegistrationStatus, *,
     change = StatusChange(from_status=old, to_status=new_status, at=now, actor_id=getattr(actor, "id", None),
                           findings=[_jsonable(f) for f in findings], override_reason=override_reason or None)
     registration.history.append(change)
-    db.session.flush()
-    record(f"registration.{new_status.value}", actor=actor, meeting=registration.meeting, subject=registration,
-           from_status=old.value, status_change_id=change.id, overridden=bool(override_reason))
+    if flush:
+        db.session.flush()
+    event = record(f"registration.{new_status.value}", actor=actor, meeting=registration.meeting,
+                   subject=registration, from_status=old.value, status_change_id=change.id,
+                   overridden=bool(override_reason))
+    if not flush:
+        db.session.info.setdefault(_UNLINKED, []).append((event, change))
     if new_status in (S.declined, S.cancelled):
         from ..agenda.services import release_signups  # the agenda builds on registration, not the reverse
 
@@ -461,6 +467,16 @@ def change_status(registration: Registration, new_status: RegistrationStatus, *,
     if notify:
         _queue_mail(registration, f"registration_{new_status.value}")
     return change
+
+
+_UNLINKED = "status_audits_to_link"  #: session.info key: (audit event, status change) written without a flush
+
+
+def link_status_audits() -> None:
+    """Flush, then give the audit events of changes made with `flush=False` their history row's id."""
+    db.session.flush()
+    for event, change in db.session.info.pop(_UNLINKED, []):
+        event.details = {**event.details, "status_change_id": change.id}
 
 
 def cancel_registration(registration: Registration, *, actor) -> StatusChange:

@@ -93,7 +93,7 @@ def test_bad_rows_are_named_and_nothing_is_imported(db, meeting, setup, row, mes
     good = f"{setup['day']},15:00,16:00,A good row,workshop,,,,,,,"  # row 2; the bad one is row 3
     with pytest.raises(ValidationFailed) as error:
         run(meeting, csv_file(good, row.format(d=setup["day"])))
-    assert error.value.message == "Nothing was imported: 1 rows have problems."
+    assert error.value.message == "Nothing was imported: 1 row has problems."
     assert any(p.startswith(message) for p in error.value.problems), error.value.problems
     assert sessions(db) == 0
 
@@ -128,6 +128,7 @@ def test_every_bad_row_is_listed(db, meeting, setup):
     (HEADER.encode() + b"\n", "a.csv", "The file has no rows."),
     ("day,start,end,title\n2026-01-01,09:00,10:00,Caf\xe9\n".encode("latin-1"), "a.csv", "not UTF-8"),
     (b"PK\x03\x04 not really a workbook", "a.xlsx", "could not be read as an Excel workbook"),
+    (b"", "a.csv", "The file has no rows to read"),  # found by the walker: a 500 (pandas' EmptyDataError)
 ])
 def test_bad_files(db, meeting, setup, content, filename, message):
     with pytest.raises(ValidationFailed) as error:

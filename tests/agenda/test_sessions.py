@@ -152,6 +152,22 @@ def test_delete_session(client, db, meeting, signed_in, make_agenda_session):
     assert count(db) == 0
 
 
+def test_a_session_with_check_ins_is_not_deleted(client, db, meeting, signed_in, make_agenda_session,
+                                                 make_attendee, staff):
+    """Found by the walker: the attendance rows were left pointing at no session, and the attendance report
+    failed on them."""
+    from meeting_manager.checkin.services import check_in
+
+    session = make_agenda_session(meeting)
+    check_in(meeting, make_attendee(meeting), day=session.starts_at.astimezone(meeting.tz).date(),
+             session_id=session.id, actor=staff, method="search")
+    db.session.commit()
+    for _ in range(2):
+        response = client.post(f"/meetings/{meeting.id}/agenda/sessions/{session.id}/delete", follow_redirects=True)
+        assert response.status_code == 200 and "1 check-in is recorded for this session" in response.text
+    assert count(db) == 1
+
+
 def test_session_of_another_meeting_is_404(client, meeting, signed_in, make_meeting, make_agenda_session):
     other = make_agenda_session(make_meeting(title="Other"))
     assert client.get(f"/meetings/{meeting.id}/agenda/sessions/{other.id}").status_code == 404
@@ -188,7 +204,7 @@ def test_a_room_in_use_is_not_deleted(client, db, meeting, signed_in, make_room,
     room = make_room(meeting, "Busy room")
     make_agenda_session(meeting, room=room)
     response = client.post(f"/meetings/{meeting.id}/agenda/rooms/{room.id}/delete", follow_redirects=True)
-    assert "“Busy room” still has 1 sessions. Move them to another room first." in response.text
+    assert "“Busy room” still has 1 session. Move it to another room first." in response.text
     assert count(db, Room) == 1
 
 

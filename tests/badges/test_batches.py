@@ -69,6 +69,19 @@ def test_a_reprint_prints_one_badge_and_refuses_a_declined_one(meeting, staff, a
     assert db.session.scalar(db.select(db.func.count()).select_from(BadgePrint)) == 1
 
 
+def test_a_reprint_in_an_unknown_format_is_refused_before_any_job(meeting, staff, auth, client, db,
+                                                                   make_registration):
+    """Found by the walker: the format went unchecked into a job that then failed."""
+    from meeting_manager.jobs.models import Job
+
+    approved = make_registration(meeting, status=S.approved)
+    auth.sign_in(staff)
+    response = client.post(f"/meetings/{meeting.id}/badges/{approved.id}/reprint", data={"format": "a0-poster"},
+                           follow_redirects=True)
+    assert "Choose one of the badge formats." in response.text
+    assert db.session.scalar(db.select(db.func.count()).select_from(Job)) == 0
+
+
 def test_organisers_set_colours_and_a_logo_and_bad_ones_are_refused(meeting, organiser, auth, client, db):
     auth.sign_in(organiser)
     category = meeting.categories[0]

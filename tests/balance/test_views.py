@@ -74,8 +74,11 @@ def test_suggestions_are_accepted_in_one_step(make_meeting, make_user, auth, cli
     people = [make_registration(meeting) for _ in range(5)]
     auth.sign_in(organiser)
     page = client.get(f"/meetings/{meeting.id}/suggestions")
-    assert "these 3 can be approved" in page.text
-    client.post(f"/meetings/{meeting.id}/suggestions", data={"registration_ids": [p.id for p in people[:3]]})
+    assert "These 3 registrations can be approved together" in page.text
+    asked = client.post(f"/meetings/{meeting.id}/suggestions", data={"registration_ids": [p.id for p in people[:3]]})
+    assert "Yes, approve these 3 registrations" in asked.text  # the confirmation step
+    client.post(f"/meetings/{meeting.id}/suggestions", data={"registration_ids": [p.id for p in people[:3]],
+                                                             "confirm": "1"})
     assert [db.session.get(type(p), p.id).status for p in people] == [S.approved] * 3 + [S.pending] * 2
 
 
