@@ -18,6 +18,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from sqlalchemy import event
 
+from meeting_manager.accounts.services import start_session
 from meeting_manager.extensions import db as _db
 from tests.test_access import KINDS, url_values, walked_rules, world  # noqa: F401 - `world` is a fixture
 
@@ -42,12 +43,16 @@ UNSHOWN_FORMS = {
     "invitations.accept": (), "invitations.decline": (), "registration.register_invited": (),  # mailed token
     "invitations.import_upload": ("upload_id",), "invitations.map_columns": ("upload_id",),  # after an upload
     "mail.retry": (), "mail.retry_failed": (),  # shown for failed messages only
+    "privacy.erase": (),  # shown while a participant's request for erasure waits
     "registration.archive_question": (), "registration.edit_question": ("label", "kind"),  # no question in the demo
 }
 
 #: tables a refused request may still write to, and why
 WRITES_ON_REFUSAL = {
     "audit_events": "a refused attempt that matters (a failed sign-in) is audited",
+    "throttle_hits": "failed sign-ins and sent forms are counted, to slow guessing and flooding down",
+    "captcha_challenges": "a refused form offers a new CAPTCHA, and a wrong answer uses the old one up",
+    "sign_in_sessions": "a refused request by a remembered browser may still replace its remember cookie",
 }
 
 
@@ -226,9 +231,11 @@ class Walk:
         client = self.app.test_client()
         user = self.world["users"][kind]
         if kind != "anonymous":
-            _db.session.refresh(user)  # a form may have ended its sessions (its session_version moved on)
+            _db.session.refresh(user)  # a form may have ended its sessions: each client gets a new one
+            key = start_session(user)
+            _db.session.commit()
             with client.session_transaction() as session:
-                session["_user_id"], session["_fresh"] = user.get_id(), True
+                session["_user_id"], session["_fresh"] = key, True
         return client
 
     def request(self, client, method: str, url: str, where: str, data=None):

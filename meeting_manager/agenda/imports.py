@@ -42,6 +42,9 @@ class RowError(Exception):
 def read_rows(filename: str, content: bytes) -> list[dict]:
     """The rows of a CSV or XLSX upload as dicts of lower-cased column -> raw cell (text, date or time)."""
     table = uploads.read_table(filename, content, max_rows=MAX_ROWS)
+    if not table.headers:
+        raise ValidationFailed(_("The file has no rows to read: it needs a header row with the columns "
+                                 "%(columns)s.", columns=", ".join(REQUIRED)))
     columns = [c.lower() for c in table.headers]
     missing = [c for c in REQUIRED if c not in columns]
     if missing:
