@@ -45,6 +45,8 @@ class Config:
     CELERY_QUEUE = os.environ.get("CELERY_QUEUE", "meeting_manager")
     # celery | thread | inline | off; unset: celery with a broker, else thread (inline under TESTING): jobs.dispatch
     JOBS_RUNNER = os.environ.get("JOBS_RUNNER") or None
+    #: Celery beat's record of when each periodic task last ran: under var/, never in the checkout
+    CELERY_BEAT_SCHEDULE_FILE = Path(os.environ.get("CELERY_BEAT_SCHEDULE_FILE", VAR_DIR / "celerybeat-schedule"))
     JOBS_RESULT_DAYS = int(os.environ.get("JOBS_RESULT_DAYS", "7"))  # job files (badges, reports) kept this long
 
     BABEL_DEFAULT_LOCALE = "en"

@@ -19,6 +19,9 @@ hosts (job results are written by the worker and downloaded through the web). Wi
 `celery_app` (also `app`, which is what `celery -A` looks for) is built on first access, so that the web process
 can import `make_celery` and `send_task` without building a second Flask app.
 """
+import sys
+from pathlib import Path
+
 from celery import Celery, Task
 from celery.signals import worker_ready
 from flask import Flask
@@ -49,6 +52,7 @@ def make_celery(app: Flask) -> Celery:
         broker_connection_timeout=3,
         timezone="UTC",
         worker_hijack_root_logger=False,
+        beat_schedule_filename=str(_beat_schedule_file(app)),
         beat_schedule={
             "deliver-due-mail": {"task": "mail.deliver", "schedule": MAIL_RETRY_SECONDS},
             "clean-up-jobs": {"task": "jobs.cleanup", "schedule": JOBS_CLEANUP_SECONDS},
@@ -69,6 +73,12 @@ def _get_badge_workers_ready(**_kwargs) -> None:
     start_workers_early()
 
 
+def _beat_schedule_file(app: Flask) -> Path:
+    path = Path(app.config.get("CELERY_BEAT_SCHEDULE_FILE") or Path(app.instance_path) / "celerybeat-schedule")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def _import_task_modules() -> None:
     # The factory imports them through the features' views; imported here too so the list never depends on that.
     from .jobs import services as _jobs  # noqa: F401
@@ -87,6 +97,12 @@ def __getattr__(name: str):
     # `celery -A meeting_manager.celery_app worker` reads `app` from this module: build it then, not at import.
     if name in ("app", "celery_app"):
         from . import create_app
+
+        # `celery -A` puts the current folder on sys.path only while it imports this module; the app is built
+        # later, and its settings (`config.py`, beside the package) must be found from any folder.
+        root = str(Path(__file__).resolve().parents[1])
+        if root not in sys.path:
+            sys.path.insert(0, root)
 
         celery = make_celery(create_app())
         globals().update(app=celery, celery_app=celery)
