@@ -48,6 +48,14 @@ class Config:
     #: Celery beat's record of when each periodic task last ran: under var/, never in the checkout
     CELERY_BEAT_SCHEDULE_FILE = Path(os.environ.get("CELERY_BEAT_SCHEDULE_FILE", VAR_DIR / "celerybeat-schedule"))
     JOBS_RESULT_DAYS = int(os.environ.get("JOBS_RESULT_DAYS", "7"))  # job files (badges, reports) kept this long
+    # A running job beats every JOBS_HEARTBEAT_SECONDS; silent for JOBS_LOST_SECONDS, it was lost with its worker
+    # and is queued again (JOBS_MAX_ATTEMPTS runs at most). Longer than a broker's visibility timeout is pointless.
+    JOBS_HEARTBEAT_SECONDS = float(os.environ.get("JOBS_HEARTBEAT_SECONDS", "10"))
+    JOBS_LOST_SECONDS = float(os.environ.get("JOBS_LOST_SECONDS", "60"))
+    JOBS_MAX_ATTEMPTS = int(os.environ.get("JOBS_MAX_ATTEMPTS", "2"))
+    JOBS_STALE_HOURS = float(os.environ.get("JOBS_STALE_HOURS", "6"))  # still queued after this: failed
+    #: seconds after which a task a worker took but never finished (it died) goes back to the queue (Redis)
+    CELERY_VISIBILITY_TIMEOUT = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
 
     BABEL_DEFAULT_LOCALE = "en"
     # The six UN languages arrive with their translations; until then the interface speaks English.

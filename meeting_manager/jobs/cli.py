@@ -12,9 +12,10 @@ jobs = AppGroup("jobs", help="Background jobs: clean up old results, run a queue
               help=f"Delete results finished more than this many days ago [default: JOBS_RESULT_DAYS or "
                    f"{services.RESULT_DAYS}].")
 def cleanup(days: int | None) -> None:
-    """Delete old job results, and mark as failed the jobs that were lost with their process."""
+    """Delete old job results, re-queue the jobs lost with their process (once), fail those lost again."""
     counts = services.cleanup_jobs(days)
-    click.echo(f"Deleted {counts['results_deleted']} old results; {counts['lost']} lost jobs marked failed.")
+    click.echo(f"Deleted {counts['results_deleted']} old results; {counts['requeued']} lost jobs re-queued; "
+               f"{counts['lost']} marked failed.")
 
 
 @jobs.command("run")

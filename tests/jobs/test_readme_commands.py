@@ -143,7 +143,7 @@ def test_a_job_no_worker_took_within_a_minute_says_so(db, client, auth, make_use
     waiting = services.start_job("test.count", actor=owner, params={"n": 3})
     fresh = services.start_job("test.count", actor=owner, params={"n": 3})
     db.session.commit()  # outside a request nothing runs it: as if no worker were there
-    waiting.created_at = utcnow() - timedelta(seconds=90)
+    waiting.created_at = waiting.updated_at = utcnow() - timedelta(seconds=90)
     db.session.commit()
     auth.sign_in(owner)
 
