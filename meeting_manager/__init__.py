@@ -15,7 +15,7 @@ from .navigation import meeting_menu, site_menu
 #: one sub-package per feature; each may have models, views (with `bp`) and cli (with `commands`)
 FEATURES = (
     "reference", "accounts", "meetings", "delegations", "invitations", "registration", "balance",
-    "agenda", "badges", "checkin", "reports", "mail", "jobs", "audit", "api", "demo",
+    "agenda", "badges", "checkin", "reports", "mail", "jobs", "audit", "api", "demo", "health",
 )
 
 

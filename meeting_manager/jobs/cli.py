@@ -28,4 +28,21 @@ def run(job_id: int) -> None:
     click.echo(f"Job {job.id}: {job.status.value}")
 
 
+@jobs.command("check-worker")
+@click.option("--timeout", type=float, default=20.0, show_default=True, help="Seconds to wait for the answers.")
+def check_worker(timeout: float) -> None:
+    """Readiness: a worker on this broker takes a task from each queue (jobs, mail), or this fails."""
+    from flask import current_app
+
+    from ..celery_app import check_workers
+
+    if not current_app.config.get("CELERY_BROKER_URL"):
+        raise click.ClickException("No broker is configured (REDIS_URL or CELERY_BROKER_URL): jobs run in the app.")
+    answered = check_workers(current_app, timeout)
+    for queue, ok in answered.items():
+        click.echo(f"{queue}: {'a worker answered' if ok else 'no worker answered within %g s' % timeout}")
+    if not all(answered.values()):
+        raise SystemExit(1)
+
+
 commands = [jobs]

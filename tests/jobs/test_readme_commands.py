@@ -72,9 +72,9 @@ def deployment(shared_db_app, smtp_server, tmp_path):
         def __init__(self):
             self.app, self.env, self.queue = app, env, queue
 
-        def start(self, subcommand: str) -> subprocess.Popen:
-            log = open(tmp_path / f"{subcommand}.log", "wb")  # noqa: SIM115 - closed with the process
-            process = subprocess.Popen(readme_command(subcommand), cwd=ROOT, env=env, stdout=log,
+        def start(self, subcommand: str, **overrides) -> subprocess.Popen:
+            log = open(tmp_path / f"{subcommand}.log", "ab")  # noqa: SIM115 - closed with the process
+            process = subprocess.Popen(readme_command(subcommand), cwd=ROOT, env={**env, **overrides}, stdout=log,
                                        stderr=subprocess.STDOUT)
             started.append((subcommand, process, log))
             return process
@@ -83,9 +83,14 @@ def deployment(shared_db_app, smtp_server, tmp_path):
             return subprocess.run(readme_command(subcommand), cwd=ROOT, env=env, capture_output=True, text=True,
                                   timeout=timeout)
 
+        def flask(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+            return subprocess.run([str(ROOT / ".venv" / "bin" / "flask"), *args], cwd=ROOT,
+                                  env={**env, "FLASK_APP": "wsgi"}, capture_output=True, text=True, timeout=timeout)
+
     yield Deployment()
     for subcommand, process, log in started:
-        process.send_signal(signal.SIGTERM)
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
@@ -152,3 +157,56 @@ def test_a_job_no_worker_took_within_a_minute_says_so(db, client, auth, make_use
     assert client.get(f"/jobs/{fresh.id}/status").json["no_worker"] is False
     assert "No worker has started this job" not in client.get(f"/jobs/{fresh.id}").text
     assert db.session.get(Job, waiting.id).status.value == "queued"
+
+
+def other_database(url: str) -> str:
+    base, _, number = url.rpartition("/")
+    return f"{base}/{(int(number or 0) + 1) % 16}"
+
+
+def test_healthz_and_the_readiness_check_see_no_worker_on_the_wrong_redis_database(deployment):
+    from flask_migrate import stamp
+
+    stamp()  # the migrations are current: only the worker check may fail
+    client = deployment.app.test_client()
+    wrong = deployment.start("worker", REDIS_URL=other_database(REDIS_URL))
+    assert deployment.flask("jobs", "check-worker", "--timeout", "15").returncode == 1
+    health = client.get("/healthz")
+    assert health.status_code == 503
+    assert health.json["checks"]["broker"]["ok"] is True and health.json["checks"]["worker"]["ok"] is False
+    assert wrong.poll() is None
+
+    deployment.start("worker")
+    wait_for(lambda: client.get("/healthz").status_code == 200, "see the worker in /healthz")
+    check = deployment.flask("jobs", "check-worker", "--timeout", "60")
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "no worker answered" not in check.stdout
+
+
+def test_a_worker_whose_broker_is_unreachable_exits_instead_of_retrying(deployment):
+    worker = deployment.start("worker", REDIS_URL="redis://127.0.0.1:5199/0")  # nobody listens there
+    try:
+        code = worker.wait(timeout=60)  # a limit for a broken run: it used to retry for minutes
+    except subprocess.TimeoutExpired:
+        pytest.fail("the worker kept running without a broker")
+    assert code != 0
+
+
+def test_a_thousand_queued_mails_do_not_hold_a_badge_batch_back(deployment):
+    """Mail and jobs are on separate queues: a job is not behind the mail, and a worker takes both."""
+    import redis
+
+    from meeting_manager.celery_app import make_celery, queue_names, send_task
+
+    app = deployment.app
+    celery = make_celery(app)
+    for _ in range(1000):
+        send_task(app, "mail.deliver")
+    job = services.start_job("test.count", params={"n": 3})
+    db.session.commit()  # hands "jobs.run" to the broker
+    queues = queue_names(app)
+    client = redis.Redis.from_url(REDIS_URL)
+    wait_for(lambda: client.llen(queues["jobs"]) == 1, "queue the job")
+    assert client.llen(queues["mail"]) == 1000  # the job waits behind none of them
+    assert celery.amqp.router.route({}, "mail.deliver")["queue"].name == queues["mail"]
+    assert celery.amqp.router.route({}, "jobs.run")["queue"].name == queues["jobs"]
