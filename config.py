@@ -39,6 +39,7 @@ class Config:
     MAIL_USE_SSL = _bool("MAIL_USE_SSL")  # TLS from the first byte (e.g. port 465)
     MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", "10"))  # seconds per SMTP connection
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Global Meeting <no-reply@localhost>")
+    MAIL_DEFAULT_SENDER_SET = bool(os.environ.get("MAIL_DEFAULT_SENDER"))
 
     # Background jobs go to Celery when a broker is set; otherwise they run in a thread of the app.
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL")
@@ -77,11 +78,18 @@ class Config:
     PASSWORD_RESET_HOURS = 2
     SIGN_IN_LINK_HOURS = 24
     INVITATION_DAYS = 30
-    SERVER_NAME_FOR_LINKS = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
+    #: the address people reach the app at, for links in mail and documents; required in production (below)
+    PUBLIC_URL = os.environ.get("PUBLIC_URL") or None
+    SERVER_NAME_FOR_LINKS = PUBLIC_URL or "http://127.0.0.1:5000"
+    #: production: mail leaves the machine (MAIL_SERVER) or the database is not the laptop's SQLite file, or
+    #: MEETING_MANAGER_ENV=production. Then a missing PUBLIC_URL or MAIL_DEFAULT_SENDER stops the start.
+    PRODUCTION = (os.environ.get("MEETING_MANAGER_ENV") == "production" or bool(os.environ.get("MAIL_SERVER"))
+                  or not SQLALCHEMY_DATABASE_URI.startswith("sqlite"))
 
 
 class TestingConfig(Config):
     TESTING = True
+    PRODUCTION = False
     SECRET_KEY = "test-secret"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = False

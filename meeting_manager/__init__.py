@@ -22,6 +22,7 @@ FEATURES = (
 def create_app(config: object | str = "config.Config") -> Flask:
     app = Flask(__name__, template_folder="../templates")
     app.config.from_object(config)
+    check_production_settings(app.config)
     app.config["STORAGE_DIR"].mkdir(parents=True, exist_ok=True)
     register_extensions(app)
     register_features(app)
@@ -31,6 +32,27 @@ def create_app(config: object | str = "config.Config") -> Flask:
     app.after_request(set_security_headers)
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     return app
+
+
+class ConfigurationError(RuntimeError):
+    """A setting production cannot run without; the message says which and how to set it."""
+
+
+def check_production_settings(config) -> None:
+    """In production, refuse to start with links to 127.0.0.1 or a sender address real relays reject."""
+    if not config.get("PRODUCTION") or config.get("TESTING"):
+        return
+    problems = []
+    if not config.get("PUBLIC_URL"):
+        problems.append("PUBLIC_URL is not set: links in mail would point to http://127.0.0.1:5000. Set it to the "
+                        "address people open, e.g. PUBLIC_URL=https://meetings.example.org")
+    sender = config.get("MAIL_DEFAULT_SENDER") or ""
+    if not config.get("MAIL_DEFAULT_SENDER_SET") or sender.rstrip(">").endswith("@localhost"):
+        problems.append("MAIL_DEFAULT_SENDER is not set (or @localhost, which mail relays reject). Set it, e.g. "
+                        "MAIL_DEFAULT_SENDER='Global Meeting <meetings@example.org>'")
+    if problems:
+        raise ConfigurationError("The Global Meeting manager cannot start in production:\n  - "
+                                 + "\n  - ".join(problems))
 
 
 def register_extensions(app: Flask) -> None:
