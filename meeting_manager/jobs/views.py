@@ -1,5 +1,7 @@
 """A job's page (progress bar, then download link), its status as JSON for the page's script, and its file."""
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, send_file, url_for
+import threading
+
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -8,12 +10,29 @@ from ..audit.services import record
 from ..extensions import db
 from ..meetings.models import Meeting
 from . import services
-from .dispatch import run_inline_tasks
+from .dispatch import dispatch, run_inline_tasks, runner_mode
 from .models import Job
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 # Under TESTING without a broker, work committed by a request runs when the request ends (see jobs.dispatch).
 bp.after_app_request(run_inline_tasks)
+_watch_started = threading.Lock()
+
+
+@bp.before_app_request
+def watch_lost_jobs_after_a_restart():
+    """Jobs in threads of the web process die with it: at its first request, and once a lost job's heartbeat is
+    surely silent (JOBS_LOST_SECONDS later), look for them and run them again (Celery has beat for that)."""
+    if _watch_started.locked() or not _watch_started.acquire(blocking=False):
+        return
+    app = current_app._get_current_object()
+    if runner_mode(app) != "thread":
+        return
+    dispatch(app, "jobs.watch")
+    later = threading.Timer(app.config.get("JOBS_LOST_SECONDS", services.LOST_SECONDS) + 5, dispatch,
+                            args=(app, "jobs.watch"))
+    later.daemon = True
+    later.start()
 
 
 @bp.route("/<int:job_id>")
