@@ -58,6 +58,10 @@ class Config:
     #: seconds after which a task a worker took but never finished (it died) goes back to the queue (Redis)
     CELERY_VISIBILITY_TIMEOUT = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
 
+    # Logs: JSON lines on stderr (time, level, request id, route, status, duration), no personal data: logs.py
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")  # json | text | off
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+
     BABEL_DEFAULT_LOCALE = "en"
     # The six UN languages arrive with their translations; until then the interface speaks English.
     LANGUAGES = ("en",)
@@ -90,6 +94,7 @@ class Config:
 class TestingConfig(Config):
     TESTING = True
     PRODUCTION = False
+    LOG_FORMAT = "off"  # pytest's caplog collects the records
     SECRET_KEY = "test-secret"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = False

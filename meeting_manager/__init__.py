@@ -10,6 +10,7 @@ from flask_login import current_user
 from .access import refuse_undeclared_routes
 from .errors import register_error_handlers
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .logs import configure_logging
 from .navigation import meeting_menu, site_menu
 
 #: one sub-package per feature; each may have models, views (with `bp`) and cli (with `commands`)
@@ -30,6 +31,7 @@ def create_app(config: object | str = "config.Config") -> Flask:
     app.before_request(refuse_undeclared_routes)
     app.context_processor(template_helpers)
     app.after_request(set_security_headers)
+    configure_logging(app)
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     return app
 
