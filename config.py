@@ -72,6 +72,13 @@ class Config:
     RATELIMIT_SWALLOW_ERRORS = True  # a Redis outage must not stop people from signing in
     RATELIMIT_HEADERS_ENABLED = False
 
+    # Behind a proxy: how many proxies in front of the app set X-Forwarded-For/-Proto/-Host (nginx alone: 1). 0
+    # (the default) trusts none of these headers, so that nobody can claim another address by sending them.
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+    # Strict-Transport-Security on HTTPS requests (seen through the proxy's X-Forwarded-Proto): browsers then
+    # refuse plain HTTP for this long. 0 turns it off; never sent over plain HTTP (a laptop keeps working).
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE")

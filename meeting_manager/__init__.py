@@ -32,6 +32,7 @@ def create_app(config: object | str = "config.Config") -> Flask:
     app.context_processor(template_helpers)
     app.after_request(set_security_headers)
     configure_logging(app)
+    trust_proxies(app)
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     return app
 
@@ -107,6 +108,15 @@ def select_locale() -> str | None:
     return request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "en"
 
 
+def trust_proxies(app: Flask) -> None:
+    """Read the client's address, scheme and host from the PROXY_COUNT proxies in front (X-Forwarded-*): each
+    proxy appends one value, and only that many values from the right are believed."""
+    if count := app.config.get("PROXY_COUNT", 0):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count)
+
+
 def set_security_headers(response):
     # Templates carry no inline script or style, so a strict policy holds; everything is served by the app.
     response.headers.setdefault(
@@ -117,4 +127,6 @@ def set_security_headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
+    if request.is_secure and (seconds := current_app.config.get("HSTS_SECONDS", 0)):
+        response.headers.setdefault("Strict-Transport-Security", f"max-age={seconds}; includeSubDomains")
     return response
