@@ -3,12 +3,7 @@
 Times: iCalendar events carry the meeting's zone (TZID with a VTIMEZONE), so a calendar anywhere shows the right
 instant; the PDF and the table show the meeting's wall-clock times, which is what people read on site.
 """
-import hashlib
-import os
-import threading
-from collections import defaultdict
 from datetime import UTC, datetime
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pandas as pd
@@ -20,6 +15,7 @@ from weasyprint.urls import URLFetcher
 
 from ..meetings.models import Meeting
 from ..models_base import utcnow
+from ..pdf import cached_pdf
 from ..tokens import link_for
 from .forms import KIND_LABELS, ROLE_LABELS
 from .models import PersonRole, Room, Session, SessionKind, SessionSignup, SignupStatus
@@ -150,35 +146,13 @@ def _render_pdf(html: str) -> bytes:
 
 #: a fixed "printed at" for the cache key: the same agenda gives the same key whenever it is asked for
 _KEY_TIME = datetime(2000, 1, 1, tzinfo=UTC)
-#: PDFs kept per meeting (every layout and language of the current version, and a few older ones)
-CACHE_KEEP = 24
-_render_locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
-
-
 def agenda_pdf_cached(meeting: Meeting, sessions: list[Session], *, layout: str = "list", rooms: list[Room] = (),
                       draft: bool = False) -> tuple[bytes, str]:
-    """`agenda_pdf`, rendered once per version of the agenda and kept under STORAGE_DIR/cache/agenda/: returns the
-    PDF and its ETag. The version is the printed HTML itself (every session, room, person and word of it, in the
-    reader's language), so that any change makes a new file and nothing stale is ever served; the HTML takes
-    milliseconds where the PDF takes a second."""
+    """`agenda_pdf`, rendered once per version of the agenda (its printed HTML: every session, room, person and
+    word of it, in the reader's language) and kept under STORAGE_DIR/cache/agenda/: the PDF and its ETag."""
     key_html = agenda_html(meeting, sessions, layout=layout, rooms=rooms, draft=draft, generated=_KEY_TIME)
-    key = hashlib.sha256(f"{weasyprint.__version__}\n{key_html}".encode()).hexdigest()[:40]
-    folder = Path(current_app.config["STORAGE_DIR"]) / "cache" / "agenda" / str(meeting.id)
-    path = folder / f"{key}.pdf"
-    if path.is_file():
-        return path.read_bytes(), key
-    with _render_locks[key]:  # requests arriving together in one process: one renders, the others wait for it
-        if path.is_file():
-            return path.read_bytes(), key
-        pdf = agenda_pdf(meeting, sessions, layout=layout, rooms=rooms, draft=draft)
-        folder.mkdir(parents=True, exist_ok=True)
-        partial = folder / f".{key}.{os.getpid()}.{threading.get_ident()}"
-        partial.write_bytes(pdf)
-        os.replace(partial, path)  # other processes see the whole file or none
-        for old in sorted(folder.glob("*.pdf"), key=lambda p: p.stat().st_mtime, reverse=True)[CACHE_KEEP:]:
-            old.unlink(missing_ok=True)
-    _render_locks.pop(key, None)
-    return pdf, key
+    return cached_pdf(f"agenda/{meeting.id}", key_html,
+                      lambda: agenda_pdf(meeting, sessions, layout=layout, rooms=rooms, draft=draft))
 
 
 def ics_version(sessions: list[Session], meeting: Meeting):

@@ -58,3 +58,21 @@ def test_the_organisers_pdf_uses_the_cache_and_stays_private(client, auth, organ
     assert first.headers["Cache-Control"].startswith("private")
     public = client.get(f"/meetings/{meeting.id}/programme.pdf")
     assert public.headers["ETag"] != first.headers["ETag"] and len(renders) == 2  # not the organisers' copy
+
+
+def test_the_balance_pdf_is_rendered_once_per_state_of_the_balance(client, auth, organiser, meeting,
+                                                                  make_registration, approve, monkeypatch):
+    from meeting_manager.balance import views
+
+    count = []
+    render = views.html_to_pdf
+    monkeypatch.setattr(views, "html_to_pdf", lambda html: count.append(1) or render(html))
+    auth.sign_in(organiser)
+    url = f"/meetings/{meeting.id}/balance.pdf"
+    first, second = client.get(url), client.get(url)
+    assert first.data.startswith(b"%PDF") and second.data == first.data and len(count) == 1
+    assert client.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+
+    approve(make_registration(meeting))
+    changed = client.get(url)
+    assert changed.headers["ETag"] != first.headers["ETag"] and len(count) == 2
