@@ -128,7 +128,7 @@ def register(port: int, meeting_id: int, category_id: int, n: int) -> tuple[bool
                 "given_name": "Amina", "family_name": f"Rush {n}", "email": f"rush{n}@example.org",
                 "gender": "woman", "nationality": "SN", "residence_country": "SN", "organisation": "Centre",
                 "category_id": str(category_id), "relation": "member", "data_consent": "y"}
-        status, text = browser.request("POST", f"/meetings/{meeting_id}/apply", form)
+        status, _text = browser.request("POST", f"/meetings/{meeting_id}/apply", form)
         return status == 303, time.perf_counter() - started, "" if status == 303 else f"submit {status}"
     except OSError as error:
         return False, time.perf_counter() - started, type(error).__name__

@@ -40,7 +40,7 @@ def check_worker(timeout: float) -> None:
         raise click.ClickException("No broker is configured (REDIS_URL or CELERY_BROKER_URL): jobs run in the app.")
     answered = check_workers(current_app, timeout)
     for queue, ok in answered.items():
-        click.echo(f"{queue}: {'a worker answered' if ok else 'no worker answered within %g s' % timeout}")
+        click.echo(f"{queue}: {'a worker answered' if ok else f'no worker answered within {timeout:g} s'}")
     if not all(answered.values()):
         raise SystemExit(1)
 

@@ -205,7 +205,7 @@ def test_a_thousand_queued_mails_do_not_hold_a_badge_batch_back(deployment):
     celery = make_celery(app)
     for _ in range(1000):
         send_task(app, "mail.deliver")
-    job = services.start_job("test.count", params={"n": 3})
+    services.start_job("test.count", params={"n": 3})
     db.session.commit()  # hands "jobs.run" to the broker
     queues = queue_names(app)
     client = redis.Redis.from_url(REDIS_URL)

@@ -1,7 +1,5 @@
 """After an outage the waiting messages go as soon as the server is back, not after their back-off; the outbox
 says how many wait and why; held messages are released by an admin in one step, with a count and a preview."""
-from datetime import timedelta
-
 from meeting_manager.mail import services
 from meeting_manager.mail.models import MessageStatus
 from meeting_manager.models_base import utcnow
