@@ -73,6 +73,7 @@ class Config:
     MAIL_USE_SSL = _bool("MAIL_USE_SSL")  # TLS from the first byte (e.g. port 465)
     MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", "10"))  # seconds per SMTP connection
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Global Meeting <no-reply@localhost>")
+    MAIL_DEFAULT_SENDER_SET = bool(os.environ.get("MAIL_DEFAULT_SENDER"))
 
     # Background jobs go to Celery when a broker is set; otherwise they run in a thread of the app.
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL")
@@ -81,7 +82,21 @@ class Config:
     JOBS_RUNNER = os.environ.get("JOBS_RUNNER") or None
     # Days after a meeting's end when passport and visa data, travel details and free-text needs are erased.
     RETENTION_DAYS = int(os.environ.get("RETENTION_DAYS", "90"))
+    #: Celery beat's record of when each periodic task last ran: under var/, never in the checkout
+    CELERY_BEAT_SCHEDULE_FILE = Path(os.environ.get("CELERY_BEAT_SCHEDULE_FILE", VAR_DIR / "celerybeat-schedule"))
     JOBS_RESULT_DAYS = int(os.environ.get("JOBS_RESULT_DAYS", "7"))  # job files (badges, reports) kept this long
+    # A running job beats every JOBS_HEARTBEAT_SECONDS; silent for JOBS_LOST_SECONDS, it was lost with its worker
+    # and is queued again (JOBS_MAX_ATTEMPTS runs at most). Longer than a broker's visibility timeout is pointless.
+    JOBS_HEARTBEAT_SECONDS = float(os.environ.get("JOBS_HEARTBEAT_SECONDS", "10"))
+    JOBS_LOST_SECONDS = float(os.environ.get("JOBS_LOST_SECONDS", "60"))
+    JOBS_MAX_ATTEMPTS = int(os.environ.get("JOBS_MAX_ATTEMPTS", "2"))
+    JOBS_STALE_HOURS = float(os.environ.get("JOBS_STALE_HOURS", "6"))  # still queued after this: failed
+    #: seconds after which a task a worker took but never finished (it died) goes back to the queue (Redis)
+    CELERY_VISIBILITY_TIMEOUT = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
+
+    # Logs: JSON lines on stderr (time, level, request id, route, status, duration), no personal data: logs.py
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")  # json | text | off
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 
     BABEL_DEFAULT_LOCALE = "en"
     # The six UN languages arrive with their translations; until then the interface speaks English.
@@ -92,6 +107,13 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
     RATELIMIT_SWALLOW_ERRORS = True  # a Redis outage must not stop people from signing in
     RATELIMIT_HEADERS_ENABLED = False
+
+    # Behind a proxy: how many proxies in front of the app set X-Forwarded-For/-Proto/-Host (nginx alone: 1). 0
+    # (the default) trusts none of these headers, so that nobody can claim another address by sending them.
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+    # Strict-Transport-Security on HTTPS requests (seen through the proxy's X-Forwarded-Proto): browsers then
+    # refuse plain HTTP for this long. 0 turns it off; never sent over plain HTTP (a laptop keeps working).
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -121,11 +143,19 @@ class Config:
     PASSWORD_RESET_HOURS = 2
     SIGN_IN_LINK_HOURS = 24
     INVITATION_DAYS = 30
-    SERVER_NAME_FOR_LINKS = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
+    #: the address people reach the app at, for links in mail and documents; required in production (below)
+    PUBLIC_URL = os.environ.get("PUBLIC_URL") or None
+    SERVER_NAME_FOR_LINKS = PUBLIC_URL or "http://127.0.0.1:5000"
+    #: production: mail leaves the machine (MAIL_SERVER) or the database is not the laptop's SQLite file, or
+    #: MEETING_MANAGER_ENV=production. Then a missing PUBLIC_URL or MAIL_DEFAULT_SENDER stops the start.
+    PRODUCTION = (os.environ.get("MEETING_MANAGER_ENV") == "production" or bool(os.environ.get("MAIL_SERVER"))
+                  or not SQLALCHEMY_DATABASE_URI.startswith("sqlite"))
 
 
 class TestingConfig(Config):
     TESTING = True
+    PRODUCTION = False
+    LOG_FORMAT = "off"  # pytest's caplog collects the records
     SECRET_KEY = "test-secret"
     PASSPORT_KEYS = ["7Jl0p2oZXbU0C6rX3mqvW3zKXhR1m0fQm8c0Yy2k9dE="]
     BADGE_KEY = "test-badge-key"

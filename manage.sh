@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up and run the Global Meeting manager, or run its tests. Both commands are idempotent.
 #   ./manage.sh run    install what is missing, build the database with demo data, serve on http://127.0.0.1:5000
+#                      (PORT=5001 ./manage.sh run serves another port; PUBLIC_URL follows it)
 #   ./manage.sh test   install the test tools, run the whole test suite (SQLite; PostgreSQL if TEST_DATABASE_URL is set)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -37,17 +38,20 @@ venv() {
 
 case "${1:-}" in
   run)
+    # Links in mail and the printed sign-in address point to what this serves (PORT, default 5000).
+    PORT=${PORT:-5000}
+    export PUBLIC_URL=${PUBLIC_URL:-http://127.0.0.1:$PORT}
     apt_install $RUN_PACKAGES
     venv requirements.txt
     "$VENV/bin/flask" db upgrade
     "$VENV/bin/flask" load-reference-data
     "$VENV/bin/flask" demo-data --admin-email admin@example.org
-    echo "Serving on http://127.0.0.1:5000 (Ctrl+C to stop)"
+    echo "Serving on $PUBLIC_URL (Ctrl+C to stop)"
     # Mail retries without Celery beat: this loop sends every message whose next attempt has come.
     "$VENV/bin/flask" mail deliver --loop --interval 30 &
     MAIL_LOOP=$!
     trap 'kill "$MAIL_LOOP" 2>/dev/null || true' EXIT
-    "$VENV/bin/gunicorn" --workers 2 --threads 4 --bind 127.0.0.1:5000 --access-logfile - wsgi:app
+    "$VENV/bin/gunicorn" --workers 2 --threads 4 --bind "127.0.0.1:$PORT" --access-logfile - wsgi:app
     ;;
   test)
     apt_install $RUN_PACKAGES $TEST_PACKAGES

@@ -12,18 +12,21 @@ from .access import refuse_undeclared_routes
 from .database import configure_sqlite
 from .errors import register_error_handlers
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .logs import configure_logging
 from .navigation import meeting_menu, site_menu
 
 #: one sub-package per feature; each may have models, views (with `bp`) and cli (with `commands`)
 FEATURES = (
     "reference", "accounts", "meetings", "delegations", "invitations", "registration", "balance",
     "agenda", "badges", "checkin", "reports", "mail", "jobs", "audit", "privacy", "captcha", "api", "demo", "backup",
+    "health",
 )
 
 
 def create_app(config: object | str = "config.Config") -> Flask:
     app = Flask(__name__, template_folder="../templates")
     app.config.from_object(config)
+    check_production_settings(app.config)
     # Files this process makes (the SQLite database, storage/, job results such as a visa list with every
     # passport) are for its own user only: 0600 and 0700.
     os.umask(app.config.get("FILE_UMASK", 0o077))
@@ -35,8 +38,31 @@ def create_app(config: object | str = "config.Config") -> Flask:
     app.before_request(refuse_undeclared_routes)
     app.context_processor(template_helpers)
     app.after_request(set_security_headers)
+    configure_logging(app)
+    trust_proxies(app)
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     return app
+
+
+class ConfigurationError(RuntimeError):
+    """A setting production cannot run without; the message says which and how to set it."""
+
+
+def check_production_settings(config) -> None:
+    """In production, refuse to start with links to 127.0.0.1 or a sender address real relays reject."""
+    if not config.get("PRODUCTION") or config.get("TESTING"):
+        return
+    problems = []
+    if not config.get("PUBLIC_URL"):
+        problems.append("PUBLIC_URL is not set: links in mail would point to http://127.0.0.1:5000. Set it to the "
+                        "address people open, e.g. PUBLIC_URL=https://meetings.example.org")
+    sender = config.get("MAIL_DEFAULT_SENDER") or ""
+    if not config.get("MAIL_DEFAULT_SENDER_SET") or sender.rstrip(">").endswith("@localhost"):
+        problems.append("MAIL_DEFAULT_SENDER is not set (or @localhost, which mail relays reject). Set it, e.g. "
+                        "MAIL_DEFAULT_SENDER='Global Meeting <meetings@example.org>'")
+    if problems:
+        raise ConfigurationError("The Global Meeting manager cannot start in production:\n  - "
+                                 + "\n  - ".join(problems))
 
 
 def register_extensions(app: Flask) -> None:
@@ -89,6 +115,15 @@ def select_locale() -> str | None:
     return request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "en"
 
 
+def trust_proxies(app: Flask) -> None:
+    """Read the client's address, scheme and host from the PROXY_COUNT proxies in front (X-Forwarded-*): each
+    proxy appends one value, and only that many values from the right are believed."""
+    if count := app.config.get("PROXY_COUNT", 0):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count)
+
+
 def set_security_headers(response):
     # Templates carry no inline script or style, so a strict policy holds; everything is served by the app.
     response.headers.setdefault(
@@ -99,4 +134,6 @@ def set_security_headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
+    if request.is_secure and (seconds := current_app.config.get("HSTS_SECONDS", 0)):
+        response.headers.setdefault("Strict-Transport-Security", f"max-age={seconds}; includeSubDomains")
     return response

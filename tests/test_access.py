@@ -204,7 +204,8 @@ def walk(app, world):
                 if kind in allowed:
                     if got == "sign-in" or (got == "forbidden" and not (object_checked and kind != "admin")):
                         failures.append(f"{where}, refused although the rule allows")
-                    elif response.status_code >= 500:
+                    elif response.status_code >= 500 and not (rule.endpoint in ANSWERS_WITH_503
+                                                              and response.status_code == 503):
                         failures.append(f"{where}, server error")
                     elif response.status_code == 200 and response.mimetype == "text/html":
                         pages.append((where, response.get_data(as_text=True)))
@@ -213,6 +214,11 @@ def walk(app, world):
                     if got != wanted:
                         failures.append(f"{where}, expected {wanted}")
     return failures, pages
+
+
+#: routes whose 503 is an answer, not an error: /healthz says "unhealthy" so (the test database has no migration
+#: recorded, tests/health/test_healthz.py)
+ANSWERS_WITH_503 = {"health.healthz"}
 
 
 def test_every_route_declares_who_may_use_it(app):

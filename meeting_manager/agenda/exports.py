@@ -3,6 +3,7 @@
 Times: iCalendar events carry the meeting's zone (TZID with a VTIMEZONE), so a calendar anywhere shows the right
 instant; the PDF and the table show the meeting's wall-clock times, which is what people read on site.
 """
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import pandas as pd
@@ -14,6 +15,7 @@ from weasyprint.urls import URLFetcher
 
 from ..meetings.models import Meeting
 from ..models_base import utcnow
+from ..pdf import cached_pdf
 from ..tokens import link_for
 from .forms import KIND_LABELS, ROLE_LABELS
 from .models import PersonRole, Room, Session, SessionKind, SessionSignup, SignupStatus
@@ -63,8 +65,10 @@ def _event(meeting: Meeting, session: Session, signup: SessionSignup | None, sta
 
 
 def agenda_ics(meeting: Meeting, sessions: list[Session], *, signups: dict[int, SessionSignup] | None = None,
-               personal: bool = False) -> bytes:
-    """An iCalendar file of `sessions`; for a participant's own agenda pass their `signups` by session id."""
+               personal: bool = False, stamp=None) -> bytes:
+    """An iCalendar file of `sessions`; for a participant's own agenda pass their `signups` by session id.
+    `stamp` (DTSTAMP) defaults to now; the public file passes its sessions' last change, so that the same agenda
+    gives the same bytes (and ETag)."""
     calendar = Calendar()
     calendar.add("prodid", "-//Global Meeting manager//Agenda//EN")
     calendar.add("version", "2.0")
@@ -73,7 +77,7 @@ def agenda_ics(meeting: Meeting, sessions: list[Session], *, signups: dict[int, 
     name = f"{meeting.title} — {_('my agenda')}" if personal else meeting.title
     calendar.add("x-wr-calname", name)
     calendar.add("x-wr-timezone", meeting.timezone)
-    stamp = utcnow()
+    stamp = stamp or utcnow()
     for session in sessions:
         calendar.add_component(_event(meeting, session, (signups or {}).get(session.id), stamp))
     calendar.add_missing_timezones()
@@ -117,12 +121,13 @@ def room_grid(day_sessions: list[Session], rooms: list[Room], tz) -> dict:
 
 
 def agenda_html(meeting: Meeting, sessions: list[Session], *, layout: str = "list", rooms: list[Room] = (),
-                draft: bool = False) -> str:
+                draft: bool = False, generated=None) -> str:
     from .services import by_day
     days = by_day(meeting, sessions)
     grids = {day: room_grid(items, list(rooms), meeting.tz) for day, items in days} if layout == "rooms" else {}
     return render_template("agenda/print.html", meeting=meeting, days=days, layout=layout, grids=grids,
-                           draft=draft, public_name=public_name, generated=utcnow().astimezone(meeting.tz))
+                           draft=draft, public_name=public_name,
+                           generated=(generated or utcnow()).astimezone(meeting.tz))
 
 
 def agenda_pdf(meeting: Meeting, sessions: list[Session], *, layout: str = "list", rooms: list[Room] = (),
@@ -132,8 +137,27 @@ def agenda_pdf(meeting: Meeting, sessions: list[Session], *, layout: str = "list
     `draft` marks unpublished sessions (the organisers' copy) and names everyone; the public copy names only
     people who agreed to be listed.
     """
-    html = agenda_html(meeting, sessions, layout=layout, rooms=rooms, draft=draft)
+    return _render_pdf(agenda_html(meeting, sessions, layout=layout, rooms=rooms, draft=draft))
+
+
+def _render_pdf(html: str) -> bytes:
     return weasyprint.HTML(string=html, url_fetcher=NothingFetcher()).write_pdf()
+
+
+#: a fixed "printed at" for the cache key: the same agenda gives the same key whenever it is asked for
+_KEY_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+def agenda_pdf_cached(meeting: Meeting, sessions: list[Session], *, layout: str = "list", rooms: list[Room] = (),
+                      draft: bool = False) -> tuple[bytes, str]:
+    """`agenda_pdf`, rendered once per version of the agenda (its printed HTML: every session, room, person and
+    word of it, in the reader's language) and kept under STORAGE_DIR/cache/agenda/: the PDF and its ETag."""
+    key_html = agenda_html(meeting, sessions, layout=layout, rooms=rooms, draft=draft, generated=_KEY_TIME)
+    return cached_pdf(f"agenda/{meeting.id}", key_html,
+                      lambda: agenda_pdf(meeting, sessions, layout=layout, rooms=rooms, draft=draft))
+
+
+def ics_version(sessions: list[Session], meeting: Meeting):
+    """The last change of the published agenda: the DTSTAMP of its public file."""
+    return max((s.updated_at for s in sessions), default=None) or getattr(meeting, "updated_at", None) or _KEY_TIME
 
 
 # --- table -------------------------------------------------------------------------------------------------

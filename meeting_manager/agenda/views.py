@@ -1,5 +1,6 @@
 """Agenda pages: organisers build rooms and sessions, check conflicts and balance, import and export;
 everyone reads the published agenda; participants keep their own agenda with sign-ups."""
+import hashlib
 from collections import Counter
 from datetime import date
 
@@ -304,6 +305,15 @@ def _download(content: bytes, mimetype: str, filename: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
 
 
+def _conditional(content: bytes, mimetype: str, filename: str, etag: str, *, public: bool) -> Response:
+    """A download with its ETag: a client that has this version gets 304 and no body. The public agenda may be
+    kept by shared caches; the organisers' copy (unpublished sessions, every name) only by the browser."""
+    response = _download(content, mimetype, filename)
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "public, no-cache" if public else "private, no-cache"
+    return response.make_conditional(request)
+
+
 def _layout() -> str:
     return "rooms" if request.args.get("layout") == "rooms" else "list"
 
@@ -314,10 +324,11 @@ def export_pdf(meeting_id: int):
     """The print-ready agenda with every session, published or not (`layout` = list or rooms)."""
     meeting = db.get_or_404(Meeting, meeting_id)
     sessions = services.list_sessions(meeting)
-    pdf = exports.agenda_pdf(meeting, sessions, layout=_layout(), rooms=services.list_rooms(meeting), draft=True)
+    pdf, etag = exports.agenda_pdf_cached(meeting, sessions, layout=_layout(), rooms=services.list_rooms(meeting),
+                                          draft=True)
     record("agenda.export", actor=current_user, meeting=meeting, format="pdf", sessions=len(sessions))
     db.session.commit()
-    return _download(pdf, "application/pdf", f"agenda-{meeting.id}-{_layout()}.pdf")
+    return _conditional(pdf, "application/pdf", f"agenda-{meeting.id}-{_layout()}.pdf", etag, public=False)
 
 
 @bp.route("/meetings/<int:meeting_id>/agenda/agenda.<any(csv, xlsx):fmt>")
@@ -383,8 +394,10 @@ def session_page(meeting_id: int, session_id: int):
 def public_ics(meeting_id: int):
     """The published agenda as an iCalendar file."""
     meeting = _public_meeting_or_404(meeting_id)
-    ics = exports.agenda_ics(meeting, services.list_sessions(meeting, published_only=True))
-    return _download(ics, "text/calendar; charset=utf-8", f"agenda-{meeting.id}.ics")
+    sessions = services.list_sessions(meeting, published_only=True)
+    ics = exports.agenda_ics(meeting, sessions, stamp=exports.ics_version(sessions, meeting))
+    return _conditional(ics, "text/calendar; charset=utf-8", f"agenda-{meeting.id}.ics",
+                        hashlib.sha256(ics).hexdigest()[:40], public=True)
 
 
 @bp.route("/meetings/<int:meeting_id>/programme.pdf")
@@ -392,9 +405,9 @@ def public_ics(meeting_id: int):
 def public_pdf(meeting_id: int):
     """The published agenda, print-ready (`layout` = list or rooms)."""
     meeting = _public_meeting_or_404(meeting_id)
-    pdf = exports.agenda_pdf(meeting, services.list_sessions(meeting, published_only=True), layout=_layout(),
-                             rooms=services.list_rooms(meeting))
-    return _download(pdf, "application/pdf", f"agenda-{meeting.id}-{_layout()}.pdf")
+    pdf, etag = exports.agenda_pdf_cached(meeting, services.list_sessions(meeting, published_only=True),
+                                          layout=_layout(), rooms=services.list_rooms(meeting))
+    return _conditional(pdf, "application/pdf", f"agenda-{meeting.id}-{_layout()}.pdf", etag, public=True)
 
 
 # --- participants: their own agenda ------------------------------------------------------------------------

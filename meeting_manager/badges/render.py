@@ -48,9 +48,9 @@ CACHE_LIMIT_BYTES = 512 * 2**20
 #: saves each batch the forkserver's start (imports, about 1.5 s of CPU); its workers only render and end with
 #: os._exit, so they never touch inherited database connections.
 START_METHOD = "forkserver"
-#: what the forkserver imports when it starts: this module, and `warm`, which renders a badge so that every render
-#: process forked from it has fonts and styles loaded already
-FORKSERVER_PRELOAD = [__name__, f"{__package__}.warm"]
+#: what the forkserver imports when it starts: its lifeline (it ends with its parent), this module, and `warm`,
+#: which renders a badge so that every render process forked from it has fonts and styles loaded already
+FORKSERVER_PRELOAD = [f"{__package__}.forkserver_lifeline", __name__, f"{__package__}.warm"]
 
 _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 _LANG = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
@@ -144,14 +144,21 @@ def _render_chunks(fmt: str, chunks: dict[int, list[BadgeData]], workers: int):
         for i, chunk in chunks.items():
             yield i, render_chunk(fmt, chunk)
         return
+    with render_pool(workers) as pool:
+        futures = {pool.submit(render_chunk, fmt, chunk): i for i, chunk in chunks.items()}
+        for future in concurrent.futures.as_completed(futures):
+            yield futures[future], future.result()
+
+
+def render_pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
+    """A pool of render processes that die with this process (see lifeline.py)."""
+    from .lifeline import die_with_parent
+
     method = "fork" if threading.active_count() == 1 and os.name == "posix" else START_METHOD
     context = multiprocessing.get_context(method)
     if method == "forkserver":
         context.set_forkserver_preload(FORKSERVER_PRELOAD)
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-        futures = {pool.submit(render_chunk, fmt, chunk): i for i, chunk in chunks.items()}
-        for future in concurrent.futures.as_completed(futures):
-            yield futures[future], future.result()
+    return concurrent.futures.ProcessPoolExecutor(workers, mp_context=context, initializer=die_with_parent)
 
 
 def start_workers_early() -> None:

@@ -16,7 +16,7 @@ from ..jobs.services import start_job
 from ..extensions import db
 from ..meetings.models import Meeting
 from ..meetings.services import to_local, to_utc
-from ..pdf import html_to_pdf
+from ..pdf import cached_pdf, html_to_pdf
 from ..reference.services import iso_countries, region_map
 from ..registration.forms import gender_label
 from ..registration.models import Gender, Registration, RegistrationStatus
@@ -246,13 +246,21 @@ def dashboard_pdf(meeting_id: int):
     """The dashboard as a PDF for board meetings."""
     meeting = db.get_or_404(Meeting, meeting_id)
     board = build_dashboard(meeting)
-    html = render_template("balance/dashboard_pdf.html", meeting=meeting, board=board, genders=GENDERS,
-                           refreshed=datetime.now(timezone.utc))
-    pdf = html_to_pdf(html)
+
+    def page(refreshed: datetime) -> str:
+        return render_template("balance/dashboard_pdf.html", meeting=meeting, board=board, genders=GENDERS,
+                               refreshed=refreshed)
+
+    # Rendered once per state of the balance (2.3 s each): asked again with nothing changed, it is the same file.
+    pdf, etag = cached_pdf(f"balance/{meeting.id}", page(datetime(2000, 1, 1, tzinfo=timezone.utc)),
+                           lambda: html_to_pdf(page(datetime.now(timezone.utc))))
     record("balance.export", actor=current_user, meeting=meeting, format="pdf")
     db.session.commit()
-    return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="balance-{meeting.id}.pdf"'})
+    response = Response(pdf, mimetype="application/pdf",
+                        headers={"Content-Disposition": f'attachment; filename="balance-{meeting.id}.pdf"',
+                                 "Cache-Control": "private, no-cache"})
+    response.set_etag(etag)
+    return response.make_conditional(request)
 
 
 @bp.route("/meetings/<int:meeting_id>/balance.<any(csv, xlsx):fmt>")

@@ -37,7 +37,8 @@ def demo_data(admin_email: str, seed: int) -> None:
         counts = build_demo(users, seed)
         click.echo(f"Created {counts['meetings']} meetings with {counts['registrations']} registrations.")
     db.session.commit()
-    click.echo("Sign in at http://127.0.0.1:5000/account/sign-in with:")
+    base = current_app.config["SERVER_NAME_FOR_LINKS"].rstrip("/")
+    click.echo(f"Sign in at {base}/account/sign-in with:")
     for role, user in users.items():
         click.echo(f"  {role:<12} {user.email:<28} password: {password}")
 

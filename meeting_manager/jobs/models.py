@@ -14,10 +14,11 @@ class JobStatus(str, enum.Enum):
     running = "running"
     done = "done"
     failed = "failed"
+    cancelled = "cancelled"  #: stopped by a person from the job's page
 
     @property
     def finished(self) -> bool:
-        return self in (JobStatus.done, JobStatus.failed)
+        return self in (JobStatus.done, JobStatus.failed, JobStatus.cancelled)
 
 
 class Job(db.Model):
@@ -30,6 +31,8 @@ class Job(db.Model):
     status: Mapped[JobStatus] = mapped_column(default=JobStatus.queued)
     done: Mapped[int] = mapped_column(default=0)
     total: Mapped[int] = mapped_column(default=0)
+    #: runs started: a run whose heartbeat stopped (its worker died) is re-queued once, then the job fails
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     #: a file inside STORAGE_DIR, kept for download for a while
     result_path: Mapped[str | None] = mapped_column(String(300))
     result_name: Mapped[str | None] = mapped_column(String(200))
@@ -37,7 +40,8 @@ class Job(db.Model):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
-    #: the last sign of life (start, progress, end): a job silent for long was lost with its process
+    #: the last sign of life: queued, start, progress, and a heartbeat every JOBS_HEARTBEAT_SECONDS while it runs;
+    #: a running job silent for JOBS_LOST_SECONDS was lost with its process
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
 

@@ -27,12 +27,21 @@ web process. Under TESTING without a broker, a job started in a request runs at 
 test follows the redirect to a finished job); a job started outside a request waits for the test to call
 `run_job(job.id)`.
 
+A running job beats: its `updated_at` moves every JOBS_HEARTBEAT_SECONDS (a thread beside the work), so a job
+whose process died (`kill -9` of a worker) falls silent. `requeue_lost_jobs` (Celery beat every 20 s, a worker
+when it starts, the job's page when it polls, `flask jobs cleanup`) finds the running jobs silent for
+JOBS_LOST_SECONDS and queues them again, once (JOBS_MAX_ATTEMPTS runs in all); after that the job fails with a
+message. A run that finds its job is no longer its own (cancelled from the page, or taken over after it was taken
+as lost) stops at its next progress report or heartbeat, and its result is dropped.
+
 Old results are deleted by `cleanup_jobs` (`flask jobs cleanup`, or hourly by Celery beat), which also marks as
-failed the jobs whose process died (no sign of life for JOBS_STALE_HOURS).
+failed the jobs still queued after JOBS_STALE_HOURS (no worker ever took them).
 """
 import importlib
 import importlib.util
+import logging
 import shutil
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,14 +50,18 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, select, update
 from werkzeug.utils import secure_filename
 
+from ..audit.services import record
 from ..errors import DomainError
 from ..extensions import db
 from ..models_base import utcnow
 from .dispatch import log_failure, run_after_commit, task
 from .models import Job, JobStatus
+
+log = logging.getLogger(__name__)
 
 #: days a finished job's file is kept for download (setting JOBS_RESULT_DAYS)
 RESULT_DAYS = 7
@@ -56,6 +69,13 @@ RESULT_DAYS = 7
 STALE_HOURS = 6
 #: at most one progress write per this many seconds (setting JOBS_PROGRESS_SECONDS); the last one always
 PROGRESS_SECONDS = 0.5
+#: a running job's heartbeat, and the silence after which it is taken as lost, in seconds (JOBS_HEARTBEAT_SECONDS,
+#: JOBS_LOST_SECONDS); runs of one job at most (JOBS_MAX_ATTEMPTS): a lost run is re-queued once
+HEARTBEAT_SECONDS = 10
+LOST_SECONDS = 60
+MAX_ATTEMPTS = 2
+#: a job queued this long (seconds, JOBS_NO_WORKER_SECONDS) that no worker has started: its page says so
+NO_WORKER_SECONDS = 60
 
 Progress = Callable[[int, int], None]
 JobFunction = Callable[[Job, Progress], "tuple[bytes, str] | None"]
@@ -140,64 +160,184 @@ def can_see_job(user, job_id: int) -> bool:
     return rule is None or rule.allows(user, {"meeting_id": job.meeting_id})
 
 
+class JobStopped(Exception):
+    """The job is no longer this run's: cancelled from its page, or re-queued after it was taken as lost."""
+
+
+def _setting(name: str, default):
+    return current_app.config.get(name, default)
+
+
+def _mine(job_id: int, attempt: int):
+    """The WHERE clause of this run's writes: they change the job only while it is still this run's."""
+    return and_(Job.id == job_id, Job.status == JobStatus.running, Job.attempts == attempt)
+
+
 class _ProgressWriter:
     """The `progress(done, total)` given to a job: each write is its own short transaction on its own connection,
-    so that the job's page sees it at once while the job's session keeps reading."""
+    so that the job's page sees it at once while the job's session keeps reading. It raises JobStopped when the
+    job is no longer this run's."""
 
-    def __init__(self, job_id: int):
-        self.job_id = job_id
+    def __init__(self, job_id: int, attempt: int):
+        self.job_id, self.attempt = job_id, attempt
         self.done = self.total = 0
-        self.every = current_app.config.get("JOBS_PROGRESS_SECONDS", PROGRESS_SECONDS)
+        self.every = _setting("JOBS_PROGRESS_SECONDS", PROGRESS_SECONDS)
         self.written_at = None
+        self.stopped = threading.Event()
+        self.engine = db.engine  # the heartbeat thread has no app context of its own
 
     def __call__(self, done: int, total: int) -> None:
+        if self.stopped.is_set():
+            raise JobStopped()
         self.done, self.total = int(done), int(total)
         now = time.monotonic()
         if self.written_at is not None and now - self.written_at < self.every and self.done < self.total:
             return
         self.written_at = now
-        with db.engine.begin() as connection:
-            connection.execute(
-                update(Job).where(Job.id == self.job_id).values(done=self.done, total=self.total, updated_at=utcnow())
+        if not self._write(done=self.done, total=self.total):
+            raise JobStopped()
+
+    def _write(self, **values) -> bool:
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                update(Job).where(_mine(self.job_id, self.attempt)).values(updated_at=utcnow(), **values)
             )
+        if result.rowcount != 1:
+            self.stopped.set()
+        return result.rowcount == 1
+
+    def beat(self, every: float, finished: threading.Event) -> None:
+        """The heartbeat thread: a sign of life every `every` seconds until the run ends or loses its job."""
+        while not finished.wait(every):
+            try:
+                if not self._write():
+                    return
+            except Exception as error:  # noqa: BLE001 - a database hiccup: the next beat tries again
+                log_failure(f"Heartbeat of job {self.job_id}", error)
 
 
-def _claim(job_id: int) -> bool:
-    """Move the job from queued to running; False if another worker has it (or it does not exist)."""
+def _claim(job_id: int) -> int | None:
+    """Move the job from queued to running as a new run; its attempt number, or None if another worker has it
+    (or it does not exist)."""
     now = utcnow()
     result = db.session.execute(
         update(Job).where(Job.id == job_id, Job.status == JobStatus.queued)
-        .values(status=JobStatus.running, started_at=now, updated_at=now)
+        .values(status=JobStatus.running, started_at=now, updated_at=now, attempts=Job.attempts + 1)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        return None
+    return db.session.scalar(select(Job.attempts).where(Job.id == job_id))
 
 
 @task("jobs.run")
 def run_job(job_id: int) -> Job | None:
-    """Run a queued job to its end: done with its file, or failed with a message. Runs each job once."""
-    if not _claim(job_id):
+    """Run a queued job to its end: done with its file, or failed with a message. Runs each job once at a time."""
+    attempt = _claim(job_id)
+    if attempt is None:
         return get_job(job_id)
     job = get_job(job_id)
-    progress = _ProgressWriter(job_id)
+    progress = _ProgressWriter(job_id, attempt)
+    finished = threading.Event()
+    threading.Thread(target=progress.beat, args=(_setting("JOBS_HEARTBEAT_SECONDS", HEARTBEAT_SECONDS), finished),
+                     name=f"job-{job_id}-heartbeat", daemon=True).start()
     try:
         kind = get_kind(job.kind)
         if kind is None:
             raise DomainError(_("This kind of job is not known here."))
         result = kind.function(job, progress)
+        if progress.stopped.is_set() or not _still_mine(job_id, attempt):
+            raise JobStopped()
         if result is not None:
             _store_result(job, *result)
+    except JobStopped:
+        finished.set()
+        db.session.rollback()  # cancelled or taken over: whoever has the job now writes its state
+        return get_job(job_id)
     except Exception as error:  # noqa: BLE001 - whatever happens, the job ends and its page says so
+        finished.set()
         db.session.rollback()
         log_failure(f"Job {job_id} ({job.kind})", error)
         _mark_failed(job, error)
     else:
+        finished.set()
         job.status, job.finished_at, job.updated_at = JobStatus.done, utcnow(), utcnow()
         job.total = max(progress.total, progress.done, job.total)
         job.done = job.total
     db.session.commit()
     return job
+
+
+def _still_mine(job_id: int, attempt: int) -> bool:
+    with db.engine.connect() as connection:
+        return connection.execute(select(Job.id).where(_mine(job_id, attempt))).first() is not None
+
+
+@task("jobs.watch")
+def requeue_lost_jobs(job_id: int | None = None) -> dict[str, int]:
+    """Queue again the running jobs whose heartbeat stopped (their process died), once; fail them after the last
+    run (JOBS_MAX_ATTEMPTS). Only job `job_id` if given (its page asks). Commits; returns the counts."""
+    silent_since = utcnow() - timedelta(seconds=_setting("JOBS_LOST_SECONDS", LOST_SECONDS))
+    query = select(Job).where(Job.status == JobStatus.running, Job.updated_at < silent_since)
+    if job_id is not None:
+        query = query.where(Job.id == job_id)
+    counts = {"requeued": 0, "failed": 0}
+    for job in db.session.scalars(query.with_for_update(skip_locked=True)).all():
+        if job.attempts < _setting("JOBS_MAX_ATTEMPTS", MAX_ATTEMPTS):
+            job.status, job.updated_at, job.done = JobStatus.queued, utcnow(), 0
+            run_after_commit("jobs.run", job.id)
+            counts["requeued"] += 1
+        else:
+            job.status, job.finished_at, job.updated_at = JobStatus.failed, utcnow(), utcnow()
+            job.error = _("The job was interrupted before it finished, again. Please start it again; if it stops "
+                          "again, tell an administrator (job %(id)s).", id=job.id)
+            counts["failed"] += 1
+    db.session.commit()
+    if counts["requeued"] or counts["failed"]:
+        log.warning("Lost jobs: %(requeued)s re-queued, %(failed)s failed", counts)
+    return counts
+
+
+def watch_job(job: Job) -> Job:
+    """The job's page polls: a running job whose heartbeat stopped is re-queued (or failed) now."""
+    if job.status == JobStatus.running:
+        silent_since = utcnow() - timedelta(seconds=_setting("JOBS_LOST_SECONDS", LOST_SECONDS))
+        if job.updated_at < silent_since:
+            requeue_lost_jobs(job.id)
+            db.session.refresh(job)
+    return job
+
+
+class JobStateError(DomainError):
+    message = _l("This job cannot do that now.")
+
+
+def cancel_job(job: Job, *, actor) -> None:
+    """Stop a queued or running job: it is marked cancelled at once; a running one stops at its next report."""
+    if job.status.finished:
+        raise JobStateError(_("This job has already ended."))
+    record("job.cancel", actor=actor, subject=job, meeting=_MeetingRef(job.meeting_id), kind=job.kind)
+    job.status, job.finished_at, job.updated_at = JobStatus.cancelled, utcnow(), utcnow()
+    job.error = None
+
+
+def restart_job(job: Job, *, actor) -> None:
+    """Run a failed or cancelled job again from the start, with the same parameters; it starts after commit."""
+    if job.status not in (JobStatus.failed, JobStatus.cancelled):
+        raise JobStateError(_("Only a failed or cancelled job can be started again."))
+    record("job.restart", actor=actor, subject=job, meeting=_MeetingRef(job.meeting_id), kind=job.kind)
+    job.status, job.updated_at, job.finished_at, job.started_at = JobStatus.queued, utcnow(), None, None
+    job.done = job.total = job.attempts = 0
+    job.error = job.result_path = job.result_name = None
+    run_after_commit("jobs.run", job.id)
+
+
+class _MeetingRef:
+    """What audit.record reads from a meeting (its id), without loading the meeting."""
+
+    def __init__(self, meeting_id: int | None):
+        self.id = meeting_id
 
 
 def _mark_failed(job: Job, error: Exception) -> None:
@@ -234,21 +374,31 @@ def result_file(job: Job) -> Path | None:
     return path if path.is_relative_to(storage) and path.is_file() else None
 
 
+def waits_for_worker(job: Job) -> bool:
+    """Queued for over JOBS_NO_WORKER_SECONDS and no worker has started it: the workers may be down."""
+    waited = utcnow() - job.updated_at
+    return job.status == JobStatus.queued and waited > timedelta(seconds=_setting("JOBS_NO_WORKER_SECONDS",
+                                                                                 NO_WORKER_SECONDS))
+
+
 def job_status(job: Job, download_url: str | None) -> dict:
     """What the job's page polls: status, progress, and where to download the result once done."""
     return {
+        "no_worker": waits_for_worker(job),
+        "rerun": job.attempts > 1 and not job.status.finished,
         "status": job.status.value,
         "percent": job.percent,
         "done": job.done,
         "total": job.total,
         "download_url": download_url if result_file(job) else None,
-        "error": job.error if job.status == JobStatus.failed else None,
+        "error": job.error if job.status in (JobStatus.failed, JobStatus.cancelled) else None,
     }
 
 
 @task("jobs.cleanup")
 def cleanup_jobs(older_than_days: int | None = None) -> dict[str, int]:
-    """Delete results older than N days, and mark as failed the jobs whose process died; commits."""
+    """Delete results older than N days, re-queue the lost jobs, and mark as failed the jobs that stayed queued
+    for JOBS_STALE_HOURS or were lost once too often; commits."""
     config = current_app.config
     days = config.get("JOBS_RESULT_DAYS", RESULT_DAYS) if older_than_days is None else older_than_days
     now = utcnow()
@@ -258,9 +408,10 @@ def cleanup_jobs(older_than_days: int | None = None) -> dict[str, int]:
     for job in old:
         shutil.rmtree(_results_root() / str(job.id), ignore_errors=True)
         job.result_path = None
+    watched = requeue_lost_jobs()
     lost = db.session.scalars(
         select(Job).where(
-            Job.status.in_((JobStatus.queued, JobStatus.running)),
+            Job.status == JobStatus.queued,
             Job.updated_at < now - timedelta(hours=config.get("JOBS_STALE_HOURS", STALE_HOURS)),
         )
     ).all()
@@ -268,4 +419,4 @@ def cleanup_jobs(older_than_days: int | None = None) -> dict[str, int]:
         job.status, job.finished_at = JobStatus.failed, now
         job.error = _("The job was interrupted before it finished. Please start it again.")
     db.session.commit()
-    return {"results_deleted": len(old), "lost": len(lost)}
+    return {"results_deleted": len(old), "lost": len(lost) + watched["failed"], "requeued": watched["requeued"]}

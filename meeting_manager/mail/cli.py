@@ -63,9 +63,9 @@ def _deliver_all(limit: int) -> dict[str, int]:
     """Passes until one comes back with fewer than `limit` messages (every pass commits what it did)."""
     total = {"claimed": 0, "sent": 0, "failed": 0}
     while True:
-        counts = services.deliver_due(limit)
+        counts = services.deliver_due(limit, probe=True)
         total = {key: total[key] + counts[key] for key in total}
-        if counts["claimed"] < limit:
+        if counts["claimed"] < limit and not services.take_released():
             return total
 
 

@@ -10,6 +10,12 @@ Several deliverers may run at once (web threads, the loop, Celery workers on man
 by one of them (`queued` -> `sending`, an UPDATE that only one can win) before it is sent, so none goes out twice.
 A message left in `sending` by a process that died goes back to `queued` after STUCK_AFTER; that message may
 then be sent twice (at least once, never lost), which is why every attempt carries the same Message-ID.
+
+After an outage (the server could not be reached: its messages' last error starts with OUTAGE), the messages
+waiting for their back-off are released at once when a delivery succeeds again, or when the periodic pass finds
+the server answering again: they do not wait up to 12 hours for a server that is back. A message the server
+refused for now (a 4xx answer, e.g. greylisting) keeps its back-off. Held messages (kept while no mail server was
+configured) are released by an admin in one step (`release_held`).
 """
 import logging
 import smtplib
@@ -50,6 +56,8 @@ _UTF8 = Charset("utf-8")
 _UTF8.body_encoding = QP
 #: errors after which a message is tried again later: the server is down, busy or refused it for now
 TRANSIENT = (OSError, smtplib.SMTPException)
+#: how the last error of a message starts when the server could not be reached at all (not a refusal)
+OUTAGE = "Mail server unreachable"
 
 
 class RetryRefused(DomainError):
@@ -156,9 +164,16 @@ def _is_permanent(error: BaseException) -> bool:
     return False
 
 
+def _is_outage(error: BaseException) -> bool:
+    """The server could not be reached or dropped the line: nothing about this message made it fail."""
+    if isinstance(error, smtplib.SMTPServerDisconnected | smtplib.SMTPConnectError):
+        return True
+    return isinstance(error, OSError) and not isinstance(error, smtplib.SMTPException)
+
+
 def _record_failure(message: OutboxMessage, error: BaseException) -> None:
     message.attempts += 1
-    message.last_error = _describe(error)
+    message.last_error = f"{OUTAGE}: {_describe(error)}"[:500] if _is_outage(error) else _describe(error)
     message.claimed_at = None
     if _is_permanent(error) or message.attempts > len(RETRY_DELAYS):
         message.status = MessageStatus.failed
@@ -215,15 +230,72 @@ def _claim_due(limit: int) -> list[int]:
     return claimed
 
 
-def deliver_due(limit: int = BATCH) -> dict[str, int]:
-    """Send the queued messages whose time has come; return counts of those claimed, sent and failed (this pass)."""
+def _waiting_after_outage():
+    return (OutboxMessage.status == MessageStatus.queued, OutboxMessage.next_attempt_at > utcnow(),
+            OutboxMessage.last_error.like(f"{OUTAGE}%"))
+
+
+def release_after_outage() -> int:
+    """The server takes mail again: the messages waiting for their back-off after an outage are due now."""
+    result = db.session.execute(
+        update(OutboxMessage).where(*_waiting_after_outage()).values(next_attempt_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    if result.rowcount:
+        log.info("Mail server reachable again: %s waiting messages released", result.rowcount)
+        _more.set()  # a running deliver_outbox makes another pass for them
+        _released.set()
+    return result.rowcount
+
+
+def send_waiting_now(*, actor) -> int:
+    """An admin's "send now" for the messages waiting after an outage; they are sent after commit."""
+    result = db.session.execute(
+        update(OutboxMessage).where(*_waiting_after_outage()).values(next_attempt_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    record("mail.send_waiting", actor=actor, count=result.rowcount)
+    run_after_commit("mail.deliver")
+    return result.rowcount
+
+
+def take_released() -> bool:
+    """Whether messages were released after an outage since the last call (then a deliverer goes on)."""
+    released = _released.is_set()
+    _released.clear()
+    return released
+
+
+def _probe_after_outage() -> None:
+    """Nothing is due, but messages wait after an outage: if the server answers now, release them."""
+    waiting = db.session.scalar(select(func.count()).select_from(OutboxMessage).where(*_waiting_after_outage()))
+    db.session.rollback()
+    if not waiting:
+        return
+    try:
+        _drop(_smtp())
+    except TRANSIENT:
+        return
+    release_after_outage()
+
+
+def deliver_due(limit: int = BATCH, *, probe: bool = False) -> dict[str, int]:
+    """Send the queued messages whose time has come; return counts of those claimed, sent and failed (this pass).
+
+    The first message sent in a pass releases those waiting after an outage; with `probe` (the periodic pass),
+    a pass with nothing due asks the server whether it is back when messages wait after an outage."""
     counts = {"claimed": 0, "sent": 0, "failed": 0}
     if not current_app.config.get("MAIL_SERVER"):
         return counts
     recover_stuck()
     claimed = _claim_due(limit)
+    if not claimed and probe:
+        _probe_after_outage()
+        claimed = _claim_due(limit)
     counts["claimed"] = len(claimed)
     smtp = None
+    released = False
     try:
         for message_id in claimed:
             message = db.session.get(OutboxMessage, message_id)
@@ -250,6 +322,9 @@ def deliver_due(limit: int = BATCH) -> dict[str, int]:
                 _record_sent(message)
                 counts["sent"] += 1
             db.session.commit()  # each outcome is kept at once: a crash later cannot make it send twice
+            if counts["sent"] and not released:
+                released = True
+                release_after_outage()
     finally:
         _drop(smtp)
     return counts
@@ -265,6 +340,7 @@ def _drop(smtp: smtplib.SMTP | None) -> None:
 
 _delivering = threading.Lock()
 _more = threading.Event()
+_released = threading.Event()
 
 
 @task("mail.deliver")
@@ -277,7 +353,7 @@ def deliver_outbox() -> None:
         try:
             while _more.is_set():
                 _more.clear()
-                while deliver_due()["claimed"] >= BATCH:
+                while deliver_due(probe=True)["claimed"] >= BATCH:
                     pass
         finally:
             _delivering.release()
@@ -309,6 +385,41 @@ def _requeue(message: OutboxMessage) -> None:
         message.attempts = 0
     message.status, message.next_attempt_at, message.claimed_at = MessageStatus.queued, utcnow(), None
     run_after_commit("mail.deliver")
+
+
+def waiting_summary() -> dict[str, dict]:
+    """The queued messages waiting for a retry, by why: {"outage" | "refused": {"count", "next_at"}}."""
+    now = utcnow()
+    outage = OutboxMessage.last_error.like(f"{OUTAGE}%")
+    summary = {}
+    for reason, condition in (("outage", outage), ("refused", ~outage)):
+        count, next_at = db.session.execute(
+            select(func.count(), func.min(OutboxMessage.next_attempt_at)).where(
+                OutboxMessage.status == MessageStatus.queued, OutboxMessage.next_attempt_at > now,
+                OutboxMessage.attempts > 0, condition)
+        ).one()
+        summary[reason] = {"count": count, "next_at": next_at}
+    return summary
+
+
+def list_held(limit: int = 10) -> tuple[int, list[OutboxMessage]]:
+    """How many messages are held, and the oldest of them, for the preview before releasing them."""
+    count = db.session.scalar(select(func.count()).select_from(OutboxMessage)
+                              .where(OutboxMessage.status == MessageStatus.held))
+    oldest = db.session.scalars(select(OutboxMessage).where(OutboxMessage.status == MessageStatus.held)
+                                .order_by(OutboxMessage.id).limit(limit)).all()
+    return count, oldest
+
+
+def release_held(*, actor) -> int:
+    """Queue every held message (kept while no mail server was configured) for sending now; returns how many."""
+    if not current_app.config.get("MAIL_SERVER"):
+        raise RetryRefused(_("No mail server is configured: messages stay in the outbox."))
+    held = db.session.scalars(select(OutboxMessage).where(OutboxMessage.status == MessageStatus.held)).all()
+    for message in held:
+        _requeue(message)
+    record("mail.release_held", actor=actor, count=len(held))
+    return len(held)
 
 
 def count_by_status() -> dict[MessageStatus, int]:

@@ -49,9 +49,9 @@ def outbox():
     messages = services.list_messages(status, before=_message_id(request.args.get("before")), limit=PAGE)
     return render_template(
         "mail/outbox.html", messages=messages, status=status, counts=(counts := services.count_by_status()),
-        failed_count=counts[MessageStatus.failed],
+        failed_count=counts[MessageStatus.failed], waiting=services.waiting_summary(),
         older=messages[-1].id if len(messages) == PAGE else None,
-        mail_server=bool(current_app.config.get("MAIL_SERVER")),
+        mail_server=bool(current_app.config.get("MAIL_SERVER")), held_status=MessageStatus.held,
     )
 
 
@@ -82,6 +82,36 @@ def retry_failed():
     db.session.commit()
     flash(_("%(count)s failed messages will be sent again.", count=count), "success")
     return _back()
+
+
+@bp.route("/held")
+@allow(ADMIN)
+def held():
+    """The held messages (kept while no mail server was configured): how many, the oldest, and a button to send
+    them all."""
+    count, oldest = services.list_held()
+    return render_template("mail/held.html", count=count, oldest=oldest,
+                           mail_server=bool(current_app.config.get("MAIL_SERVER")))
+
+
+@bp.route("/held/release", methods=["POST"])
+@allow(ADMIN)
+def release_held():
+    """Send every held message now (audited)."""
+    count = services.release_held(actor=current_user)
+    db.session.commit()
+    flash(_("%(count)s held messages will be sent now.", count=count), "success")
+    return redirect(url_for("mail.outbox"), 303)
+
+
+@bp.route("/release-waiting", methods=["POST"])
+@allow(ADMIN)
+def release_waiting():
+    """Send now the messages waiting for their next attempt after the mail server was unreachable."""
+    count = services.send_waiting_now(actor=current_user)
+    db.session.commit()
+    flash(_("%(count)s waiting messages will be sent now.", count=count), "success")
+    return redirect(url_for("mail.outbox"), 303)
 
 
 def _back():

@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..reference.services import country_choices
+from ..widgets import CachedOptionsSelect
 from .models import Gender, QuestionKind, Relation
 from .questions import ANSWER_LIMITS, clean_answers
 from .services import clean_visa
@@ -78,10 +79,12 @@ class RegistrationForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)],
                        filters=[lambda v: v.strip().lower() if isinstance(v, str) else v])
     gender = SelectField(_l("Gender"), choices=[CHOOSE, *GENDER_CHOICES], validators=[DataRequired()])
-    nationality = SelectField(_l("Nationality"), validators=[DataRequired()])
-    residence_country = SelectField(_l("Country of residence"), validators=[DataRequired()])
+    nationality = SelectField(_l("Nationality"), validators=[DataRequired()], widget=CachedOptionsSelect())
+    residence_country = SelectField(_l("Country of residence"), validators=[DataRequired()],
+                                    widget=CachedOptionsSelect())
     organisation = _text(_l("Organisation"), 200)
-    organisation_country = SelectField(_l("Country where the organisation is based"), default="")
+    organisation_country = SelectField(_l("Country where the organisation is based"), default="",
+                                       widget=CachedOptionsSelect())
     position = _text(_l("Position"), 200)
     category_id = SelectField(_l("Category"), coerce=_optional_int, validators=[DataRequired()])
     relation = SelectField(_l("Relation to the network"), choices=[CHOOSE, *RELATION_CHOICES],

@@ -75,3 +75,48 @@ def crash(job: Job, progress):
     """Crash with an error whose text quotes personal data."""
     progress(1, 4)
     raise RuntimeError("cannot render Amina Person <amina@example.org>")
+
+
+@job_kind("test.slow")
+def slow(job: Job, progress):
+    """params["steps"] steps of params["pause"] seconds each, reporting progress at each: long enough to be killed
+    in the middle."""
+    import time
+
+    steps = job.params["steps"]
+    for step in range(1, steps + 1):
+        time.sleep(job.params["pause"])
+        progress(step, steps)
+    return str(steps).encode(), "slow.txt"
+
+
+@job_kind("test.wait_for_heartbeat")
+def wait_for_heartbeat(job: Job, progress):
+    """Report nothing, and wait (at most 30 s) until the job's heartbeat moves its updated_at on another
+    connection."""
+    import time
+
+    with db.engine.connect() as connection:
+        first = connection.execute(select(Job.updated_at).where(Job.id == job.id)).scalar_one()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with db.engine.connect() as connection:
+            if connection.execute(select(Job.updated_at).where(Job.id == job.id)).scalar_one() > first:
+                return b"beat", "beat.txt"
+        time.sleep(0.05)
+    return b"silent", "beat.txt"
+
+
+@job_kind("test.cancel_itself")
+def cancel_itself(job: Job, progress):
+    """Cancelled (on another connection, as from its page) after its first step; then goes on reporting."""
+    from sqlalchemy import update
+
+    from meeting_manager.jobs.models import JobStatus
+
+    progress(1, job.params["n"])
+    with db.engine.begin() as connection:
+        connection.execute(update(Job).where(Job.id == job.id).values(status=JobStatus.cancelled))
+    for number in range(2, job.params["n"] + 1):
+        progress(number, job.params["n"])
+    return b"should not be kept", "cancelled.txt"

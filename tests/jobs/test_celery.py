@@ -52,28 +52,39 @@ def celery_worker(shared_db_app, smtp_server, tmp_path):
     env = {key: value for key, value in os.environ.items() if not key.startswith(("MAIL_", "CELERY_", "REDIS_"))}
     env.update(
         DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], STORAGE_DIR=str(app.config["STORAGE_DIR"]),
-        CELERY_BROKER_URL=REDIS_URL, SECRET_KEY="test-secret", MEETING_MANAGER_VAR=str(tmp_path / "var"),
-        MAIL_SERVER="127.0.0.1", MAIL_PORT=str(smtp_server.port),
-        PYTHONPATH=os.pathsep.join([str(ROOT / "tests"), str(ROOT)]),
+        CELERY_BROKER_URL=REDIS_URL, CELERY_QUEUE=queue, SECRET_KEY="test-secret", MEETING_MANAGER_VAR=str(tmp_path / "var"),
+        MAIL_SERVER="127.0.0.1", MAIL_PORT=str(smtp_server.port), PUBLIC_URL="http://meetings.example.org",
+        MAIL_DEFAULT_SENDER="Global Meeting <meetings@example.org>", JOBS_HEARTBEAT_SECONDS="0.5",
+        PYTHONPATH=str(ROOT / "tests"),  # for the test kinds only: the app itself is found from the checkout
     )
     log_path = tmp_path / "worker.log"
-    with open(log_path, "wb") as log:
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "meeting_manager.celery_app", "worker", "--pool=threads",
-             "-Q", queue, "--include", "jobs.kinds", "--without-heartbeat", "--without-gossip", "--without-mingle",
-             "--loglevel=INFO"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
+    workers = []
+
+    def start_worker() -> subprocess.Popen:
+        with open(log_path, "ab") as log:
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "meeting_manager.celery_app", "worker", "--pool=threads",
+                 "--include", "jobs.kinds", "--without-heartbeat", "--without-gossip", "--without-mingle",
+                 "--loglevel=INFO"],
+                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            )
+        workers.append(worker)
+        return worker
+
+    worker = start_worker()
     try:
-        yield SimpleNamespace(app=app, pid=worker.pid)
+        yield SimpleNamespace(app=app, pid=worker.pid, process=worker, start_worker=start_worker)
     finally:
-        worker.send_signal(signal.SIGTERM)  # warm shutdown
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
-        redis_client.delete(queue, f"_kombu.binding.{queue}")
+        for worker in workers:
+            if worker.poll() is None:
+                worker.send_signal(signal.SIGTERM)  # warm shutdown
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait()
+        if keys := redis_client.keys(f"*{queue}*"):
+            redis_client.delete(*keys)
         print(log_path.read_text(errors="replace")[-4000:])  # shown when the test fails
 
 
@@ -148,3 +159,30 @@ def test_mail_is_delivered_by_a_celery_task(celery_worker, smtp_server, caplog):
     assert "Broker unreachable" not in caplog.text  # sent by the worker, not by a fallback in this process
     assert len(smtp_server.messages) == 1
     assert smtp_server.messages[0]["Message-ID"] == db.session.get(OutboxMessage, message_id).rfc_message_id
+
+
+def test_a_job_whose_worker_was_killed_runs_again_on_a_new_worker(celery_worker):
+    """`kill -9` of the worker mid-job: its heartbeat stops, the job's page (polling) finds it lost and queues it
+    again, and the next worker runs it to done; its render processes died with the killed worker."""
+    app = celery_worker.app
+    app.config["JOBS_LOST_SECONDS"] = 3
+    owner = new_user("Badge Printer")
+    job = services.start_job("test.slow", actor=owner, params={"steps": 40, "pause": 0.25})
+    db.session.commit()
+    job_id = job.id
+    wait_for(lambda: db.session.get(Job, job_id).done >= 4, "start the job")
+
+    celery_worker.process.send_signal(signal.SIGKILL)
+    celery_worker.process.wait()
+    celery_worker.start_worker()
+    client = app.test_client()
+    assert client.post("/account/sign-in", data={"email": owner.email, "password": PASSWORD}).status_code == 302
+
+    def page_says_done() -> bool:
+        return client.get(f"/jobs/{job_id}/status").json["status"] in ("done", "failed")
+
+    wait_for(page_says_done, "run the job again after its worker was killed")
+    job = db.session.get(Job, job_id)
+    assert job.status == JobStatus.done, job.error
+    assert job.attempts == 2
+    assert services.result_file(job).read_text() == "40"

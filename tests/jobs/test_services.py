@@ -91,24 +91,31 @@ def test_a_rolled_back_start_leaves_no_job(app, db, participant):
     assert db.session.scalars(db.select(Job)).all() == []
 
 
-def test_cleanup_deletes_old_results_and_fails_lost_jobs(app, db, runner, participant):
+def test_cleanup_deletes_old_results_requeues_lost_jobs_once_and_fails_the_rest(app, db, runner, participant):
     old = start(db, "test.count", actor=participant, n=2)
     recent = start(db, "test.count", actor=participant, n=2)
-    lost = start(db, "test.count", actor=participant, n=2)
+    lost_once = start(db, "test.count", actor=participant, n=2)
+    lost_twice = start(db, "test.count", actor=participant, n=2)
+    never_taken = start(db, "test.count", actor=participant, n=2)
     services.run_job(old.id)
     services.run_job(recent.id)
     old_folder = services.result_file(old).parent
     old.finished_at = utcnow() - timedelta(days=8)
-    lost.status, lost.updated_at = JobStatus.running, utcnow() - timedelta(hours=services.STALE_HOURS + 1)
+    silent = utcnow() - timedelta(seconds=services.LOST_SECONDS + 5)
+    lost_once.status, lost_once.updated_at, lost_once.attempts = JobStatus.running, silent, 1
+    lost_twice.status, lost_twice.updated_at, lost_twice.attempts = JobStatus.running, silent, 2
+    never_taken.updated_at = utcnow() - timedelta(hours=services.STALE_HOURS + 1)
     db.session.commit()
 
     result = runner.invoke(args=["jobs", "cleanup", "--days", "7"])
 
     assert result.exit_code == 0, result.output
-    assert "Deleted 1 old results; 1 lost jobs marked failed." in result.output
+    assert "Deleted 1 old results; 1 lost jobs re-queued; 2 marked failed." in result.output
     assert old.result_path is None and not old_folder.exists()
     assert services.result_file(recent) is not None
-    assert lost.status == JobStatus.failed and "interrupted" in lost.error
+    assert lost_once.status == JobStatus.queued and lost_once.attempts == 1
+    assert lost_twice.status == JobStatus.failed and "interrupted" in lost_twice.error
+    assert never_taken.status == JobStatus.failed and "interrupted" in never_taken.error
 
 
 def test_cli_runs_a_queued_job(app, db, runner, participant):

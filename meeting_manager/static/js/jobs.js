@@ -6,7 +6,7 @@
   if (window.jobsProgressStarted) { return; }  // the partial may be included more than once on a page
   window.jobsProgressStarted = true;
 
-  var FINISHED = ["done", "failed"];
+  var FINISHED = ["done", "failed", "cancelled"];
 
   function label(box, status, percent) {
     var key = "label" + status.charAt(0).toUpperCase() + status.slice(1);
@@ -30,7 +30,7 @@
         state.textContent = text;
         lastState = text;
       }
-      if (data.status === "failed" && error) {
+      if ((data.status === "failed" || data.status === "cancelled") && error && data.error) {
         error.textContent = data.error || "";
         error.hidden = false;
       }

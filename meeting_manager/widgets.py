@@ -1,0 +1,43 @@
+"""Form widgets shared by features.
+
+`CachedOptionsSelect`: a <select> whose options (the ~250 countries of a country field) are rendered once per
+list and language and reused: WTForms would build every <option> anew on each request (html_params and escaping
+per option), which was three quarters of the registration form's time. The selected option is marked in the
+cached text; the output is what WTForms' own Select writes.
+"""
+import threading
+
+from markupsafe import Markup, escape
+from wtforms.widgets import Select, html_params
+
+#: rendered options by (values and labels): a few lists (nationality, residence, organisation) × languages
+_OPTIONS: dict[tuple, str] = {}
+_LOCK = threading.Lock()
+_LIMIT = 64
+
+
+class CachedOptionsSelect(Select):
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("id", field.id)
+        flags = getattr(field, "flags", {})
+        for name in dir(flags):
+            if name in self.validation_attrs and name not in kwargs:
+                kwargs[name] = getattr(flags, name)
+        choices = tuple((str(value), str(label)) for value, label in _pairs(field.choices))
+        options = _OPTIONS.get(choices)
+        if options is None:
+            options = "".join(f'<option value="{escape(value)}">{escape(label)}</option>' for value, label in choices)
+            with _LOCK:
+                if len(_OPTIONS) >= _LIMIT:
+                    _OPTIONS.clear()
+                _OPTIONS[choices] = options
+        selected = None if field.data is None else str(field.data)
+        if selected is not None and any(value == selected for value, _label in choices):
+            mark = f'<option value="{escape(selected)}">'
+            options = options.replace(mark, f'<option selected value="{escape(selected)}">', 1)
+        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{options}</select>")
+
+
+def _pairs(choices):
+    for choice in choices or ():
+        yield choice[0], choice[1]
