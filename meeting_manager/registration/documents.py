@@ -7,6 +7,7 @@ from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher
 
 from ..badges.qr import qr_svg
+from ..checkin.services import badge_payload
 from ..reference.services import country_name
 from .models import Registration
 
@@ -27,6 +28,7 @@ def render_visa_letter(registration: Registration) -> bytes:
 
 
 def render_e_ticket(registration: Registration) -> bytes:
-    """The participant's e-ticket: meeting, name, category and the QR code the check-in desk scans."""
+    """The participant's e-ticket: meeting, name, category and the badge's own QR code (one payload, made by
+    checkin.services.badge_payload), which the check-in desk scans."""
     return _pdf("registration/e_ticket_pdf.html", registration=registration, meeting=registration.meeting,
-                qr=qr_svg(registration.badge_token, border=4))
+                qr=qr_svg(badge_payload(registration), border=4))

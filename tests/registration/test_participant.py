@@ -225,11 +225,12 @@ def test_no_visa_letter_without_a_request(register, approve):
     assert client.get(f"/my/registrations/{registration.id}/visa-letter.pdf").status_code == 404
 
 
-def test_e_ticket_pdf_carries_a_qr_code_with_only_the_badge_token(register, approve, tmp_path):
-    client, registration = register(given_name="秀英", family_name="王", badge_name="王秀英")
-    assert client.get(f"/my/registrations/{registration.id}/e-ticket.pdf").status_code == 404
+def test_e_ticket_qr_is_accepted_by_the_desk(register, approve, tmp_path, client, auth, staff, meeting):
+    """Defect 1: the e-ticket's QR holds the same signed payload as the badge, and the desk checks the person in."""
+    owner, registration = register(given_name="秀英", family_name="王", badge_name="王秀英")
+    assert owner.get(f"/my/registrations/{registration.id}/e-ticket.pdf").status_code == 404
     approve(registration)
-    response = client.get(f"/my/registrations/{registration.id}/e-ticket.pdf")
+    response = owner.get(f"/my/registrations/{registration.id}/e-ticket.pdf")
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
     assert "王秀英" in pdf_text(response.data, tmp_path)
     (tmp_path / "ticket.pdf").write_bytes(response.data)
@@ -237,4 +238,8 @@ def test_e_ticket_pdf_carries_a_qr_code_with_only_the_badge_token(register, appr
                    check=True)
     [png] = sorted(tmp_path.glob("page*.png"))
     decoded = subprocess.run(["zbarimg", "-q", "--raw", str(png)], capture_output=True, text=True).stdout.strip()
-    assert decoded == registration.badge_token
+    assert registration.badge_token not in decoded  # the bare token is never the code's content
+    auth.sign_in(staff)
+    scanned = client.post(f"/meetings/{meeting.id}/checkin/scan", json={"payload": decoded})
+    assert scanned.status_code == 200, scanned.get_json()
+    assert scanned.get_json()["result"] == "checked_in"
