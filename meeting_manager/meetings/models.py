@@ -46,6 +46,10 @@ class Meeting(TimestampMixin, db.Model):
     previous_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"))
     require_verified_note_verbale: Mapped[bool] = mapped_column(default=False)
     logo_path: Mapped[str | None] = mapped_column(String(300))
+    #: who signs visa letters, with title and contact (an address, phone or email an embassy can use)
+    visa_signatory_name: Mapped[str] = mapped_column(String(200), default="")
+    visa_signatory_title: Mapped[str] = mapped_column(String(200), default="")
+    visa_signatory_contact: Mapped[str] = mapped_column(String(300), default="")
     #: bumped by every balance decision: the UPDATE takes the meeting's row lock (PostgreSQL) or SQLite's single
     #: write lock, so that decisions on one meeting are serialised and can never together exceed a bound
     decision_seq: Mapped[int] = mapped_column(default=0)

@@ -238,10 +238,11 @@ def _edit_removes(registration) -> list[str]:
 def _edit_prefill(registration) -> dict:
     """What the edit form starts with. Passport data is never written back into a page."""
     data = {name: getattr(registration, name) for name in (
-        "given_name", "family_name", "badge_name", "nationality", "residence_country", "organisation",
+        "given_name", "family_name", "badge_name", "latin_name", "passport_name", "nationality", "residence_country", "organisation",
         "organisation_country", "position", "category_id", "dietary", "accessibility", "interpretation_language",
         "public_listing_consent")}
     data.update(gender=registration.gender.value, relation=registration.relation.value,
+                name_order=getattr(registration.name_order, "value", registration.name_order),
                 visa_letter=registration.visa_request is not None)
     stored = services.answer_values(registration)
     data.update({f"q_{q.id}": questions.form_value(q, stored[q.id])
