@@ -77,7 +77,7 @@ def _order(person: Any) -> NameOrder:
     order = _get(person, "name_order", None)
     if order:
         return NameOrder(order)
-    return default_order(_get(person, "given_name"), _get(person, "family_name"))
+    return default_order(_get(person, "given_name"), _get(person, "family_name"), _get(person, "nationality", None))
 
 
 def upper(text: str) -> str:

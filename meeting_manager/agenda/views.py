@@ -15,6 +15,7 @@ from ..errors import ValidationFailed
 from ..exports import csv_bytes, xlsx_bytes
 from ..extensions import db
 from ..meetings.models import Meeting
+from ..names import sort_key
 from ..reference.services import iso_countries, region_map
 from ..registration.models import Gender, Registration, UN_LANGUAGES
 from . import checks, exports, imports, services
@@ -145,8 +146,8 @@ def _session_input(form: SessionForm) -> services.SessionInput:
 
 
 def _render_session_form(meeting: Meeting, form: SessionForm, session: Session | None, problems=(), status=200):
-    registrations = list(db.session.scalars(db.select(Registration).where(Registration.meeting_id == meeting.id)
-                                            .order_by(Registration.family_name, Registration.given_name)))
+    registrations = sorted(db.session.scalars(db.select(Registration).where(Registration.meeting_id == meeting.id)),
+                           key=lambda r: sort_key(r, str(get_locale() or "en")))
     findings = services.findings_for(meeting, session) if session is not None else []
     places = services.places([session.id]).get(session.id, (0, 0)) if session is not None else (0, 0)
     return render_template("agenda/session_form.html", meeting=meeting, form=form, session=session,

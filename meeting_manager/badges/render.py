@@ -32,7 +32,7 @@ import segno
 import weasyprint
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from .formats import FORMATS, MAX_PT, MIN_PT, PT_PER_MM, BadgeFormat, count_lines, fit_font_pt, line_height_em
+from .formats import FORMATS, MAX_PT, MIN_PT, PT_PER_MM, BadgeFormat, count_lines, fit_text, line_height_em
 from .qr import pdf_path_ops
 
 STATIC_DIR = Path(__file__).parents[1] / "static"
@@ -71,6 +71,8 @@ class BadgeData:
     #: language of the name ("ja", "zh", "ko", ...) when known; otherwise guessed from its script, which cannot
     #: tell a Japanese name in kanji alone from a Chinese one
     lang: str | None = None
+    #: the Latin-script form printed small under a name in another script ("" for none): names.Purpose.latin
+    latin_name: str = ""
 
     def __post_init__(self):
         if not _COLOUR.fullmatch(self.category_colour):
@@ -247,7 +249,8 @@ def render_chunk_html(fmt: str, badges: Sequence[BadgeData]) -> str:
 #: languages for which badges.css puts the script's font first, so that lines keep the stated line-height
 OWN_FONT_FIRST = frozenset({"zh", "ja", "ko", "ar", "he", "hi"})
 #: boxes whose text is centred vertically by badges.css (.fit), so the style block places their middle
-FITTED_BOXES = frozenset({"title", "title_beside_logo", "name", "organisation", "country"})
+FITTED_BOXES = frozenset({"title", "title_beside_logo", "name", "name_with_latin", "latin", "organisation",
+                          "country"})
 
 
 def _badge_view(spec: BadgeFormat, index: int, badge: BadgeData, count: int) -> dict:
@@ -257,8 +260,8 @@ def _badge_view(spec: BadgeFormat, index: int, badge: BadgeData, count: int) -> 
         largest, smallest, bold = sizes[field]
         lang = lang or guess_lang(text)
         own_font_first = (lang or "").split("-")[0] in OWN_FONT_FIRST
-        pt = fit_font_pt(text, boxes[box], largest, smallest, bold=bold, own_font_first=own_font_first)
-        view = {"text": text, "pt": pt, "dir": text_direction(text), "lang": lang}
+        shown, pt = fit_text(text, boxes[box], largest, smallest, bold=bold, own_font_first=own_font_first)
+        view = {"text": shown, "pt": pt, "dir": text_direction(text), "lang": lang, "shortened": shown != text}
         if box == "category":
             view["pad"] = _band_padding(text, boxes[box], pt, bold, own_font_first)
         return view
@@ -269,7 +272,8 @@ def _badge_view(spec: BadgeFormat, index: int, badge: BadgeData, count: int) -> 
         "cut_marks": _cut_marks(spec, slot, index, count) if spec.cut_marks else (),
         "logo": hashlib.sha256(badge.logo).hexdigest()[:16] if badge.logo else None,
         "title": fitted("title", badge.meeting_title, "title_beside_logo" if badge.logo else "title"),
-        "name": fitted("name", badge.badge_name, "name", badge.lang),
+        "name": fitted("name", badge.badge_name, "name_with_latin" if badge.latin_name else "name", badge.lang),
+        "latin": fitted("latin", badge.latin_name, "latin", "en") if badge.latin_name else None,
         "organisation": fitted("organisation", badge.organisation, "organisation"),
         "country": fitted("country", badge.country, "country"),
         "category": fitted("category", badge.category, "category"),

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..models_base import TimestampMixin, utcnow
-from ..names import NameOrder, Purpose, render_name
+from ..names import NameOrder, Purpose, default_order, render_name
 
 
 class RegistrationStatus(str, enum.Enum):
@@ -38,6 +38,12 @@ UN_LANGUAGES = ("ar", "zh", "en", "fr", "ru", "es")
 STATELESS = "stateless"  #: nationality value for stateless persons
 
 
+def _default_name_order(context) -> NameOrder:
+    """A row inserted without an order (CLI, imports, demo) gets the one its script or nationality suggests."""
+    row = context.get_current_parameters()
+    return default_order(row.get("given_name") or "", row.get("family_name") or "", row.get("nationality"))
+
+
 class Registration(TimestampMixin, db.Model):
     __tablename__ = "registrations"
     # Balance counts group a meeting's registrations by status on every decision and every rule check: the index
@@ -59,7 +65,7 @@ class Registration(TimestampMixin, db.Model):
     given_name: Mapped[str] = mapped_column(String(120), default="")
     family_name: Mapped[str] = mapped_column(String(120), default="")
     #: the order the person writes their name in (asked on the form, defaulted from the script)
-    name_order: Mapped[NameOrder] = mapped_column(default=NameOrder.given_first)
+    name_order: Mapped[NameOrder] = mapped_column(default=_default_name_order)
     #: the name exactly as in the passport: the only name on visa letters and visa lists
     passport_name: Mapped[str] = mapped_column(String(200), default="")
     badge_name: Mapped[str] = mapped_column(String(200))
