@@ -53,9 +53,14 @@ def words(pdf: Path) -> list[Word]:
     return result
 
 
-def outside_page(all_words: list[Word], tolerance: float = 0.5) -> list[Word]:
-    return [w for w in all_words if w.x0 < -tolerance or w.y0 < -tolerance or w.x1 > w.page_w + tolerance
-            or w.y1 > w.page_h + tolerance]
+def outside_page(all_words: list[Word], margin: float = 0.0) -> list[Word]:
+    """Words not wholly on their page, or within `margin` points of its edge (where printers do not print)."""
+    return [w for w in all_words if w.x0 < margin or w.y0 < margin or w.x1 > w.page_w - margin
+            or w.y1 > w.page_h - margin]
+
+
+#: what a printed report keeps clear of the paper's edge: 5 mm (its page margins are wider)
+PRINT_MARGIN = 5 * 72 / 25.4
 
 
 def overlap(a, b) -> bool:
