@@ -298,7 +298,8 @@ def import_template(meeting_id: int):
 
 
 def _download(content: bytes, mimetype: str, filename: str) -> Response:
-    return Response(content, mimetype=mimetype,
+    # content_type, not mimetype: Werkzeug appends "; charset=utf-8" to a text/* mimetype, which already has it
+    return Response(content, content_type=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
 
 
@@ -328,8 +329,8 @@ def export_table(meeting_id: int, fmt: str):
     record("agenda.export", actor=current_user, meeting=meeting, format=fmt, sessions=len(sessions))
     db.session.commit()
     if fmt == "csv":
-        return _download(csv_bytes(frame), "text/csv; charset=utf-8", f"agenda-{meeting.id}.csv")
-    return _download(xlsx_bytes(frame, "Agenda"),
+        return _download(csv_bytes(frame, tz=meeting.tz), "text/csv; charset=utf-8", f"agenda-{meeting.id}.csv")
+    return _download(xlsx_bytes(frame, "Agenda", zone=meeting.timezone),
                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", f"agenda-{meeting.id}.xlsx")
 
 

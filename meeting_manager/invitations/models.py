@@ -52,8 +52,8 @@ class Invitation(TimestampMixin, db.Model):
 
     @property
     def full_name(self) -> str:
-        """The invitee's name for lists (order from the script: the invitation does not ask it)."""
-        return render_name(self, Purpose.list)
+        """The invitee's whole name (order from the script: the invitation does not ask it)."""
+        return render_name(self, Purpose.salutation)
 
     @property
     def is_unanswered(self) -> bool:

@@ -121,7 +121,8 @@ class Registration(TimestampMixin, db.Model):
 
     @property
     def full_name(self) -> str:
-        return render_name(self, Purpose.list)
+        """The whole name in the person's order, as written (pages, agenda, messages); lists use Purpose.list."""
+        return render_name(self, Purpose.salutation)
 
 
 class StatusChange(db.Model):

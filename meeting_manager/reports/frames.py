@@ -48,7 +48,8 @@ class Filters:
 
 
 def _local(meeting: Meeting, moment):
-    return moment.astimezone(meeting.tz).replace(tzinfo=None) if moment is not None else None
+    # to the second: a check-in's microseconds are noise in a report
+    return moment.astimezone(meeting.tz).replace(tzinfo=None, microsecond=0) if moment is not None else None
 
 
 def _people(meeting: Meeting, filters: Filters, regions: dict) -> list[dict]:

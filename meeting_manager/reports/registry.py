@@ -266,7 +266,8 @@ def render_report(report: Report, meeting: Meeting, filters: f.Filters, fmt: str
         return render_pdf(report, meeting, filters, frames, extra,
                           lambda _step: report_progress(next(done), total)), f"{name}.pdf"
     if fmt == "xlsx":
-        return xlsx_workbook(frames, lambda _sheet: report_progress(next(done), total)), f"{name}.xlsx"
-    body = csv_bytes(main_frame(report, frames)[1])
+        return xlsx_workbook(frames, lambda _sheet: report_progress(next(done), total),
+                             zone=meeting.timezone), f"{name}.xlsx"
+    body = csv_bytes(main_frame(report, frames)[1], tz=meeting.tz)
     report_progress(total, total)
     return body, f"{name}.csv"
