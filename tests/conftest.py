@@ -258,6 +258,28 @@ def make_attendee(make_registration):
 
 
 @pytest.fixture
+def desk_clock(monkeypatch):
+    """desk_clock(meeting, day=None, hour=10): the check-in desk's clock set to that day of the meeting (its first
+    day by default), at the venue; the desk records only today."""
+    from datetime import datetime, time
+
+    from meeting_manager.checkin import services
+
+    def set_clock(meeting, day=None, hour=10):
+        moment = datetime.combine(day or meeting.starts_on, time(hour), tzinfo=meeting.tz)
+        monkeypatch.setattr(services, "utcnow", lambda: moment)
+        return moment
+
+    return set_clock
+
+
+@pytest.fixture
+def desk_on_first_day(desk_clock, meeting):
+    """The desk's clock on the first day of `meeting`."""
+    return desk_clock(meeting)
+
+
+@pytest.fixture
 def make_checkin_session(db):
     """An agenda session of a meeting on one of its days (10:00-11:30 at the venue), built directly."""
     from datetime import datetime, time

@@ -41,5 +41,12 @@ class CollectBadgeForm(FlaskForm):
     replacement = BooleanField(_l("Replacement badge (the first one was lost or reprinted)"))
 
 
+class OtherDayForm(FlaskForm):
+    """An organiser's correction: attendance on a past day of the meeting, with the reason."""
+
+    day = SelectField(_l("Day"))
+    reason = StringField(_l("Why is this recorded now?"), validators=[DataRequired(), Length(max=300)])
+
+
 class CorrectionForm(FlaskForm):
     reason = StringField(_l("Why is this entry wrong?"), validators=[DataRequired(), Length(max=300)])

@@ -10,6 +10,9 @@ from meeting_manager.checkin.services import (BadgeOfAnotherMeeting, Registratio
                                               badge_payload, resolve_badge)
 from meeting_manager.registration.models import RegistrationStatus
 
+#: the desk records only today: its clock is on the first day of the meeting
+pytestmark = pytest.mark.usefixtures("desk_on_first_day")
+
 
 def test_payload_resolves_to_its_registration(meeting, make_attendee):
     person = make_attendee(meeting, given_name="Łukasz")

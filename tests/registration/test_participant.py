@@ -225,7 +225,8 @@ def test_no_visa_letter_without_a_request(register, approve):
     assert client.get(f"/my/registrations/{registration.id}/visa-letter.pdf").status_code == 404
 
 
-def test_e_ticket_qr_is_accepted_by_the_desk(register, approve, tmp_path, client, auth, staff, meeting):
+def test_e_ticket_qr_is_accepted_by_the_desk(register, approve, tmp_path, client, auth, staff, meeting,
+                                            desk_on_first_day):
     """Defect 1: the e-ticket's QR holds the same signed payload as the badge, and the desk checks the person in."""
     owner, registration = register(given_name="秀英", family_name="王", badge_name="王秀英")
     assert owner.get(f"/my/registrations/{registration.id}/e-ticket.pdf").status_code == 404
