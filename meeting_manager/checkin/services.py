@@ -3,6 +3,7 @@
 Services add and flush but never commit; the views commit once. A person's state on a list (the meeting-day
 list, or one session's list) is the last check-in or check-out that no correction voids.
 """
+import secrets
 import sys
 import unicodedata
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from ..meetings.models import Meeting
 from ..models_base import utcnow
 from ..reference.services import UNASSIGNED, region_map, region_of
 from ..registration.models import Registration, RegistrationStatus
-from .models import Attendance, AttendanceKind, BadgeCollection, CheckInMethod
+from .models import Attendance, AttendanceKind, BadgeCollection, CheckInMethod, ReplacedBadge
 
 BADGE_SALT = "meeting-manager.badge-checkin.v1"
 #: a QR payload longer than this is not one of ours; refuse it before any parsing
@@ -56,6 +57,12 @@ class BadgeOfAnotherMeeting(CheckInRefused):
 
 class RegistrationNotAdmitted(CheckInRefused):
     reason = "not_admitted"
+
+
+class BadgeReplaced(CheckInRefused):
+    """A lost badge that was replaced: whoever holds it may not be its owner."""
+
+    reason = "replaced"
 
 
 class NotToday(CheckInRefused):
@@ -99,8 +106,14 @@ def resolve_badge(payload: str, meeting: Meeting) -> Registration:
     registration = db.session.scalar(
         select(Registration).where(Registration.meeting_id == meeting.id, Registration.badge_token == token)
     )
-    if registration is None:  # a signed token whose registration was erased
-        raise UnknownBadge()
+    if registration is None:
+        replaced = db.session.scalar(select(ReplacedBadge).join(Registration).where(
+            ReplacedBadge.token == token, Registration.meeting_id == meeting.id))
+        if replaced is not None:
+            raise BadgeReplaced(_("This badge was replaced on %(day)s: it no longer admits anyone. Check the "
+                                  "person's ID and look them up by name.",
+                                  day=format_date(replaced.replaced_at.astimezone(meeting.tz).date(), "medium")))
+        raise UnknownBadge()  # a signed token whose registration was erased
     ensure_admitted(meeting, registration)
     return registration
 
@@ -380,6 +393,24 @@ def collect_badge(meeting: Meeting, registration: Registration, *, actor, id_che
     if row.replacement:  # a second badge in circulation is worth a trace
         record("badge.replacement_handed_over", actor=actor, meeting=meeting, subject=registration)
     return row
+
+
+def replace_badge(meeting: Meeting, registration: Registration, *, actor) -> ReplacedBadge:
+    """A lost badge: the registration gets a new badge token (a new QR code, to print), and the old one is kept
+    so that its scan says it was replaced and when."""
+    ensure_admitted(meeting, registration)
+    old = ReplacedBadge(registration_id=registration.id, token=registration.badge_token,
+                        by_id=getattr(actor, "id", None))
+    db.session.add(old)
+    registration.badge_token = secrets.token_urlsafe(24)
+    db.session.flush()
+    record("badge.replaced", actor=actor, meeting=meeting, subject=registration)
+    return old
+
+
+def replaced_badges(registration: Registration) -> list[ReplacedBadge]:
+    return list(db.session.scalars(select(ReplacedBadge).where(ReplacedBadge.registration_id == registration.id)
+                                   .order_by(ReplacedBadge.replaced_at.desc())))
 
 
 # --- Desk search ----------------------------------------------------------------------------------------------------

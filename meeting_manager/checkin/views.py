@@ -189,6 +189,7 @@ def card(meeting_id: int, registration_id: int):
         move_form=MoveForm(formdata=None, day=day.isoformat(), session=session_id or ""),
         collect_form=CollectBadgeForm(formdata=None), correction_form=CorrectionForm(formdata=None),
         other_day_form=_other_day_form(meeting), closed=_desk_open(meeting),
+        replaced=services.replaced_badges(registration), plain_form=MoveForm(formdata=None),
         may_record_other_day=ORGANISER.allows(current_user, {"meeting_id": meeting.id}),
         session_labels={s.id: services.session_label(meeting, s) for s in services.list_sessions(meeting)},
     )
@@ -234,6 +235,20 @@ def collect_badge(meeting_id: int, registration_id: int):
                                replacement=form.replacement.data)
         db.session.commit()
         flash(_("Badge handed over."), "success")
+    return redirect(url_for("checkin.card", meeting_id=meeting.id, registration_id=registration.id,
+                            **request.args.to_dict()), 303)
+
+
+@bp.route("/meetings/<int:meeting_id>/checkin/registrations/<int:registration_id>/replace-badge", methods=["POST"])
+@allow(STAFF)
+def replace_badge(meeting_id: int, registration_id: int):
+    """A lost badge: issue a new badge code (the old badge then scans as replaced); the new badge is printed next."""
+    meeting = db.get_or_404(Meeting, meeting_id)
+    registration = _registration(meeting, registration_id)
+    services.replace_badge(meeting, registration, actor=current_user)
+    db.session.commit()
+    flash(_("The lost badge no longer admits anyone. Print the new badge and hand it over after a photo ID "
+            "check."), "success")
     return redirect(url_for("checkin.card", meeting_id=meeting.id, registration_id=registration.id,
                             **request.args.to_dict()), 303)
 
