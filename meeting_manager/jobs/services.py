@@ -66,17 +66,20 @@ class JobKind:
     name: str
     function: JobFunction
     title: str
+    #: what a finished job made, in the reader's language ("258 badges, A6"), from the job's row
+    describe: Callable[[Job], str] | None = None
 
 
 #: registered job kinds by name
 KINDS: dict[str, JobKind] = {}
 
 
-def job_kind(name: str, *, title=None):
-    """Register `fn(job, progress) -> (content, filename) | None` as the job kind `name`."""
+def job_kind(name: str, *, title=None, describe=None):
+    """Register `fn(job, progress) -> (content, filename) | None` as the job kind `name`; `describe(job)` says
+    what a finished job made."""
 
     def register(function: JobFunction) -> JobFunction:
-        KINDS[name] = JobKind(name, function, title or name)
+        KINDS[name] = JobKind(name, function, title or name, describe)
         return function
 
     return register
@@ -225,9 +228,17 @@ def result_file(job: Job) -> Path | None:
     return path if path.is_relative_to(storage) and path.is_file() else None
 
 
+def job_summary(job: Job) -> str | None:
+    """What a finished job made ("258 badges, A6, one badge a page"), or None."""
+    kind = get_kind(job.kind) if job.status == JobStatus.done else None
+    return kind.describe(job) if kind and kind.describe else None
+
+
 def job_status(job: Job, download_url: str | None) -> dict:
-    """What the job's page polls: status, progress, and where to download the result once done."""
+    """What the job's page polls: status, progress, what it made, and where to download the result once done."""
     return {
+        "summary": job_summary(job),
+        "result_name": job.result_name if job.status == JobStatus.done else None,
         "status": job.status.value,
         "percent": job.percent,
         "done": job.done,

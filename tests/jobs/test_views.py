@@ -53,7 +53,8 @@ def test_a_job_started_in_a_request_runs_to_done_and_downloads(app, db, client, 
     status = client.get(f"{job_url}/status")
     assert status.headers["Cache-Control"] == "no-store"
     assert status.json == {"status": "done", "percent": 100, "done": 40, "total": 40,
-                           "download_url": f"/jobs/{job.id}/download", "error": None}
+                           "download_url": f"/jobs/{job.id}/download", "error": None, "summary": None,
+                           "result_name": "Liste – Réunion.txt"}
 
     download = client.get(status.json["download_url"])
     assert download.status_code == 200
@@ -81,7 +82,8 @@ def test_a_queued_job_shows_no_progress_yet(app, db, client, auth, participant):
     db.session.commit()
     auth.sign_in(participant)
     assert client.get(f"/jobs/{job.id}/status").json == {
-        "status": "queued", "percent": 0, "done": 0, "total": 0, "download_url": None, "error": None}
+        "status": "queued", "percent": 0, "done": 0, "total": 0, "download_url": None, "error": None,
+        "summary": None, "result_name": None}
     assert "Waiting to start" in client.get(f"/jobs/{job.id}").get_data(as_text=True)
     assert client.get(f"/jobs/{job.id}/download").status_code == 404
 
