@@ -72,7 +72,8 @@ def form_data(meeting: Meeting) -> dict:
         name: _form_value(meeting, name)
         for name in ("title", "edition", "description", "starts_on", "ends_on", "timezone", "venue", "city",
                      "country_code", "capacity", "registration_mode", "status", "region_scheme_id",
-                     "previous_id", "require_verified_note_verbale", *LOCAL_TIME_FIELDS)
+                     "previous_id", "require_verified_note_verbale", "visa_signatory_name", "visa_signatory_title",
+                     "visa_signatory_contact", *LOCAL_TIME_FIELDS)
     }
 
 

@@ -231,6 +231,12 @@ class TravelForm(FlaskForm):
             raise ValidationError(_l("The departure must be after the arrival."))
 
 
+class VisaAddressForm(FlaskForm):
+    """The organiser's address line of a visa letter (empty: the embassy of the meeting's country)."""
+
+    visa_letter_address = _text(_l("Address line of the visa letter"), 300)
+
+
 class CancelForm(FlaskForm):
     """The participant confirms the cancellation with a tick."""
 

@@ -212,7 +212,9 @@ def test_visa_letter_pdf(register, approve, visa_data, meeting, tmp_path, db):
     text = " ".join(pdf_text(response.data, tmp_path).split())
     assert "Ольга O'Brien-Łukasiewicz" in text and "P1234567X" in text and "Ukraine" in text
     assert "Dakar" in text and meeting.title in text and "Conference Centre" in text
-    assert meeting.starts_on.strftime("%d %B %Y") in text and meeting.ends_on.strftime("%d %B %Y") in text
+    from babel.dates import format_date
+    assert format_date(meeting.starts_on, "long", locale="en") in text
+    assert format_date(meeting.ends_on, "long", locale="en") in text
     assert "Embassy or Consulate of Germany" in text
     from meeting_manager.audit.models import AuditEvent
     actions = db.session.scalars(db.select(AuditEvent.action)).all()
