@@ -65,6 +65,24 @@ def _registration(meeting: Meeting, registration_id: int) -> Registration:
     return registration
 
 
+def _session_arg(session_id: int | None) -> dict:
+    return {"session": session_id} if session_id else {}
+
+
+def _desk_outcome(meeting: Meeting, day: date, session_id: int | None) -> dict | None:
+    """The check-in just made from the desk's results (?who=&outcome=), to show above the search box."""
+    try:
+        who = int(request.args.get("who") or 0)
+    except ValueError:
+        return None
+    registration = db.session.get(Registration, who) if who else None
+    if registration is None or registration.meeting_id != meeting.id:
+        return None
+    since = services.checked_in_since(meeting, [registration.id], day, session_id).get(registration.id)
+    return {"registration": registration, "since": since,
+            "outcome": "already" if request.args.get("outcome") == "already" else "new"}
+
+
 def _list_args(day: date, session_id: int | None) -> dict:
     return {"day": day.isoformat(), **({"session": session_id} if session_id else {})}
 
@@ -78,12 +96,17 @@ def _desk_open(meeting: Meeting) -> str | None:
     return None
 
 
-def _desk_page(meeting: Meeting, day: date, session_id: int | None, search_form=None, result=None, status=200):
+def _desk_page(meeting: Meeting, day: date, session_id: int | None, search_form=None, result=None, status=200,
+               outcome=None):
     session = services.get_session(meeting, session_id)
+    search_form = search_form or SearchForm(formdata=None, day=day.isoformat(), session=session_id or "")
+    # The search box has the focus, except over results: a phone's keyboard would cover them (the box stays a tap
+    # away at the top).
+    search_form.q.render_kw = {**(search_form.q.render_kw or {}), "autofocus": result is None}
     return render_template(
         "checkin/desk.html", meeting=meeting, day=day, session=session, list_form=_list_form(meeting, day, session_id),
-        closed=_desk_open(meeting),
-        search_form=search_form or SearchForm(formdata=None, day=day.isoformat(), session=session_id or ""),
+        closed=_desk_open(meeting), outcome=outcome,
+        search_form=search_form,
         move_form=MoveForm(formdata=None), result=result, list_args=_list_args(day, session_id),
     ), status
 
@@ -96,7 +119,7 @@ def desk(meeting_id: int):
     """The desk: scan a badge with the camera, or search by name or delegation."""
     meeting = db.get_or_404(Meeting, meeting_id)
     day, session_id = _chosen_list(meeting, None, request.args.get("session"), desk=True)
-    return _desk_page(meeting, day, session_id)
+    return _desk_page(meeting, day, session_id, outcome=_desk_outcome(meeting, day, session_id))
 
 
 @bp.route("/meetings/<int:meeting_id>/checkin/search", methods=["POST"])
@@ -157,6 +180,9 @@ def check_in(meeting_id: int, registration_id: int):
     outcome = services.check_in(meeting, registration, day=day, session_id=session_id, actor=current_user,
                                 method=CheckInMethod.search)
     db.session.commit()
+    if request.form.get("back") == "desk":  # the next search is one tap away: back to the desk, with the result
+        return redirect(url_for("checkin.desk", meeting_id=meeting.id, who=registration.id,
+                                outcome="new" if outcome.created else "already", **_session_arg(session_id)), 303)
     return redirect(url_for("checkin.card", meeting_id=meeting.id, registration_id=registration.id,
                             outcome="new" if outcome.created else "already", **_list_args(day, session_id)), 303)
 
