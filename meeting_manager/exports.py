@@ -11,7 +11,7 @@ names the zone ("first check-in (Europe/Berlin)").
 import io
 import math
 import tempfile
-from datetime import date, datetime, time
+from datetime import date, datetime
 from decimal import Decimal
 
 import numpy as np

@@ -15,8 +15,8 @@ from ..meetings.services import to_local
 from ..reference.services import country_name
 from . import documents, questions, services
 from .forms import (
-    KIND_CHOICES, CancelForm, QuestionForm, TravelForm, VisaAddressForm, gender_label, language_label, registration_form,
-    relation_label,
+    KIND_CHOICES, CancelForm, QuestionForm, TravelForm, VisaAddressForm, gender_label, language_label,
+    registration_form, relation_label,
 )
 from .models import Question, Registration, RegistrationStatus
 

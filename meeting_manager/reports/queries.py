@@ -18,7 +18,8 @@ from ..registration.models import Registration, RegistrationStatus, VisaRequest
 APPROVED = RegistrationStatus.approved
 
 #: registration columns most reports need, in this order
-PERSON_COLUMNS = ("id", "given_name", "family_name", "name_order", "passport_name", "latin_name", "badge_name", "email", "gender", "represented_country",
+PERSON_COLUMNS = ("id", "given_name", "family_name", "name_order", "passport_name", "latin_name", "badge_name",
+                  "email", "gender", "represented_country",
                   "nationality", "organisation", "position", "category_code", "category_name", "delegation",
                   "dietary", "accessibility", "public_listing_consent", "status")
 
@@ -28,7 +29,8 @@ def people(meeting: Meeting, statuses=(APPROVED,)) -> list[dict]:
     them by names.sort_key, a collation SQL does not know)."""
     query = (
         select(Registration.id, Registration.given_name, Registration.family_name, Registration.name_order,
-               Registration.passport_name, Registration.latin_name, Registration.badge_name, Registration.email, Registration.gender, Registration.represented_country, Registration.nationality,
+               Registration.passport_name, Registration.latin_name, Registration.badge_name, Registration.email,
+               Registration.gender, Registration.represented_country, Registration.nationality,
                Registration.organisation, Registration.position, Category.code, Category.name, Delegation.name,
                Registration.dietary, Registration.accessibility, Registration.public_listing_consent,
                Registration.status)

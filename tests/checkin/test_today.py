@@ -1,5 +1,5 @@
 """Defect 6: the desk records only today at the venue; another day is an organiser's explicit, reasoned correction."""
-from datetime import date, datetime, time, timedelta
+from datetime import timedelta
 
 from meeting_manager.audit.models import AuditEvent
 from meeting_manager.checkin.models import Attendance
