@@ -468,7 +468,7 @@ def feed(token: str):
     registration = services.registration_for_feed(token)
     if registration is None:
         abort(404)
-    meeting = registration.meeting
+    meeting = _public_meeting_or_404(registration.meeting_id)  # a draft meeting has no agenda to show yet
     own = services.own_agenda(meeting, registration, breaks=False)
     ics = exports.agenda_ics(meeting, own, signups=services.signups_of(registration), personal=True)
     response = _download(ics, "text/calendar; charset=utf-8", f"my-agenda-{meeting.id}.ics")
