@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 VENV=.venv
 PY=${PYTHON:-python3.11}
 export FLASK_APP=wsgi
-RUN_PACKAGES="python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-core fonts-noto-cjk"
+RUN_PACKAGES="python3-venv python3-dev g++ pkg-config libicu-dev libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-core fonts-noto-cjk"
 TEST_PACKAGES="poppler-utils zbar-tools chromium chromium-driver"
 
 apt_install() {

@@ -13,6 +13,7 @@ from .database import configure_sqlite
 from .errors import register_error_handlers
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .logs import configure_logging
+from .names import render_name
 from .navigation import meeting_menu, site_menu
 
 #: one sub-package per feature; each may have models, views (with `bp`) and cli (with `commands`)
@@ -76,6 +77,8 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.policies["ext.i18n.trimmed"] = True
+    # the one way templates write a person's name: person_name(registration, "badge" | "list" | "letter" | ...)
+    app.jinja_env.globals["person_name"] = render_name
 
 
 def _feature_module(name: str, module: str):

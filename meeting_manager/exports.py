@@ -1,13 +1,17 @@
 """Helpers shared by every table export (agenda, reports): spreadsheet-safe cells and CSV/XLSX bytes.
 
-A cell that starts with = + - @ (or a tab or carriage return) is run as a formula by Excel and LibreOffice
+CSV: a cell that starts with = + - @ (or a tab or carriage return) is run as a formula by Excel and LibreOffice
 ("CSV injection"); names and titles typed by participants could carry one. Such cells get a leading apostrophe,
-which spreadsheets show as text and do not evaluate.
+which spreadsheets show as text and do not evaluate. Times are ISO 8601 to the second with their UTC offset.
+
+XLSX: cells are typed. A text cell is written as a string, which a spreadsheet never evaluates, so it keeps its
+value exactly (no apostrophe). Dates and times are date cells on the meeting's wall clock, and the column's header
+names the zone ("first check-in (Europe/Berlin)").
 """
 import io
 import math
 import tempfile
-from datetime import date, datetime, time
+from datetime import date, datetime
 from decimal import Decimal
 
 import numpy as np
@@ -33,23 +37,49 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return safe
 
 
-def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """UTF-8 CSV with a byte-order mark, so that Excel opens accented and non-Latin names correctly."""
-    return neutralise_frame(frame).to_csv(index=False).encode("utf-8-sig")
+def iso_moment(value, tz=None):
+    """A datetime as ISO 8601 to the second with its offset (a naive one is wall-clock time in `tz`); a date as
+    ISO 8601; anything else unchanged."""
+    if isinstance(value, pd.Timestamp):
+        value = None if pd.isna(value) else value.to_pydatetime()
+    if isinstance(value, datetime):
+        if value.tzinfo is None and tz is not None:
+            value = value.replace(tzinfo=tz)
+        return value.replace(microsecond=0).isoformat(timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
 
 
-def xlsx_bytes(frame: pd.DataFrame, sheet_name: str = "Sheet1") -> bytes:
+def csv_bytes(frame: pd.DataFrame, tz=None) -> bytes:
+    """UTF-8 CSV with a byte-order mark, so that Excel opens accented and non-Latin names correctly; times in ISO
+    8601 with their offset (naive ones are wall-clock times in `tz`, the meeting's zone)."""
+    safe = neutralise_frame(frame)
+    for column in safe.columns:
+        if pd.api.types.is_datetime64_any_dtype(safe[column].dtype) or safe[column].dtype == object:
+            safe[column] = safe[column].astype(object).map(lambda v: iso_moment(v, tz))
+    return safe.to_csv(index=False).encode("utf-8-sig")
+
+
+def xlsx_bytes(frame: pd.DataFrame, sheet_name: str = "Sheet1", *, zone: str | None = None) -> bytes:
     """An XLSX workbook of one sheet, typed cells kept (numbers, dates, booleans)."""
-    return xlsx_workbook({sheet_name: frame})
+    return xlsx_workbook({sheet_name: frame}, zone=zone)
 
 
-def xlsx_workbook(frames: dict[str, pd.DataFrame], progress=None) -> bytes:
+def _holds_times(series: pd.Series) -> bool:
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        return True
+    first = next((v for v in series.head(_WIDTH_SAMPLE).tolist() if v is not None and not pd.isna(v)), None)
+    return isinstance(first, datetime)
+
+
+def xlsx_workbook(frames: dict[str, pd.DataFrame], progress=None, *, zone: str | None = None) -> bytes:
     """An XLSX workbook with a sheet per table, typed cells, frozen header rows and readable column widths.
 
     Written with xlsxwriter, row by row (constant memory), from values converted a column at a time: pandas'
     openpyxl writer spent ~15 s on the 140,000 cells of a 2,000-person attendance report. Text is written as text,
-    after safe_cell(), never parsed as a formula, number or link. `progress(sheet name)`, if given, is called after
-    each sheet is written.
+    exactly, never parsed as a formula, number or link. A column of times gets the name of `zone` (the meeting's
+    time zone) in its header. `progress(sheet name)`, if given, is called after each sheet is written.
     """
     import xlsxwriter
 
@@ -66,7 +96,9 @@ def xlsx_workbook(frames: dict[str, pd.DataFrame], progress=None) -> bytes:
             sheet = book.add_worksheet(_sheet_name(name, used))
             columns = [_column(sheet, frame[c], formats) for c in frame.columns]
             for col, title in enumerate(frame.columns):
-                title = safe_cell(str(title))
+                title = str(title)
+                if zone and _holds_times(frame[title]):
+                    title = f"{title} ({zone})"
                 sheet.write_string(0, col, title, bold)
                 sheet.set_column(col, col, min(60, max(len(title), columns[col][3]) + 2))
             sheet.freeze_panes(1, 0)
@@ -143,7 +175,7 @@ def _typed(value, formats: dict):
     if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
         return None
     if isinstance(value, str):
-        return ("s", safe_cell(value), None)
+        return ("s", value, None)  # a string cell is never evaluated: kept exactly
     if isinstance(value, (bool, np.bool_)):
         return ("b", bool(value), None)
     if isinstance(value, (int, float, np.integer, np.floating, Decimal)):
@@ -152,4 +184,4 @@ def _typed(value, formats: dict):
         return ("n", _serial(value), formats["datetime"])
     if isinstance(value, date):
         return ("n", _serial(value), formats["date"])
-    return ("s", safe_cell(str(value)), None)
+    return ("s", str(value), None)

@@ -261,6 +261,28 @@ def make_attendee(make_registration):
 
 
 @pytest.fixture
+def desk_clock(monkeypatch):
+    """desk_clock(meeting, day=None, hour=10): the check-in desk's clock set to that day of the meeting (its first
+    day by default), at the venue; the desk records only today."""
+    from datetime import datetime, time
+
+    from meeting_manager.checkin import services
+
+    def set_clock(meeting, day=None, hour=10):
+        moment = datetime.combine(day or meeting.starts_on, time(hour), tzinfo=meeting.tz)
+        monkeypatch.setattr(services, "utcnow", lambda: moment)
+        return moment
+
+    return set_clock
+
+
+@pytest.fixture
+def desk_on_first_day(desk_clock, meeting):
+    """The desk's clock on the first day of `meeting`."""
+    return desk_clock(meeting)
+
+
+@pytest.fixture
 def make_checkin_session(db):
     """An agenda session of a meeting on one of its days (10:00-11:30 at the venue), built directly."""
     from datetime import datetime, time
@@ -351,6 +373,54 @@ def make_agenda_session(db):
         return session
 
     return make
+
+
+# --- documents -------------------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def hard_meeting(meeting, db, make_registration, make_delegation, make_checkin_session):
+    """The meeting with the hardest names of the demo (tests/documents/pdfcheck.HARD_PEOPLE), approved, each with
+    a visa request, the longest organisation and country, a long delegation name, and check-ins on day 1 and in a
+    session; returns (meeting, people)."""
+    from datetime import datetime, time
+
+    from meeting_manager.checkin.models import Attendance, AttendanceKind, CheckInMethod
+    from meeting_manager.registration.models import RegistrationStatus, VisaRequest
+    from tests.documents.pdfcheck import HARD_COUNTRY, HARD_ORGANISATION, HARD_PEOPLE
+
+    delegation = make_delegation(meeting, kind="ngo", country=HARD_COUNTRY, seats=len(HARD_PEOPLE),
+                                 name="Permanent Mission of Saint Vincent and the Grenadines to the United Nations")
+    session = make_checkin_session(meeting, meeting.starts_on, title="Early warning and the responsibility to "
+                                   "protect: regional perspectives")
+    people = []
+    for i, person in enumerate(HARD_PEOPLE):
+        fields = dict(person)
+        nationality = fields.pop("nationality")
+        registration = make_registration(
+            meeting, status=RegistrationStatus.approved, country=nationality, organisation=HARD_ORGANISATION,
+            position="Senior Programme Officer for Prevention and Accountability", delegation=delegation,
+            dietary="vegetarian, no nuts" if i % 2 else "", public_listing_consent=True,
+            **{k: v for k, v in fields.items() if k not in ("given_name", "family_name")},
+            given_name=fields["given_name"], family_name=fields["family_name"] or None)
+        if not fields["family_name"]:
+            registration.family_name = ""
+        registration.badge_name = registration.name_for("salutation")
+        registration.passport_name = registration.name_for("salutation")
+        registration.residence_country = HARD_COUNTRY if i % 3 == 0 else nationality
+        registration.email = f"participant.number.{i}.with-a-long-address@ministry-of-foreign-affairs.example.org"
+        db.session.add(VisaRequest(registration=registration, passport_number=f"P{i:07d}X",
+                                   passport_expiry=meeting.ends_on + timedelta(days=900),
+                                   date_of_birth=date(1980, 1, 1) + timedelta(days=400 * i),
+                                   place_of_birth="Kingstown"))
+        if i % 2 == 0:
+            for session_id in (None, session.id):
+                db.session.add(Attendance(meeting_id=meeting.id, registration_id=registration.id,
+                                          kind=AttendanceKind.check_in, day=meeting.starts_on, session_id=session_id,
+                                          at=datetime.combine(meeting.starts_on, time(9, i), tzinfo=meeting.tz),
+                                          method=CheckInMethod.manual))
+        people.append(registration)
+    db.session.commit()
+    return meeting, people
 
 
 # --- mail and jobs ---------------------------------------------------------------------------------------------------

@@ -82,3 +82,62 @@ def test_running_migrations_keeps_the_app_logging(tmp_path):
         db.engine.dispose()
     assert not app.logger.disabled
     assert not logging.getLogger("meeting_manager").disabled
+
+
+def _row(table, **values) -> dict:
+    """A row for `table` (reflected) with a plain value in every required column not given."""
+    import datetime as dt
+
+    from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, String
+
+    row = dict(values)
+    for column in table.columns:
+        if column.name in row or column.nullable or column.server_default is not None or column.primary_key:
+            continue
+        kind = column.type
+        row[column.name] = (False if isinstance(kind, Boolean) else dt.date(2027, 2, 14) if isinstance(kind, Date)
+                            else dt.datetime(2026, 12, 1) if isinstance(kind, DateTime)
+                            else 1 if isinstance(kind, (Integer, Numeric))
+                            else "pending" if column.name == "status" else "woman" if column.name == "gender"
+                            else "guest" if column.name == "relation" else "open" if "mode" in column.name
+                            else "[]" if column.name in ("findings", "options", "params") else "x"
+                            if isinstance(kind, String) else "x")
+    return row
+
+
+def test_existing_names_move_into_the_name_model(tmp_path):
+    """Migration 5b1e0a11c0de: existing registrations get the order their script or nationality suggests and a
+    passport name in that order (what their visa letter said), computed by the app's own name functions."""
+    from sqlalchemy import MetaData, Table, insert, select
+
+    app = app_on(f"sqlite:///{tmp_path / 'names.sqlite'}", tmp_path)
+    with app.app_context():
+        try:
+            upgrade(revision="87aa379d466f")
+            meta = MetaData()
+            meetings = Table("meetings", meta, autoload_with=db.engine)
+            registrations = Table("registrations", meta, autoload_with=db.engine)
+            people = [(1, "秀英", "王", "CN"), (2, "Thị Minh Khai", "Nguyễn", "VN"), (3, "Amina", "Diallo", "SN"),
+                      (4, "", "Sukarnoputri", "ID")]
+            with db.engine.begin() as connection:
+                connection.execute(insert(meetings), [_row(meetings, id=1, title="GM", capacity=100)])
+                connection.execute(insert(registrations), [
+                    _row(registrations, id=rid, meeting_id=1, given_name=given, family_name=family,
+                         nationality=country, residence_country=country, represented_country=country,
+                         email=f"p{rid}@example.org", badge_token=f"token{rid}", badge_name=f"{given} {family}")
+                    for rid, given, family, country in people])
+            upgrade()
+            with db.engine.connect() as connection:
+                rows = connection.execute(text(
+                    "SELECT id, name_order, passport_name, latin_name FROM registrations ORDER BY id")).all()
+            assert [tuple(r) for r in rows] == [(1, "family_first", "王秀英", ""),
+                                                (2, "family_first", "Nguyễn Thị Minh Khai", ""),
+                                                (3, "given_first", "Amina Diallo", ""),
+                                                (4, "given_first", "Sukarnoputri", "")]
+            downgrade(revision="87aa379d466f")
+            with db.engine.connect() as connection:
+                assert connection.scalar(select(registrations.c.given_name).where(registrations.c.id == 2)) == \
+                    "Thị Minh Khai"
+        finally:
+            db.session.remove()
+            db.engine.dispose()

@@ -175,7 +175,9 @@ def agenda_frame(meeting: Meeting, sessions: list[Session], counts: dict[int, di
     """One row per session in meeting time; numbers, dates and booleans typed (for XLSX)."""
     tz = meeting.tz
     rows = [{
-        "day": s.local_day(tz), "start": s.local_start(tz).strftime("%H:%M"), "end": s.local_end(tz).strftime("%H:%M"),
+        # wall-clock datetimes of the venue: XLSX date cells (header names the zone), ISO 8601 with offset in CSV
+        "day": s.local_day(tz), "start": s.local_start(tz).replace(tzinfo=None),
+        "end": s.local_end(tz).replace(tzinfo=None),
         "kind": s.kind.value, "title": s.title, "room": s.room.name if s.room else "", "track": s.track,
         "capacity": s.capacity, "signed_up": counts.get(s.id, {}).get(SignupStatus.signed_up, 0),
         "waitlisted": counts.get(s.id, {}).get(SignupStatus.waitlisted, 0), "languages": ", ".join(s.languages or []),

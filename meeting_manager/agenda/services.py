@@ -20,7 +20,7 @@ from ..meetings.models import Meeting, MeetingStatus
 from ..meetings.services import to_local, to_utc
 from ..models_base import utcnow
 from ..reference.services import iso_countries
-from ..tokens import link_for
+from ..tokens import hash_token, link_for, new_token
 from ..registration.models import Gender, Registration, RegistrationStatus
 from .checks import Finding, agenda_findings
 from .models import PersonRole, Room, Session, SessionKind, SessionPerson, SessionSignup, SignupStatus
@@ -446,6 +446,34 @@ def _tell_promoted(signup: SessionSignup) -> None:
     queue_message(registration.email, "agenda_promoted", kind="agenda_promoted", meeting_id=meeting.id,
                   registration=registration, session=session, meeting=meeting, link=link,
                   when=format_when(meeting, session))
+
+
+def issue_calendar_feed(registration: Registration, *, actor) -> str:
+    """A new secret for the person's calendar feed URL (the old one stops working); only its hash is kept."""
+    token, digest = new_token()
+    registration.calendar_token = digest
+    db.session.flush()
+    record("agenda.calendar_feed", actor=actor, meeting=registration.meeting, subject=registration, change="issued")
+    return token
+
+
+def revoke_calendar_feed(registration: Registration, *, actor) -> None:
+    """Stop the person's calendar feed URL from working."""
+    if registration.calendar_token is not None:
+        registration.calendar_token = None
+        db.session.flush()
+        record("agenda.calendar_feed", actor=actor, meeting=registration.meeting, subject=registration,
+               change="revoked")
+
+
+def registration_for_feed(token: str) -> Registration | None:
+    """The registration whose feed URL holds `token`, if it is still valid (an approved or pending registration)."""
+    if not token or len(token) > 100:
+        return None
+    registration = db.session.scalar(select(Registration).where(Registration.calendar_token == hash_token(token)))
+    if registration is None or registration.status.value in ("declined", "cancelled"):
+        return None
+    return registration
 
 
 def public_name(person: SessionPerson) -> str | None:

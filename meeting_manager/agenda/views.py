@@ -17,7 +17,9 @@ from ..errors import ValidationFailed
 from ..exports import csv_bytes, xlsx_bytes
 from ..extensions import db
 from ..meetings.models import Meeting
+from ..names import sort_key
 from ..reference.services import iso_countries, region_map
+from ..tokens import link_for
 from ..registration.models import Gender, Registration, UN_LANGUAGES
 from . import checks, exports, imports, services
 from .forms import (BLANK_PERSON_ROWS, GENDER_LABELS, KIND_LABELS, ROLE_LABELS, ImportForm, RoomForm,
@@ -147,8 +149,8 @@ def _session_input(form: SessionForm) -> services.SessionInput:
 
 
 def _render_session_form(meeting: Meeting, form: SessionForm, session: Session | None, problems=(), status=200):
-    registrations = list(db.session.scalars(db.select(Registration).where(Registration.meeting_id == meeting.id)
-                                            .order_by(Registration.family_name, Registration.given_name)))
+    registrations = sorted(db.session.scalars(db.select(Registration).where(Registration.meeting_id == meeting.id)),
+                           key=lambda r: sort_key(r, str(get_locale() or "en")))
     findings = services.findings_for(meeting, session) if session is not None else []
     places = services.places([session.id]).get(session.id, (0, 0)) if session is not None else (0, 0)
     return render_template("agenda/session_form.html", meeting=meeting, form=form, session=session,
@@ -301,7 +303,8 @@ def import_template(meeting_id: int):
 
 
 def _download(content: bytes, mimetype: str, filename: str) -> Response:
-    return Response(content, mimetype=mimetype,
+    # content_type, not mimetype: Werkzeug appends "; charset=utf-8" to a text/* mimetype, which already has it
+    return Response(content, content_type=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
 
 
@@ -341,8 +344,8 @@ def export_table(meeting_id: int, fmt: str):
     record("agenda.export", actor=current_user, meeting=meeting, format=fmt, sessions=len(sessions))
     db.session.commit()
     if fmt == "csv":
-        return _download(csv_bytes(frame), "text/csv; charset=utf-8", f"agenda-{meeting.id}.csv")
-    return _download(xlsx_bytes(frame, "Agenda"),
+        return _download(csv_bytes(frame, tz=meeting.tz), "text/csv; charset=utf-8", f"agenda-{meeting.id}.csv")
+    return _download(xlsx_bytes(frame, "Agenda", zone=meeting.timezone),
                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", f"agenda-{meeting.id}.xlsx")
 
 
@@ -432,7 +435,8 @@ def mine(meeting_id: int):
     return render_template("agenda/mine.html", meeting=meeting, own_days=services.by_day(meeting, own),
                            overlaps=services.overlapping_pairs(own), signups=services.signups_of(registration),
                            open_days=services.by_day(meeting, [s for s in sessions if services.can_sign_up(s)]),
-                           places=services.places([s.id for s in sessions]))
+                           places=services.places([s.id for s in sessions]),
+                           has_feed=registration.calendar_token is not None)
 
 
 @bp.route("/meetings/<int:meeting_id>/my-agenda.ics")
@@ -446,6 +450,47 @@ def mine_ics(meeting_id: int):
     own = services.own_agenda(meeting, registration, breaks=False)
     ics = exports.agenda_ics(meeting, own, signups=services.signups_of(registration), personal=True)
     return _download(ics, "text/calendar; charset=utf-8", f"my-agenda-{meeting.id}.ics")
+
+
+@bp.route("/meetings/<int:meeting_id>/my-agenda/feed", methods=["POST"])
+@allow(SIGNED_IN)
+def make_feed(meeting_id: int):
+    """A private calendar feed URL for my agenda (a new one replaces the old, which stops working)."""
+    meeting = _public_meeting_or_404(meeting_id)
+    registration = _own_registration_or_403(meeting)
+    token = services.issue_calendar_feed(registration, actor=current_user)
+    db.session.commit()
+    # shown once, on this page: only its hash is kept, and it never goes into a flash message or a log
+    return render_template("agenda/feed.html", meeting=meeting,
+                           feed_url=link_for("agenda.feed", token=token)), 200, {"Cache-Control": "no-store"}
+
+
+@bp.route("/meetings/<int:meeting_id>/my-agenda/feed/revoke", methods=["POST"])
+@allow(SIGNED_IN)
+def revoke_feed(meeting_id: int):
+    """Stop my calendar feed URL from working."""
+    meeting = _public_meeting_or_404(meeting_id)
+    registration = _own_registration_or_403(meeting)
+    services.revoke_calendar_feed(registration, actor=current_user)
+    db.session.commit()
+    flash(_("Your calendar feed link no longer works. Calendars subscribed to it stop updating."), "success")
+    return redirect(url_for("agenda.mine", meeting_id=meeting.id), 303)
+
+
+@bp.route("/calendar/<token>.ics")
+@allow(PUBLIC)
+def feed(token: str):
+    """A person's agenda as a calendar feed: the secret in the URL reads that person's agenda and nothing else."""
+    registration = services.registration_for_feed(token)
+    if registration is None:
+        abort(404)
+    meeting = _public_meeting_or_404(registration.meeting_id)  # a draft meeting has no agenda to show yet
+    own = services.own_agenda(meeting, registration, breaks=False)
+    ics = exports.agenda_ics(meeting, own, signups=services.signups_of(registration), personal=True)
+    response = _download(ics, "text/calendar; charset=utf-8", f"my-agenda-{meeting.id}.ics")
+    response.headers["Content-Disposition"] = "inline"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
 
 
 def _safe_next(default: str) -> str:

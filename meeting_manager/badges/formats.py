@@ -15,8 +15,12 @@ LINE_HEIGHT = 1.2  #: badges.css gives every fitted text this line-height
 #: what a line really takes when some of its glyphs come from a fallback font with taller metrics than the first
 #: font of the stack (measured 1.29 em for Noto Sans CJK and Devanagari under DejaVu Sans)
 MIXED_LINE_HEIGHT = 1.35
-MIN_PT = 5
+MIN_PT = 7
 MAX_PT = 44
+#: the smallest size read at badge distance; a text that does not fit its box at this size is shortened with an
+#: ellipsis (`fit_text`), never drawn smaller or over its neighbour
+READABLE_PT = {"portrait": 7, "landscape": 7}
+ELLIPSIS = "…"
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,7 @@ class BadgeFormat:
     @functools.cached_property
     def boxes(self) -> dict[str, Box]:
         layout = _portrait if self.orientation == "portrait" else _landscape
-        return layout(*self.badge)
+        return _with_latin(layout(*self.badge))
 
     @property
     def sizes(self) -> dict[str, tuple[int, int, bool]]:
@@ -68,13 +72,22 @@ class BadgeFormat:
         return FIELD_SIZES[self.orientation]
 
 
-# Largest sizes keep short names in proportion; smallest sizes still fit a 200-character name (the column's limit).
+# Largest sizes keep short names in proportion; the smallest is the readable size (READABLE_PT): below it a text
+# is shortened with an ellipsis, and its full value stays on the organisers' lists.
 FIELD_SIZES = {
-    "portrait": {"name": (40, 6, True), "organisation": (16, 5, False), "country": (13, 5, False),
-                 "title": (13, 5, True), "category": (26, 5, True)},
-    "landscape": {"name": (26, 5, True), "organisation": (11, 5, False), "country": (9, 5, False),
-                  "title": (10, 5, True), "category": (15, 5, True)},
+    "portrait": {"name": (40, 8, True), "latin": (14, 7, False), "organisation": (16, 7, False),
+                 "country": (13, 7, False), "title": (13, 7, True), "category": (26, 7, True)},
+    "landscape": {"name": (26, 7, True), "latin": (10, 7, False), "organisation": (11, 7, False),
+                  "country": (9, 7, False), "title": (10, 7, True), "category": (15, 7, True)},
 }
+
+
+def _with_latin(boxes: dict[str, Box]) -> dict[str, Box]:
+    """The name's box split for a name with a Latin-script form: the name above, the Latin form small below."""
+    name = boxes["name"]
+    boxes["name_with_latin"] = Box(name.x, name.y, name.w, 0.72 * name.h)
+    boxes["latin"] = Box(name.x, name.y + 0.74 * name.h, name.w, 0.26 * name.h)
+    return boxes
 
 
 def _portrait(w: float, h: float) -> dict[str, Box]:
@@ -173,6 +186,45 @@ def fit_font_pt(text: str, box: Box, largest: int, smallest: int = MIN_PT, *, bo
                 low, high = (middle, high) if fits(middle, break_words) else (low, middle - 1)
             return low
     return smallest
+
+
+def fits_at(text: str, box: Box, pt: int, *, bold: bool = False, own_font_first: bool = False) -> bool:
+    """Whether `text` at `pt` wraps into `box` (words may break anywhere)."""
+    em_mm = pt / PT_PER_MM
+    lines = count_lines(text, box.w / em_mm, bold=bold, break_words=True)
+    return lines * line_height_em(text, own_font_first) * em_mm <= box.h
+
+
+def fit_text(text: str, box: Box, largest: int, smallest: int, *, bold: bool = False,
+             own_font_first: bool = False) -> tuple[str, int]:
+    """(text, pt): the text at the largest size that fits, or, if it does not fit at `smallest`, the longest
+    beginning of it that does with a marked ellipsis, at `smallest`. Cuts fall between whole characters as people
+    read them (never between a letter and its marks, nor inside a Devanagari conjunct)."""
+    if not text or fits_at(text, box, smallest, bold=bold, own_font_first=own_font_first):
+        return text, fit_font_pt(text, box, largest, smallest, bold=bold, own_font_first=own_font_first)
+    cuts = _cut_points(text)
+    low, high = 0, len(cuts) - 1  # cuts[low] always fits (the empty beginning)
+    while low < high:
+        middle = (low + high + 1) // 2
+        candidate = text[:cuts[middle]].rstrip() + ELLIPSIS
+        if fits_at(candidate, box, smallest, bold=bold, own_font_first=own_font_first):
+            low = middle
+        else:
+            high = middle - 1
+    return text[:cuts[low]].rstrip() + ELLIPSIS, smallest
+
+
+def _cut_points(text: str) -> list[int]:
+    """Offsets where `text` may be cut: not before a combining mark, not after a virama or a joiner."""
+    points = [0]
+    for i in range(1, len(text)):
+        here, before = text[i], text[i - 1]
+        if unicodedata.category(here).startswith("M") or here in "‌‍":
+            continue
+        if before in "‌‍" or unicodedata.name(before, "").endswith("SIGN VIRAMA"):
+            continue
+        points.append(i)
+    return points
 
 
 def count_lines(text: str, width_em: float, *, bold: bool = False, break_words: bool = True) -> float:
@@ -286,11 +338,17 @@ def _advance_widths(bold: bool) -> dict[int, float]:
 
 
 def _font_file(family: str, bold: bool) -> str | None:
-    style = "Bold" if bold else "Regular"
-    try:
-        out = subprocess.run(["fc-list", f"{family}:style={style}", "file"], capture_output=True, text=True,
-                             timeout=10, check=False).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None
-    files = sorted(line.rstrip(": ") for line in out.splitlines() if line.strip().endswith((".ttf:", ".otf:")))
-    return files[0] if files else None
+    # DejaVu names its regular face "Book", not "Regular": asking only for "Regular" measured Noto Sans instead,
+    # which is narrower, so that texts thought to fit one line took two and ran into the next box.
+    for style in ("Bold",) if bold else ("Regular", "Book"):
+        try:
+            out = subprocess.run(["fc-list", f"{family}:style={style}", "file"], capture_output=True, text=True,
+                                 timeout=10, check=False).stdout
+        except (OSError, subprocess.SubprocessError):
+            return None
+        files = sorted(line.rstrip(": ") for line in out.splitlines() if line.strip().endswith((".ttf:", ".otf:")))
+        # the family's upright face at normal width, not its Condensed or Oblique cousins
+        files = [f for f in files if not any(w in f.rsplit("/", 1)[-1] for w in ("Condensed", "Oblique", "Italic"))]
+        if files:
+            return files[0]
+    return None

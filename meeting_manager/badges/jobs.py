@@ -3,16 +3,26 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from ..access import STAFF
 from ..extensions import db
 from ..jobs.services import job_kind
 from ..meetings.models import Meeting
+from .formats import FORMATS
 from .render import render_badges_pdf
 from .services import badge_data, badge_holders, log_prints, meeting_logo
 
 
-@job_kind("badges.batch", title=_l("Badge batch"), rule_for=lambda job: STAFF)
+def describe_batch(job) -> str:
+    """'258 badges, A6, one badge a page': the count and the format of a finished batch."""
+    fmt = FORMATS.get(job.params.get("format", "a6"))
+    return ngettext("%(num)s badge, %(format)s", "%(num)s badges, %(format)s", job.total,
+                    format=fmt.label if fmt else job.params.get("format", ""))
+
+
+@job_kind("badges.batch", title=_l("Badge batch"), describe=describe_batch,
+          rule_for=lambda job: STAFF)
 def render_badge_batch(job, progress):
     """params: registration_ids (chosen when the batch was asked for) and format."""
     meeting = db.session.get(Meeting, job.meeting_id)

@@ -32,7 +32,7 @@ import segno
 import weasyprint
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from .formats import FORMATS, MAX_PT, MIN_PT, PT_PER_MM, BadgeFormat, count_lines, fit_font_pt, line_height_em
+from .formats import FORMATS, MAX_PT, MIN_PT, PT_PER_MM, BadgeFormat, count_lines, fit_text, line_height_em
 from .qr import pdf_path_ops
 
 STATIC_DIR = Path(__file__).parents[1] / "static"
@@ -41,6 +41,11 @@ TEMPLATES_DIR = Path(__file__).parents[2] / "templates"
 #: to this size. Each document costs about 0.15 s of its own (style sheet, font subsets): chunks of 250 took 14.8 ms
 #: a badge, of 100 15.5 ms, of 25 21 ms. Smaller chunks re-render less when one badge changes (bench/badges.py).
 CHUNK_SIZE = 250
+#: a batch is cut into at least this many chunks per worker (chunks of at least MIN_CHUNK badges), so that its
+#: progress bar moves as chunks finish: two chunks for two workers showed 0 % until both ended together. Each
+#: extra chunk costs ~0.15 s of one worker (its style sheet and fonts).
+CHUNKS_PER_WORKER = 4
+MIN_CHUNK = 8
 MAX_WORKERS = 4  #: each worker peaks near 200 MB
 CACHE_LIMIT_BYTES = 512 * 2**20
 #: how worker processes start when this process runs other threads (a web server, a job runner): from a fresh
@@ -71,6 +76,8 @@ class BadgeData:
     #: language of the name ("ja", "zh", "ko", ...) when known; otherwise guessed from its script, which cannot
     #: tell a Japanese name in kanji alone from a Chinese one
     lang: str | None = None
+    #: the Latin-script form printed small under a name in another script ("" for none): names.Purpose.latin
+    latin_name: str = ""
 
     def __post_init__(self):
         if not _COLOUR.fullmatch(self.category_colour):
@@ -131,7 +138,8 @@ def _report(progress, done: int, total: int) -> None:
 
 def _chunked(badges: list[BadgeData], fmt: BadgeFormat, workers: int) -> list[list[BadgeData]]:
     # Whole sheets only, so that a chunk renders the same wherever it falls in the batch (and caches).
-    size = fmt.per_sheet * max(1, round(min(CHUNK_SIZE, math.ceil(len(badges) / workers)) / fmt.per_sheet))
+    wanted = max(MIN_CHUNK, math.ceil(len(badges) / (workers * CHUNKS_PER_WORKER)))
+    size = fmt.per_sheet * max(1, round(min(CHUNK_SIZE, wanted) / fmt.per_sheet))
     return [badges[i:i + size] for i in range(0, len(badges), size)]
 
 
@@ -254,7 +262,8 @@ def render_chunk_html(fmt: str, badges: Sequence[BadgeData]) -> str:
 #: languages for which badges.css puts the script's font first, so that lines keep the stated line-height
 OWN_FONT_FIRST = frozenset({"zh", "ja", "ko", "ar", "he", "hi"})
 #: boxes whose text is centred vertically by badges.css (.fit), so the style block places their middle
-FITTED_BOXES = frozenset({"title", "title_beside_logo", "name", "organisation", "country"})
+FITTED_BOXES = frozenset({"title", "title_beside_logo", "name", "name_with_latin", "latin", "organisation",
+                          "country"})
 
 
 def _badge_view(spec: BadgeFormat, index: int, badge: BadgeData, count: int) -> dict:
@@ -264,8 +273,8 @@ def _badge_view(spec: BadgeFormat, index: int, badge: BadgeData, count: int) -> 
         largest, smallest, bold = sizes[field]
         lang = lang or guess_lang(text)
         own_font_first = (lang or "").split("-")[0] in OWN_FONT_FIRST
-        pt = fit_font_pt(text, boxes[box], largest, smallest, bold=bold, own_font_first=own_font_first)
-        view = {"text": text, "pt": pt, "dir": text_direction(text), "lang": lang}
+        shown, pt = fit_text(text, boxes[box], largest, smallest, bold=bold, own_font_first=own_font_first)
+        view = {"text": shown, "pt": pt, "dir": text_direction(text), "lang": lang, "shortened": shown != text}
         if box == "category":
             view["pad"] = _band_padding(text, boxes[box], pt, bold, own_font_first)
         return view
@@ -276,7 +285,8 @@ def _badge_view(spec: BadgeFormat, index: int, badge: BadgeData, count: int) -> 
         "cut_marks": _cut_marks(spec, slot, index, count) if spec.cut_marks else (),
         "logo": hashlib.sha256(badge.logo).hexdigest()[:16] if badge.logo else None,
         "title": fitted("title", badge.meeting_title, "title_beside_logo" if badge.logo else "title"),
-        "name": fitted("name", badge.badge_name, "name", badge.lang),
+        "name": fitted("name", badge.badge_name, "name_with_latin" if badge.latin_name else "name", badge.lang),
+        "latin": fitted("latin", badge.latin_name, "latin", "en") if badge.latin_name else None,
         "organisation": fitted("organisation", badge.organisation, "organisation"),
         "country": fitted("country", badge.country, "country"),
         "category": fitted("category", badge.category, "category"),

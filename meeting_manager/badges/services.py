@@ -12,6 +12,7 @@ from ..errors import ValidationFailed
 from ..extensions import db
 from ..meetings.models import Category, Meeting
 from ..meetings.services import to_utc
+from ..names import Purpose, sort_key
 from ..reference.services import country_name, region_map
 from ..registration.models import Registration, RegistrationStatus, TravelDetails
 from .models import BadgePrint
@@ -41,7 +42,7 @@ def badge_holders(meeting: Meeting, *, region: str = "", category: str = "", del
             TravelDetails.arrival_at >= start, TravelDetails.arrival_at < start + timedelta(days=1))
     if only_unprinted:
         query = query.where(~exists().where(BadgePrint.registration_id == Registration.id))
-    return list(db.session.scalars(query.order_by(Registration.family_name, Registration.given_name, Registration.id)))
+    return sorted(db.session.scalars(query), key=sort_key)  # family name, then given, as ICU collates them
 
 
 def meeting_logo(meeting: Meeting) -> bytes | None:
@@ -54,7 +55,8 @@ def meeting_logo(meeting: Meeting) -> bytes | None:
 def badge_data(registration: Registration, meeting: Meeting, logo: bytes | None) -> BadgeData:
     category = registration.category
     return BadgeData(
-        badge_name=registration.badge_name, organisation=registration.organisation,
+        badge_name=registration.name_for(Purpose.badge), latin_name=registration.name_for(Purpose.latin),
+        organisation=registration.organisation,
         country=country_name(registration.represented_country), category=category.name if category else "",
         category_colour=category.colour if category else "#455a64", qr_payload=badge_payload(registration),
         meeting_title=meeting.title, logo=logo,

@@ -5,6 +5,7 @@ the bounds; pending and waitlisted ones are shown beside them as what could stil
 """
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 
 import pandas as pd
 from sqlalchemy import func, select
@@ -121,7 +122,9 @@ def _over_time(meeting: Meeting) -> list[dict]:
     total, out = 0, []
     for when, n in rows:
         total += n
-        out.append({"day": str(when), "submitted": n, "total": total})
+        # a date cell in XLSX (SQLite's date() gives text, PostgreSQL's a date)
+        out.append({"day": when if isinstance(when, date) else date.fromisoformat(str(when)), "submitted": n,
+                    "total": total})
     return out
 
 

@@ -41,7 +41,7 @@ class RuleViolation(DomainError):
     def __init__(self, check: engine.Check, registration: Registration):
         sentences = " ".join(f.message for f in check.violations)
         super().__init__(_("%(name)s was not approved: %(why)s Give a written reason to override.",
-                           name=registration.badge_name, why=sentences))
+                           name=registration.name_for("badge"), why=sentences))
         self.check, self.registration = check, registration
 
 

@@ -26,11 +26,15 @@ class _OnList(FlaskForm):
 
 class SearchForm(_OnList):
     # POST, not GET: a name typed at the desk must not end up in a URL or a server log.
-    q = StringField(_l("Name, organisation or delegation"), validators=[DataRequired(), Length(max=100)])
+    q = StringField(_l("Name, organisation or delegation"), validators=[DataRequired(), Length(max=100)],
+                    render_kw={"autocomplete": "off", "autocapitalize": "off",
+                               "spellcheck": "false", "enterkeyhint": "search", "type": "search"})
 
 
 class MoveForm(_OnList):
-    """A one-tap check-in or check-out button."""
+    """A one-tap check-in or check-out button; from the desk's results it leads back to the desk (`back`)."""
+
+    back = HiddenField(default="")
 
 
 class CollectBadgeForm(FlaskForm):
@@ -39,6 +43,13 @@ class CollectBadgeForm(FlaskForm):
         validators=[DataRequired(_l("Check a photo ID and tick the box before handing over the badge."))],
     )
     replacement = BooleanField(_l("Replacement badge (the first one was lost or reprinted)"))
+
+
+class OtherDayForm(FlaskForm):
+    """An organiser's correction: attendance on a past day of the meeting, with the reason."""
+
+    day = SelectField(_l("Day"))
+    reason = StringField(_l("Why is this recorded now?"), validators=[DataRequired(), Length(max=300)])
 
 
 class CorrectionForm(FlaskForm):

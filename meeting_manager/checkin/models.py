@@ -89,3 +89,15 @@ class BadgeCollection(db.Model):
 
     registration: Mapped["Registration"] = relationship()  # noqa: F821
     handed_over_by: Mapped["User | None"] = relationship()  # noqa: F821
+
+
+class ReplacedBadge(db.Model):
+    """A badge token that was replaced (a lost badge): scanning it says when, and asks for an ID."""
+
+    __tablename__ = "replaced_badges"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"), index=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    replaced_at: Mapped[datetime] = mapped_column(default=utcnow)
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    registration: Mapped["Registration"] = relationship()  # noqa: F821

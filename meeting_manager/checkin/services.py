@@ -3,12 +3,14 @@
 Services add and flush but never commit; the views commit once. A person's state on a list (the meeting-day
 list, or one session's list) is the last check-in or check-out that no correction voids.
 """
+import secrets
 import sys
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask import current_app
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -24,7 +26,7 @@ from ..meetings.models import Meeting
 from ..models_base import utcnow
 from ..reference.services import UNASSIGNED, region_map, region_of
 from ..registration.models import Registration, RegistrationStatus
-from .models import Attendance, AttendanceKind, BadgeCollection, CheckInMethod
+from .models import Attendance, AttendanceKind, BadgeCollection, CheckInMethod, ReplacedBadge
 
 BADGE_SALT = "meeting-manager.badge-checkin.v1"
 #: a QR payload longer than this is not one of ours; refuse it before any parsing
@@ -55,6 +57,18 @@ class BadgeOfAnotherMeeting(CheckInRefused):
 
 class RegistrationNotAdmitted(CheckInRefused):
     reason = "not_admitted"
+
+
+class BadgeReplaced(CheckInRefused):
+    """A lost badge that was replaced: whoever holds it may not be its owner."""
+
+    reason = "replaced"
+
+
+class NotToday(CheckInRefused):
+    """The desk records only today at the venue; another day is an organiser's reasoned correction."""
+
+    reason = "not_today"
 
 
 NOT_ADMITTED = {
@@ -100,8 +114,14 @@ def resolve_badge(payload: str, meeting: Meeting) -> Registration:
     registration = db.session.scalar(
         select(Registration).where(Registration.meeting_id == meeting.id, Registration.badge_token == token)
     )
-    if registration is None:  # a signed token whose registration was erased
-        raise UnknownBadge()
+    if registration is None:
+        replaced = db.session.scalar(select(ReplacedBadge).join(Registration).where(
+            ReplacedBadge.token == token, Registration.meeting_id == meeting.id))
+        if replaced is not None:
+            raise BadgeReplaced(_("This badge was replaced on %(day)s: it no longer admits anyone. Check the "
+                                  "person's ID and look them up by name.",
+                                  day=format_date(replaced.replaced_at.astimezone(meeting.tz).date(), "medium")))
+        raise UnknownBadge()  # a signed token whose registration was erased
     ensure_admitted(meeting, registration)
     return registration
 
@@ -119,6 +139,27 @@ def ensure_admitted(meeting: Meeting, registration: Registration) -> None:
 
 def meeting_days(meeting: Meeting) -> list[date]:
     return [meeting.starts_on + timedelta(days=n) for n in range((meeting.ends_on - meeting.starts_on).days + 1)]
+
+
+def today(meeting: Meeting, now: datetime | None = None) -> date:
+    """Today in the meeting's time zone."""
+    return (now or utcnow()).astimezone(meeting.tz).date()
+
+
+def desk_day(meeting: Meeting, day: date | None = None, now: datetime | None = None) -> date:
+    """The only day the desk records: today at the venue, if it is a day of the meeting. A posted `day` other than
+    today is refused, never silently replaced (a page left open overnight must not check people in for yesterday).
+    """
+    current = today(meeting, now)
+    if current not in meeting_days(meeting):
+        raise NotToday(_("Today (%(today)s) is not a day of this meeting (%(start)s to %(end)s): nothing is checked "
+                         "in. An organiser can record attendance of a past day on the person's card, with a reason.",
+                         today=format_date(current, "medium"), start=format_date(meeting.starts_on, "medium"),
+                         end=format_date(meeting.ends_on, "medium")))
+    if day is not None and day != current:
+        raise NotToday(_("The desk records only today (%(today)s). Reload the page.",
+                         today=format_date(current, "medium")))
+    return current
 
 
 def default_day(meeting: Meeting, now: datetime | None = None) -> date:
@@ -225,8 +266,11 @@ def _add_row(meeting: Meeting, registration: Registration, kind: AttendanceKind,
 
 
 def check_in(meeting: Meeting, registration: Registration, *, day: date, session_id: int | None = None, actor,
-             method: str | CheckInMethod) -> CheckInResult:
-    """Check a person in on the day list or a session list; a second check-in records nothing and says since when."""
+             method: str | CheckInMethod, reason: str = "") -> CheckInResult:
+    """Check a person in on the day list or a session list; a second check-in records nothing and says since when.
+
+    This records the day it is given: the desk passes desk_day() (today), an organiser's correction another day.
+    """
     ensure_admitted(meeting, registration)
     _check_list(meeting, day, session_id)
     _lock(registration)
@@ -234,8 +278,28 @@ def check_in(meeting: Meeting, registration: Registration, *, day: date, session
     if last is not None and last.kind == AttendanceKind.check_in:
         return CheckInResult(registration, last, created=False)
     row = _add_row(meeting, registration, AttendanceKind.check_in, day=day, session_id=session_id, actor=actor,
-                   method=method)
+                   method=method, **({"reason": reason[:300]} if reason else {}))
     return CheckInResult(registration, row, created=True)
+
+
+def record_other_day(meeting: Meeting, registration: Registration, *, day: date, session_id: int | None = None,
+                     actor, reason: str, now: datetime | None = None) -> CheckInResult:
+    """An organiser's correction: attendance on a past day of the meeting that the desk did not record, with the
+    reason, in the audit log. A day that has not come yet is refused."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_("Say why attendance on another day is recorded."))
+    if day not in meeting_days(meeting):
+        raise DomainError(_("Choose a day of the meeting."))
+    if day > today(meeting, now):
+        raise NotToday(_("%(day)s has not come yet: attendance cannot be recorded for it.",
+                         day=format_date(day, "medium")))
+    outcome = check_in(meeting, registration, day=day, session_id=session_id, actor=actor,
+                       method=CheckInMethod.manual, reason=reason)
+    if outcome.created:
+        record("attendance.record_other_day", actor=actor, meeting=meeting, subject=registration,
+               day=day.isoformat(), session=session_id, reason=reason[:300])
+    return outcome
 
 
 def check_out(meeting: Meeting, registration: Registration, *, day: date, session_id: int | None, actor,
@@ -272,9 +336,10 @@ def correct(meeting: Meeting, attendance: Attendance, *, actor, reason: str) -> 
     return row
 
 
-def scan_badge(meeting: Meeting, payload: str, *, day: date, session_id: int | None = None, leaving: bool = False,
-               actor) -> CheckInResult:
-    """Resolve a scanned badge and check the person in (or out of a session room when `leaving`)."""
+def scan_badge(meeting: Meeting, payload: str, *, day: date | None = None, session_id: int | None = None,
+               leaving: bool = False, actor) -> CheckInResult:
+    """Resolve a scanned badge and check the person in (or out of a session room when `leaving`), today only."""
+    day = desk_day(meeting, day)
     registration = resolve_badge(payload, meeting)
     move = check_out if leaving else check_in
     return move(meeting, registration, day=day, session_id=session_id, actor=actor, method=CheckInMethod.scan)
@@ -336,6 +401,24 @@ def collect_badge(meeting: Meeting, registration: Registration, *, actor, id_che
     if row.replacement:  # a second badge in circulation is worth a trace
         record("badge.replacement_handed_over", actor=actor, meeting=meeting, subject=registration)
     return row
+
+
+def replace_badge(meeting: Meeting, registration: Registration, *, actor) -> ReplacedBadge:
+    """A lost badge: the registration gets a new badge token (a new QR code, to print), and the old one is kept
+    so that its scan says it was replaced and when."""
+    ensure_admitted(meeting, registration)
+    old = ReplacedBadge(registration_id=registration.id, token=registration.badge_token,
+                        by_id=getattr(actor, "id", None))
+    db.session.add(old)
+    registration.badge_token = secrets.token_urlsafe(24)
+    db.session.flush()
+    record("badge.replaced", actor=actor, meeting=meeting, subject=registration)
+    return old
+
+
+def replaced_badges(registration: Registration) -> list[ReplacedBadge]:
+    return list(db.session.scalars(select(ReplacedBadge).where(ReplacedBadge.registration_id == registration.id)
+                                   .order_by(ReplacedBadge.replaced_at.desc())))
 
 
 # --- Desk search ----------------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from ..extensions import db
 from ..meetings.models import Meeting, MeetingStatus, RegistrationMode
 from ..meetings.services import create_meeting
 from ..models_base import utcnow
+from ..names import NameOrder, Purpose, render_name
 from ..reference.models import Country
 from ..registration.models import Gender, Registration, RegistrationStatus, Relation, StatusChange
 from .names import LATIN_BY_GROUP, ORGANISATIONS, POOLS, SCRIPT_BY_COUNTRY
@@ -54,15 +55,15 @@ def _countries_by_group() -> dict[str, list[Country]]:
     return groups
 
 
-def _person(rng: random.Random, country_code: str, group: str, gender: Gender) -> tuple[str, str, str]:
-    """(given, family, badge name) in the script of the person's country."""
+def _person(rng: random.Random, country_code: str, group: str, gender: Gender) -> tuple[str, str, NameOrder, str]:
+    """(given, family, name order, badge name) in the script of the person's country."""
     script = SCRIPT_BY_COUNTRY.get(country_code) or LATIN_BY_GROUP.get(group, "latin_weog")
     women, men, families = POOLS[script]
     given = rng.choice(women if gender == Gender.woman else men if gender == Gender.man else women + men)
     family = rng.choice(families)
-    family_first = script in ("chinese", "japanese", "korean")
-    badge = f"{family}{given}" if script == "chinese" else f"{family} {given}" if family_first else f"{given} {family}"
-    return given, family, badge
+    order = NameOrder.family_first if script in ("chinese", "japanese", "korean") else NameOrder.given_first
+    person = {"given_name": given, "family_name": family, "name_order": order}
+    return given, family, order, render_name(person, Purpose.salutation)
 
 
 def _weighted(rng: random.Random, weights: dict):
@@ -133,11 +134,12 @@ def add_registrations(meeting: Meeting, rng: random.Random, count: int, statuses
         # Stateless people count for the country where they live (and where their organisation is based).
         residence = rng.choice(["TH", "LB", "KE", "DE"]) if country == "stateless" else country
         represented = delegation.country_code if delegation else residence
-        given, family, badge = _person(rng, represented if delegation else country, group, gender)
+        given, family, order, badge = _person(rng, represented if delegation else country, group, gender)
         submitted = opened + timedelta(hours=rng.randrange(24 * 60))
         status = _weighted(rng, statuses)
         registration = Registration(
-            meeting=meeting, given_name=given, family_name=family, badge_name=badge,
+            meeting=meeting, given_name=given, family_name=family, name_order=order, badge_name=badge,
+            passport_name=badge,
             email=f"demo{meeting.id}.{n}@example.org", gender=gender, nationality=country,
             residence_country=residence, represented_country=represented,
             organisation=delegation.name if delegation else rng.choice(ORGANISATIONS.get(category, ["Independent"])),

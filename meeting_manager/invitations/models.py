@@ -6,6 +6,7 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..names import Purpose, render_name
 from ..models_base import TimestampMixin, utcnow
 
 
@@ -51,7 +52,8 @@ class Invitation(TimestampMixin, db.Model):
 
     @property
     def full_name(self) -> str:
-        return f"{self.given_name} {self.family_name}".strip()
+        """The invitee's whole name (order from the script: the invitation does not ask it)."""
+        return render_name(self, Purpose.salutation)
 
     @property
     def is_unanswered(self) -> bool:

@@ -11,6 +11,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..mail.services import queue_message
 from ..models_base import utcnow
+from ..names import Purpose, render_name
 from ..tokens import hash_token, link_for, new_token
 from ..signals import erasing_person
 from .models import Invitation, InvitationStatus
@@ -243,9 +244,7 @@ def invite_person(meeting, *, email: str, actor, delegation=None, is_focal_point
         if delegation is None:
             raise InvitationRefused(_l("Choose the delegation this person is the focal point of."))
         delegation.focal_point_email = email.strip().lower()
-        delegation.focal_point_name = " ".join(
-            part for part in (fields.get("given_name"), fields.get("family_name")) if part
-        ) or delegation.focal_point_name
+        delegation.focal_point_name = render_name(fields, Purpose.salutation) or delegation.focal_point_name
     invitation, _token = issue_invitation(meeting, email=email, actor=actor, delegation=delegation,
                                           is_focal_point=is_focal_point, **fields)
     return invitation

@@ -88,18 +88,21 @@ class JobKind:
     title: str
     #: job -> the access rule of what the job makes (e.g. the report's); its result is for those it allows now
     rule_for: Callable[[Job], object] | None = None
+    #: what a finished job made, in the reader's language ("258 badges, A6"), from the job's row
+    describe: Callable[[Job], str] | None = None
 
 
 #: registered job kinds by name
 KINDS: dict[str, JobKind] = {}
 
 
-def job_kind(name: str, *, title=None, rule_for: Callable[[Job], object] | None = None):
+def job_kind(name: str, *, title=None, rule_for: Callable[[Job], object] | None = None, describe=None):
     """Register `fn(job, progress) -> (content, filename) | None` as the job kind `name`; `rule_for(job)` gives the
-    access rule (meeting_manager.access) that the job's page and result are checked against, at every request."""
+    access rule (meeting_manager.access) that the job's page and result are checked against, at every request;
+    `describe(job)` says what a finished job made."""
 
     def register(function: JobFunction) -> JobFunction:
-        KINDS[name] = JobKind(name, function, title or name, rule_for)
+        KINDS[name] = JobKind(name, function, title or name, rule_for, describe)
         return function
 
     return register
@@ -381,11 +384,19 @@ def waits_for_worker(job: Job) -> bool:
                                                                                  NO_WORKER_SECONDS))
 
 
+def job_summary(job: Job) -> str | None:
+    """What a finished job made ("258 badges, A6, one badge a page"), or None."""
+    kind = get_kind(job.kind) if job.status == JobStatus.done else None
+    return kind.describe(job) if kind and kind.describe else None
+
+
 def job_status(job: Job, download_url: str | None) -> dict:
-    """What the job's page polls: status, progress, and where to download the result once done."""
+    """What the job's page polls: status, progress, what it made, and where to download the result once done."""
     return {
         "no_worker": waits_for_worker(job),
         "rerun": job.attempts > 1 and not job.status.finished,
+        "summary": job_summary(job),
+        "result_name": job.result_name if job.status == JobStatus.done else None,
         "status": job.status.value,
         "percent": job.percent,
         "done": job.done,

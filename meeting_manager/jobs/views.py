@@ -14,6 +14,12 @@ from .dispatch import dispatch, run_inline_tasks, runner_mode
 from .models import Job
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
+
+
+@bp.app_context_processor
+def job_helpers() -> dict:
+    """jobs/_progress.html is included by other features' pages: it says what a finished job made."""
+    return {"job_summary": services.job_summary}
 # Under TESTING without a broker, work committed by a request runs when the request ends (see jobs.dispatch).
 bp.after_app_request(run_inline_tasks)
 _watch_started = threading.Lock()

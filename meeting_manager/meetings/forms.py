@@ -44,6 +44,10 @@ class MeetingForm(FlaskForm):
     )
     region_scheme_id = SelectField(_l("Region scheme for balance"), coerce=int)
     previous_id = SelectField(_l("Previous edition"), coerce=int)
+    visa_signatory_name = StringField(_l("Visa letters are signed by (name)"), validators=[Optional(), Length(max=200)])
+    visa_signatory_title = StringField(_l("Their title"), validators=[Optional(), Length(max=200)])
+    visa_signatory_contact = StringField(_l("Contact for embassies (email, phone or address)"),
+                                         validators=[Optional(), Length(max=300)])
     require_verified_note_verbale = BooleanField(
         _l("State delegations need a verified note verbale before their members are approved")
     )

@@ -50,6 +50,10 @@ class Meeting(TimestampMixin, db.Model):
     retention_days: Mapped[int | None]
     #: every application without an invitation answers a CAPTCHA (else only from a busy network address)
     require_captcha: Mapped[bool] = mapped_column(default=False)
+    #: who signs visa letters, with title and contact (an address, phone or email an embassy can use)
+    visa_signatory_name: Mapped[str] = mapped_column(String(200), default="")
+    visa_signatory_title: Mapped[str] = mapped_column(String(200), default="")
+    visa_signatory_contact: Mapped[str] = mapped_column(String(300), default="")
     #: bumped by every balance decision: the UPDATE takes the meeting's row lock (PostgreSQL) or SQLite's single
     #: write lock, so that decisions on one meeting are serialised and can never together exceed a bound
     decision_seq: Mapped[int] = mapped_column(default=0)

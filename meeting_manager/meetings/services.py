@@ -102,7 +102,7 @@ def form_data(meeting: Meeting) -> dict:
         for name in ("title", "edition", "description", "starts_on", "ends_on", "timezone", "venue", "city",
                      "country_code", "capacity", "registration_mode", "status", "region_scheme_id",
                      "previous_id", "require_verified_note_verbale", "require_captcha", "retention_days",
-                     *LOCAL_TIME_FIELDS)
+                     "visa_signatory_name", "visa_signatory_title", "visa_signatory_contact", *LOCAL_TIME_FIELDS)
     }
 
 

@@ -11,6 +11,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..names import NameOrder
 from ..reference.services import country_choices
 from ..widgets import CachedOptionsSelect
 from .models import Gender, QuestionKind, Relation
@@ -26,9 +27,13 @@ RELATION_CHOICES = [(Relation.member.value, _l("Member of the network")),
 LANGUAGE_CHOICES = [("", _l("None needed")), ("ar", _l("Arabic")), ("zh", _l("Chinese")), ("en", _l("English")),
                     ("fr", _l("French")), ("ru", _l("Russian")), ("es", _l("Spanish"))]
 CHOOSE = ("", _l("— choose —"))
+NAME_ORDER_CHOICES = [("", _l("As usual for the script of my name")),
+                      (NameOrder.given_first.value, _l("Given name first (Amina Diallo)")),
+                      (NameOrder.family_first.value, _l("Family name first (王 秀英, Nguyễn Thị Minh Khai)"))]
 VISA_FIELDS = ("passport_number", "passport_expiry", "date_of_birth", "place_of_birth")
 #: the built-in fields handed to the services under their own names
-BUILTIN_FIELDS = ("given_name", "family_name", "badge_name", "email", "gender", "nationality", "residence_country",
+BUILTIN_FIELDS = ("given_name", "family_name", "name_order", "badge_name", "latin_name", "passport_name", "email",
+                  "gender", "nationality", "residence_country",
                   "organisation", "organisation_country", "position", "category_id", "relation", "dietary",
                   "accessibility", "interpretation_language", "data_consent", "public_listing_consent")
 
@@ -73,9 +78,11 @@ class RegistrationForm(FlaskForm):
     """Everything a participant gives; `registration_form()` adds the meeting's questions and choices."""
 
     submission_key = HiddenField()
-    given_name = _text(_l("Given name"), 120, required=True)
-    family_name = _text(_l("Family name"), 120)
+    given_name = _text(_l("Given name(s)"), 120)
+    family_name = _text(_l("Family name(s)"), 120)
+    name_order = SelectField(_l("Order of your names"), choices=NAME_ORDER_CHOICES, default="")
     badge_name = _text(_l("Name on the badge"), 100)
+    latin_name = _text(_l("Name in Latin letters"), 200)
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)],
                        filters=[lambda v: v.strip().lower() if isinstance(v, str) else v])
     gender = SelectField(_l("Gender"), choices=[CHOOSE, *GENDER_CHOICES], validators=[DataRequired()])
@@ -97,6 +104,7 @@ class RegistrationForm(FlaskForm):
     passport_expiry = DateField(_l("Passport valid until"), validators=[Optional()])
     date_of_birth = DateField(_l("Date of birth"), validators=[Optional()])
     place_of_birth = _text(_l("Place of birth"), 120)
+    passport_name = _text(_l("Name exactly as in the passport"), 200)
     data_consent = BooleanField(
         _l("I agree that the organisers process my data to run this meeting (required)."),
         validators=[DataRequired(_l("Your consent is needed to register."))],
@@ -114,7 +122,14 @@ class RegistrationForm(FlaskForm):
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
-        return self._validate_visa() & self._validate_answers() & ok
+        return self._validate_name() & self._validate_visa() & self._validate_answers() & ok
+
+    def _validate_name(self) -> bool:
+        if "given_name" not in self or self.given_name.data or self.family_name.data:
+            return True
+        self.given_name.errors = [*self.given_name.errors,
+                                  _l("Enter your name: a given name, a family name, or both.")]
+        return False
 
     def _validate_visa(self) -> bool:
         if "visa_letter" not in self or not self.visa_letter.data:
@@ -218,6 +233,12 @@ class TravelForm(FlaskForm):
     def validate_departure_at(self, field):
         if field.data and self.arrival_at.data and field.data <= self.arrival_at.data:
             raise ValidationError(_l("The departure must be after the arrival."))
+
+
+class VisaAddressForm(FlaskForm):
+    """The organiser's address line of a visa letter (empty: the embassy of the meeting's country)."""
+
+    visa_letter_address = _text(_l("Address line of the visa letter"), 300)
 
 
 class CancelForm(FlaskForm):

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..models_base import TimestampMixin, utcnow
+from ..names import NameOrder, Purpose, default_order, render_name
 from ..privacy.sealing import Sealed
 
 
@@ -38,6 +39,12 @@ UN_LANGUAGES = ("ar", "zh", "en", "fr", "ru", "es")
 STATELESS = "stateless"  #: nationality value for stateless persons
 
 
+def _default_name_order(context) -> NameOrder:
+    """A row inserted without an order (CLI, imports, demo) gets the one its script or nationality suggests."""
+    row = context.get_current_parameters()
+    return default_order(row.get("given_name") or "", row.get("family_name") or "", row.get("nationality"))
+
+
 class Registration(TimestampMixin, db.Model):
     __tablename__ = "registrations"
     # Balance counts group a meeting's registrations by status on every decision and every rule check: the index
@@ -55,9 +62,16 @@ class Registration(TimestampMixin, db.Model):
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id", ondelete="SET NULL"), index=True)
     status: Mapped[RegistrationStatus] = mapped_column(default=RegistrationStatus.pending, index=True)
 
-    given_name: Mapped[str] = mapped_column(String(120))
-    family_name: Mapped[str] = mapped_column(String(120))
+    #: given name(s) and family name(s): either may be empty (mononyms), not both; rendered only by names.render_name
+    given_name: Mapped[str] = mapped_column(String(120), default="")
+    family_name: Mapped[str] = mapped_column(String(120), default="")
+    #: the order the person writes their name in (asked on the form, defaulted from the script)
+    name_order: Mapped[NameOrder] = mapped_column(default=_default_name_order)
+    #: the name exactly as in the passport: the only name on visa letters and visa lists
+    passport_name: Mapped[str] = mapped_column(String(200), default="")
     badge_name: Mapped[str] = mapped_column(String(200))
+    #: optional Latin-script form, printed small under a name in another script (door staff who read only Latin)
+    latin_name: Mapped[str] = mapped_column(String(200), default="")
     email: Mapped[str] = mapped_column(String(254))  #: lower-cased
     gender: Mapped[Gender]
     #: ISO 3166-1 alpha-2 of any country or territory, or "stateless"
@@ -79,6 +93,13 @@ class Registration(TimestampMixin, db.Model):
     decided_at: Mapped[datetime | None]
     #: signed into the badge QR; random so that it says nothing about the person
     badge_token: Mapped[str] = mapped_column(String(64), unique=True)
+    #: secret of the person's private calendar feed URL (None: no feed); replaced or cleared to revoke it
+    calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: the visa letter's address line, as the organiser edited it ("" = the embassy of the meeting's country in
+    #: the country of residence)
+    visa_letter_address: Mapped[str] = mapped_column(String(300), default="")
+    #: random key of the verification page an embassy opens from the letter's QR code (set with the first letter)
+    visa_letter_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     #: random key of the form that created it, so that a double click or a resubmit creates one registration
     submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
@@ -95,9 +116,14 @@ class Registration(TimestampMixin, db.Model):
         back_populates="registration", cascade="all, delete-orphan", order_by="StatusChange.at"
     )
 
+    def name_for(self, purpose: Purpose | str) -> str:
+        """The person's name for a purpose (badge, list, letter, salutation, latin): see names.render_name."""
+        return render_name(self, purpose)
+
     @property
     def full_name(self) -> str:
-        return f"{self.given_name} {self.family_name}".strip()
+        """The whole name in the person's order, as written (pages, agenda, messages); lists use Purpose.list."""
+        return render_name(self, Purpose.salutation)
 
 
 class StatusChange(db.Model):

@@ -39,6 +39,7 @@ from ..mail.services import queue_message
 from ..meetings.models import Meeting, MeetingStatus, RegistrationMode
 from ..meetings.services import to_utc
 from ..models_base import utcnow
+from ..names import NameOrder, Purpose, default_order, render_name
 from ..signals import address_awaits_proof, email_proven, erasing_person, retention_due
 from ..reference.services import iso_countries
 from .models import (
@@ -171,8 +172,8 @@ def _local(meeting: Meeting, moment: datetime) -> str:
 # --- cleaning input -----------------------------------------------------------------------------------------------
 
 #: text columns of a registration and whether they may hold line breaks
-TEXT_FIELDS = {"given_name": False, "family_name": False, "badge_name": False, "organisation": False,
-               "position": False, "dietary": True, "accessibility": True}
+TEXT_FIELDS = {"given_name": False, "family_name": False, "badge_name": False, "passport_name": False,
+               "latin_name": False, "organisation": False, "position": False, "dietary": True, "accessibility": True}
 #: fields whose change would move a registration between balance groups: locked once it is approved
 BALANCE_FIELDS = ("gender", "category_id", "residence_country", "organisation_country")
 PASSPORT_RE = re.compile(r"^[A-Z0-9]{5,20}$")
@@ -193,7 +194,15 @@ def _clean_fields(meeting: Meeting, data: dict, problems: list) -> dict:
     out: dict[str, Any] = {}
     for name, multiline in TEXT_FIELDS.items():
         if name in data:
-            out[name] = clean_text(data[name], name, problems, multiline=multiline, required=name == "given_name")
+            out[name] = clean_text(data[name], name, problems, multiline=multiline)
+    if ("given_name" in data or "family_name" in data) and not (out.get("given_name") or out.get("family_name")):
+        # either part may be empty (a mononym), not both
+        problems.append(_("Enter your name: a given name, a family name, or both."))
+    if "name_order" in data:
+        out["name_order"] = clean_enum(NameOrder, data["name_order"] or None, "name_order", problems,
+                                       default=default_order(out.get("given_name") or "",
+                                                             out.get("family_name") or "",
+                                                             data.get("nationality")))
     if "email" in data:
         out["email"] = normalise_email(data["email"] or "")
         if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", out["email"]) or len(out["email"]) > 254:
@@ -350,7 +359,8 @@ def register_participant(meeting: Meeting, data: dict, *, invitation=None, actor
 
 def _build(meeting: Meeting, data: dict, invitation) -> tuple[Registration, dict | None, dict, list[Question]]:
     problems: list[str] = []
-    required = ("given_name", "email", "gender", "nationality", "residence_country", "category_id")
+    required = ("given_name", "family_name", "name_order", "email", "gender", "nationality", "residence_country",
+                "category_id")
     fields = _clean_fields(meeting, {name: data.get(name) for name in required} | data, problems)
     if not data.get("data_consent"):
         problems.append(_("Consent to the processing of your data is needed to register."))
@@ -362,8 +372,10 @@ def _build(meeting: Meeting, data: dict, invitation) -> tuple[Registration, dict
     if problems:
         raise ValidationFailed(_("The registration has problems; nothing was saved."), problems=problems)
     delegation = getattr(invitation, "delegation", None)
-    fields.setdefault("badge_name", "")
-    fields["badge_name"] = fields["badge_name"] or f"{fields['given_name']} {fields.get('family_name', '')}".strip()
+    fields["given_name"], fields["family_name"] = fields.get("given_name") or "", fields.get("family_name") or ""
+    fields["badge_name"] = fields.get("badge_name") or render_name(fields, Purpose.salutation)
+    if visa and not fields.get("passport_name"):
+        fields["passport_name"] = render_name(fields, Purpose.salutation)
     now = utcnow()
     registration = Registration(
         # ids, not relationships: the backref would touch the session before this row is added to it
@@ -530,9 +542,13 @@ def update_registration(registration: Registration, data: dict, *, actor) -> lis
     problems += [f"{labels[qid]}: {message}" for qid, message in answer_problems.items()]
     if problems:
         raise ValidationFailed(_("The changes have problems; nothing was saved."), problems=problems)
+    for part in ("given_name", "family_name"):
+        if part in fields:
+            fields[part] = fields[part] or ""
     if "badge_name" in fields and not fields["badge_name"]:
-        fields["badge_name"] = f"{fields.get('given_name', registration.given_name)} " \
-                               f"{fields.get('family_name', registration.family_name)}".strip()
+        current = {name: fields.get(name, getattr(registration, name))
+                   for name in ("given_name", "family_name", "name_order")}
+        fields["badge_name"] = render_name(current, Purpose.salutation)
     changed = [name for name, value in fields.items() if getattr(registration, name) != value]
     for name in changed:
         setattr(registration, name, fields[name])

@@ -14,6 +14,8 @@ from .models import Registration
 #: how problems name a field (the form shows its own labels; these serve the CLI, the API and the summary)
 FIELD_LABELS = {
     "given_name": _l("Given name"), "family_name": _l("Family name"), "badge_name": _l("Name on the badge"),
+    "name_order": _l("Order of your names"), "passport_name": _l("Name exactly as in the passport"),
+    "latin_name": _l("Name in Latin letters"),
     "email": _l("Email"), "gender": _l("Gender"), "nationality": _l("Nationality"),
     "residence_country": _l("Country of residence"), "organisation": _l("Organisation"),
     "organisation_country": _l("Organisation's country"), "position": _l("Position"), "category_id": _l("Category"),

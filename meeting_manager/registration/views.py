@@ -17,7 +17,8 @@ from ..reference.services import country_name
 from ..captcha import services as captcha
 from . import documents, questions, services
 from .forms import (
-    KIND_CHOICES, CancelForm, QuestionForm, TravelForm, gender_label, language_label, registration_form, relation_label,
+    KIND_CHOICES, CancelForm, QuestionForm, TravelForm, VisaAddressForm, gender_label, language_label,
+    registration_form, relation_label,
 )
 from .models import Question, Registration, RegistrationStatus
 
@@ -269,10 +270,11 @@ def _edit_removes(registration) -> list[str]:
 def _edit_prefill(registration) -> dict:
     """What the edit form starts with. Passport data is never written back into a page."""
     data = {name: getattr(registration, name) for name in (
-        "given_name", "family_name", "badge_name", "nationality", "residence_country", "organisation",
+        "given_name", "family_name", "badge_name", "latin_name", "passport_name", "nationality", "residence_country", "organisation",
         "organisation_country", "position", "category_id", "dietary", "accessibility", "interpretation_language",
         "public_listing_consent")}
     data.update(gender=registration.gender.value, relation=registration.relation.value,
+                name_order=getattr(registration.name_order, "value", registration.name_order),
                 visa_letter=registration.visa_request is not None)
     stored = services.answer_values(registration)
     data.update({f"q_{q.id}": questions.form_value(q, stored[q.id])
@@ -370,7 +372,38 @@ def e_ticket(registration_id: int):
     return _pdf_response(documents.render_e_ticket(registration), f"e-ticket-{registration.id}.pdf")
 
 
+@bp.route("/visa-letters/<token>")
+@allow(PUBLIC)
+def verify_visa_letter(token: str):
+    """For an embassy, from the letter's QR code: the reference, name and dates of a genuine letter, nothing else."""
+    registration = documents.get_verifiable_letter(token)
+    if registration is None:
+        abort(404)
+    arrive, leave = documents.stay_dates(registration)
+    return render_template("registration/visa_verify.html", registration=registration, meeting=registration.meeting,
+                           reference=documents.visa_reference(registration), arrive=arrive, leave=leave), 200, {
+        "Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
+
+
 # --- organisers -----------------------------------------------------------------------------------------------------
+
+
+@bp.route("/meetings/<int:meeting_id>/registrations/<int:registration_id>/visa-address", methods=["POST"])
+@allow(ORGANISER)
+def visa_address(meeting_id: int, registration_id: int):
+    """Edit the address line of a participant's visa letter (empty: the embassy of the meeting's country)."""
+    meeting = db.get_or_404(Meeting, meeting_id)
+    registration = db.get_or_404(Registration, registration_id)
+    if registration.meeting_id != meeting.id or registration.visa_request is None:
+        abort(404)
+    form = VisaAddressForm()
+    if form.validate_on_submit():
+        documents.set_visa_letter_address(registration, form.visa_letter_address.data, actor=_signed_in())
+        db.session.commit()
+        flash(_("The visa letter's address line is saved."), "success")
+    else:
+        flash(_("The address line is too long or holds invisible characters."), "error")
+    return redirect(url_for("registration.detail", meeting_id=meeting.id, registration_id=registration.id), 303)
 
 
 @bp.route("/meetings/<int:meeting_id>/registrations/<int:registration_id>")
@@ -386,7 +419,11 @@ def detail(meeting_id: int, registration_id: int):
         services.record_visa_view(registration, actor=_signed_in())
         db.session.commit()
     return render_template("registration/detail.html", meeting=meeting, registration=registration,
-                           show_visa=show_visa, answers=services.answers_for([registration])[registration.id])
+                           show_visa=show_visa, answers=services.answers_for([registration])[registration.id],
+                           address_form=VisaAddressForm(formdata=None,
+                                                        visa_letter_address=registration.visa_letter_address),
+                           default_address=documents.visa_address(registration) if registration.visa_request
+                           and not registration.visa_letter_address else "")
 
 
 @bp.route("/meetings/<int:meeting_id>/questions", methods=["GET", "POST"], endpoint="questions")

@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from ..balance.dashboard import GENDERS, build_dashboard
 from ..balance.services import group_tally
 from ..checkin.services import meeting_days
 from ..meetings.models import Meeting
+from ..names import Purpose, collation_key, render_name, sort_key
 from ..reference.services import country_name, region_map, region_of
 from . import queries
 
@@ -46,7 +48,8 @@ class Filters:
 
 
 def _local(meeting: Meeting, moment):
-    return moment.astimezone(meeting.tz).replace(tzinfo=None) if moment is not None else None
+    # to the second: a check-in's microseconds are noise in a report
+    return moment.astimezone(meeting.tz).replace(tzinfo=None, microsecond=0) if moment is not None else None
 
 
 def _people(meeting: Meeting, filters: Filters, regions: dict) -> list[dict]:
@@ -63,10 +66,18 @@ def _people(meeting: Meeting, filters: Filters, regions: dict) -> list[dict]:
 
 
 def _name(person) -> str:
-    """"FAMILY, Given" of a person's row (a dict) or of a registration or invitation."""
-    if isinstance(person, dict):
-        return f"{person['family_name'].upper()}, {person['given_name']}"
-    return f"{person.family_name.upper()}, {person.given_name}"
+    """A person's name for lists (names.render_name): a row (a dict), a registration or an invitation."""
+    return render_name(person, Purpose.list)
+
+
+def _reader_locale() -> str:
+    return str(get_locale() or "en")
+
+
+def _by_name(people):
+    """People sorted by family name, then given name, as the reader's language collates them."""
+    locale = _reader_locale()
+    return sorted(people, key=lambda p: sort_key(p, locale))
 
 
 def _rate(attended: int, approved: int) -> float:
@@ -105,11 +116,12 @@ def attendance_frames(meeting: Meeting, filters: Filters) -> dict[str, pd.DataFr
     lists += sorted(session_lists, key=lambda k: (sessions[k[1]][2], k[1]))
 
     attended_rows, no_show_rows, rate_rows, total_rows = [], [], [], []
-    by_name = sorted(people.values(), key=lambda p: _name(p).casefold())
+    by_name = _by_name(people.values())
+    rank = {p["id"]: n for n, p in enumerate(by_name)}
     for day, session_id in lists:
         here = came.get((day, session_id), {})
         label = session_labels[session_id] if session_id else _("Meeting day")
-        for rid, first in sorted(here.items(), key=lambda item: _name(people[item[0]]).casefold()):
+        for rid, first in sorted(here.items(), key=lambda item: rank[item[0]]):
             attended_rows.append({"day": day, "list": label, **_columns(people[rid]),
                                   "first check-in": _local(meeting, first)})
         expected = set(people) if session_id is None else signed_up.get(session_id, set())
@@ -243,20 +255,20 @@ def _attended_by_bound(cube, names) -> dict:
 
 def public_list_frames(meeting: Meeting, filters: Filters) -> dict[str, pd.DataFrame]:
     """Approved people who agreed to be listed publicly: name, organisation and country only."""
-    rows = [{"name": f"{p['given_name']} {p['family_name']}", "organisation": p["organisation"],
-             "country": country_name(p["represented_country"])}
-            for p in _people(meeting, filters, region_map(meeting.region_scheme_id)) if p["public_listing_consent"]]
+    rows = [{"name": _name(p), "organisation": p["organisation"], "country": country_name(p["represented_country"])}
+            for p in _by_name(_people(meeting, filters, region_map(meeting.region_scheme_id)))
+            if p["public_listing_consent"]]
     return {"Participants": pd.DataFrame(rows, columns=["name", "organisation", "country"])}
 
 
 def internal_list_frames(meeting: Meeting, filters: Filters) -> dict[str, pd.DataFrame]:
     """Every approved person, with contact, category and delegation (for organisers only)."""
-    rows = [{"family name": p["family_name"], "given name": p["given_name"], "email": p["email"],
+    rows = [{"name": _name(p), "email": p["email"],
              "organisation": p["organisation"], "position": p["position"], "country": p["represented_country"],
              "region": p["region"], "gender": p["gender"].value, "category": p["category_name"],
              "delegation": p["delegation"] or "", "public listing": p["public_listing_consent"]}
-            for p in _people(meeting, filters, region_map(meeting.region_scheme_id))]
-    return {"Participants": pd.DataFrame(rows, columns=["family name", "given name", "email", "organisation",
+            for p in _by_name(_people(meeting, filters, region_map(meeting.region_scheme_id)))]
+    return {"Participants": pd.DataFrame(rows, columns=["name", "email", "organisation",
                                                         "position", "country", "region", "gender", "category",
                                                         "delegation", "public listing"])}
 
@@ -268,18 +280,19 @@ def delegation_frames(meeting: Meeting, filters: Filters) -> dict[str, pd.DataFr
     from ..delegations import services as delegations
 
     summary, rows = [], []
+    locale = _reader_locale()
     for delegation in delegations.list_delegations(meeting):
         members = delegations.list_members(delegation)
         for member in members:
             person = member.registration or member.invitation
             category = member.registration.category if member.registration else None
-            rows.append({"delegation": delegation.name, "name": _name(person),
+            rows.append({"delegation": delegation.name, "name": _name(person), "_key": sort_key(person, locale),
                          "category": category.name if category else "", "status": member.status})
         summary.append({"delegation": delegation.name, "kind": delegation.kind.value,
                         "country": delegation.country_code or "", "seats": delegation.seats,
                         "seats taken": delegations.seats_held(members), "members": len(members),
                         "approved": sum(m.status == "approved" for m in members)})
-    rows.sort(key=lambda r: (r["delegation"].casefold(), r["name"].casefold()))
+    rows.sort(key=lambda r: (collation_key(r["delegation"], locale), r.pop("_key")))
     return {"Members": pd.DataFrame(rows, columns=["delegation", "name", "category", "status"]),
             "Delegations": pd.DataFrame(summary, columns=["delegation", "kind", "country", "seats", "seats taken",
                                                           "members", "approved"])}
@@ -290,16 +303,17 @@ def needs_frames(meeting: Meeting, filters: Filters) -> dict[str, pd.DataFrame]:
     rows = [{"badge name": p["badge_name"], "dietary": p["dietary"], "accessibility": p["accessibility"]}
             for p in _people(meeting, filters, region_map(meeting.region_scheme_id))
             if p["dietary"].strip() or p["accessibility"].strip()]
-    rows.sort(key=lambda r: r["badge name"].casefold())
+    rows.sort(key=lambda r: collation_key(r["badge name"], _reader_locale()))
     return {"Needs": pd.DataFrame(rows, columns=["badge name", "dietary", "accessibility"])}
 
 
 def visa_frames(meeting: Meeting, filters: Filters) -> dict[str, pd.DataFrame]:
     """Passport data of approved and pending people who asked for a visa letter (organisers; always audited)."""
-    rows = [{"family name": family, "given name": given, "nationality": nationality, "passport number": number,
-             "passport expiry": expiry, "date of birth": born, "place of birth": place, "status": status.value}
-            for given, family, nationality, number, expiry, born, place, status in queries.visa_requests(meeting)]
-    return {"Visa letters": pd.DataFrame(rows, columns=["family name", "given name", "nationality",
+    rows = [{"name in passport": render_name(v, Purpose.letter), "nationality": v["nationality"],
+             "passport number": v["passport_number"], "passport expiry": v["passport_expiry"],
+             "date of birth": v["date_of_birth"], "place of birth": v["place_of_birth"], "status": v["status"].value}
+            for v in _by_name(queries.visa_requests(meeting))]
+    return {"Visa letters": pd.DataFrame(rows, columns=["name in passport", "nationality",
                                                         "passport number", "passport expiry", "date of birth",
                                                         "place of birth", "status"])}
 

@@ -18,23 +18,26 @@ from ..registration.models import Registration, RegistrationStatus, VisaRequest
 APPROVED = RegistrationStatus.approved
 
 #: registration columns most reports need, in this order
-PERSON_COLUMNS = ("id", "given_name", "family_name", "badge_name", "email", "gender", "represented_country",
+PERSON_COLUMNS = ("id", "given_name", "family_name", "name_order", "passport_name", "latin_name", "badge_name",
+                  "email", "gender", "represented_country",
                   "nationality", "organisation", "position", "category_code", "category_name", "delegation",
                   "dietary", "accessibility", "public_listing_consent", "status")
 
 
 def people(meeting: Meeting, statuses=(APPROVED,)) -> list[dict]:
-    """Registrations of the meeting with the given statuses, as dicts of PERSON_COLUMNS, by family name."""
+    """Registrations of the meeting with the given statuses, as dicts of PERSON_COLUMNS (in id order: reports sort
+    them by names.sort_key, a collation SQL does not know)."""
     query = (
-        select(Registration.id, Registration.given_name, Registration.family_name, Registration.badge_name,
-               Registration.email, Registration.gender, Registration.represented_country, Registration.nationality,
+        select(Registration.id, Registration.given_name, Registration.family_name, Registration.name_order,
+               Registration.passport_name, Registration.latin_name, Registration.badge_name, Registration.email,
+               Registration.gender, Registration.represented_country, Registration.nationality,
                Registration.organisation, Registration.position, Category.code, Category.name, Delegation.name,
                Registration.dietary, Registration.accessibility, Registration.public_listing_consent,
                Registration.status)
         .outerjoin(Category, Registration.category_id == Category.id)
         .outerjoin(Delegation, Registration.delegation_id == Delegation.id)
         .where(Registration.meeting_id == meeting.id, Registration.status.in_(statuses))
-        .order_by(Registration.family_name, Registration.given_name, Registration.id)
+        .order_by(Registration.id)
     )
     return [dict(zip(PERSON_COLUMNS, row, strict=True)) for row in db.session.execute(query)]
 
@@ -96,19 +99,23 @@ def speakers(meeting: Meeting) -> list[tuple]:
     return db.session.execute(query).all()
 
 
-def visa_requests(meeting: Meeting) -> list[tuple]:
-    """(given, family, nationality, passport number, expiry, birth date, birth place, status): approved and pending
-    people who asked for a visa letter."""
+VISA_COLUMNS = ("given_name", "family_name", "name_order", "passport_name", "nationality", "passport_number",
+                "passport_expiry", "date_of_birth", "place_of_birth", "status")
+
+
+def visa_requests(meeting: Meeting) -> list[dict]:
+    """Dicts of VISA_COLUMNS: approved and pending people who asked for a visa letter."""
     query = (
-        select(Registration.given_name, Registration.family_name, Registration.nationality,
+        select(Registration.given_name, Registration.family_name, Registration.name_order,
+               Registration.passport_name, Registration.nationality,
                VisaRequest.passport_number, VisaRequest.passport_expiry, VisaRequest.date_of_birth,
                VisaRequest.place_of_birth, Registration.status)
         .join(VisaRequest, VisaRequest.registration_id == Registration.id)
         .where(Registration.meeting_id == meeting.id,
                Registration.status.in_((APPROVED, RegistrationStatus.pending)))
-        .order_by(Registration.family_name, Registration.given_name)
+        .order_by(Registration.id)
     )
-    return db.session.execute(query).all()
+    return [dict(zip(VISA_COLUMNS, row, strict=True)) for row in db.session.execute(query)]
 
 
 def attended_tally(meeting: Meeting) -> list[tuple]:

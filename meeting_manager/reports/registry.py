@@ -213,6 +213,10 @@ def _registers(attended, no_shows, days: list, sessions: list[tuple], day_list: 
     return registers
 
 
+#: a report with a table of this many columns is printed landscape (A4 portrait cut the internal list's 11)
+LANDSCAPE_COLUMNS = 8
+
+
 def render_pdf(report: Report, meeting: Meeting, filters: f.Filters, frames: dict[str, pd.DataFrame],
                extra: dict | None = None, progress: Callable[[str], None] | None = None) -> bytes:
     """The report through its print template (print.css: A4, page numbers, rows that do not split).
@@ -223,7 +227,9 @@ def render_pdf(report: Report, meeting: Meeting, filters: f.Filters, frames: dic
     extra = dict(extra or {})
     if report.key == "attendance":
         extra["lists"] = attendance_lists(frames)
-    html = render_template(report.template, report=report, meeting=meeting, filters=filters,
+    landscape = report.key != "attendance" and any(len(frame.columns) >= LANDSCAPE_COLUMNS
+                                                   for frame in frames.values())
+    html = render_template(report.template, report=report, meeting=meeting, filters=filters, landscape=landscape,
                            tables=_Tables(frames), frames=frames, made_at=utcnow().astimezone(meeting.tz), **extra)
     step("html")
     document = pdf_document(html)
@@ -260,7 +266,8 @@ def render_report(report: Report, meeting: Meeting, filters: f.Filters, fmt: str
         return render_pdf(report, meeting, filters, frames, extra,
                           lambda _step: report_progress(next(done), total)), f"{name}.pdf"
     if fmt == "xlsx":
-        return xlsx_workbook(frames, lambda _sheet: report_progress(next(done), total)), f"{name}.xlsx"
-    body = csv_bytes(main_frame(report, frames)[1])
+        return xlsx_workbook(frames, lambda _sheet: report_progress(next(done), total),
+                             zone=meeting.timezone), f"{name}.xlsx"
+    body = csv_bytes(main_frame(report, frames)[1], tz=meeting.tz)
     report_progress(total, total)
     return body, f"{name}.csv"

@@ -86,7 +86,9 @@ def test_published_agenda_is_public(app, client, meeting, objects):
     room, session = objects
     assert {r.rule for r, _m in agenda_routes(app, PUBLIC)} == {
         "/meetings/<int:meeting_id>/programme", "/meetings/<int:meeting_id>/programme/<int:session_id>",
-        "/meetings/<int:meeting_id>/programme.ics", "/meetings/<int:meeting_id>/programme.pdf"}
+        "/meetings/<int:meeting_id>/programme.ics", "/meetings/<int:meeting_id>/programme.pdf",
+        # a person's calendar feed: no sign-in, but only with the secret in its URL (tests/agenda/test_feed.py)
+        "/calendar/<token>.ics"}
     for path in public_paths(meeting, session):
         assert client.get(path).status_code == 200, path
 

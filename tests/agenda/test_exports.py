@@ -3,7 +3,7 @@ import io
 import re
 import shutil
 import subprocess
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import openpyxl
 import pandas as pd
@@ -114,7 +114,9 @@ def test_csv_export(client, auth, db, organiser, meeting, agenda, make_agenda_se
     assert list(frame["title"][:2]) == ["Opening plenary", "Coffee break"]
     assert "'=HYPERLINK(\"http://evil\")" in list(frame["title"])
     opening = frame[frame["title"] == "Opening plenary"].iloc[0]
-    assert (opening["day"], opening["start"], opening["end"]) == (meeting.starts_on.isoformat(), "09:00", "10:30")
+    day = meeting.starts_on.isoformat()
+    at = lambda hour, minute: datetime.combine(meeting.starts_on, time(hour, minute), tzinfo=meeting.tz).isoformat()
+    assert (opening["day"], opening["start"], opening["end"]) == (day, at(9, 0), at(10, 30))
     assert opening["speakers"] == "Kwame Mensah; Hidden Name"
     assert db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "agenda.export")).details == \
         {"format": "csv", "sessions": 9}
@@ -126,16 +128,18 @@ def test_xlsx_export_keeps_types(client, auth, organiser, meeting, agenda, make_
     response = client.get(f"/meetings/{meeting.id}/agenda/agenda.xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
     header = [c.value for c in sheet[1]]
-    assert header == exports.TABLE_COLUMNS
+    zoned = {"start": f"start ({meeting.timezone})", "end": f"end ({meeting.timezone})"}
+    assert header == [zoned.get(c, c) for c in exports.TABLE_COLUMNS]
     rows = [dict(zip(header, (c.value for c in row))) for row in sheet.iter_rows(min_row=2)]
     workshop = next(r for r in rows if r["title"] == "Workshop on early warning")
     assert workshop["day"].date() == meeting.starts_on  # a real date cell
     assert workshop["capacity"] == 30 and isinstance(workshop["signed_up"], int)
     assert workshop["published"] is True and workshop["interpretation"] is False
     formula = next(r for r in rows if r["title"].endswith("SUM(A1:A2)"))
-    assert formula["title"] == "'@SUM(A1:A2)" and formula["track"] == "'-1+2"
-    assert all(not str(c.value).startswith(("=", "+", "-", "@")) for row in sheet.iter_rows() for c in row
-               if c.data_type == "s" and c.value)
+    # text cells are strings, never evaluated: their value is kept exactly, with no CSV apostrophe (defect 5)
+    assert formula["title"] == "@SUM(A1:A2)" and formula["track"] == "-1+2"
+    assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
+    assert workshop[f"start ({meeting.timezone})"].hour == 11
 
 
 @pytest.mark.parametrize("value, expected", [

@@ -114,3 +114,30 @@ def test_badges_are_for_the_meetings_staff_only(who, meeting, make_meeting, make
 def test_staff_cannot_change_the_design(meeting, staff, auth, client):
     auth.sign_in(staff)
     assert client.post(f"/meetings/{meeting.id}/badges/design", data={}).status_code == 403
+
+
+def test_progress_moves_chunk_by_chunk_and_the_finished_job_says_what_it_made(meeting, staff, auth, client, db,
+                                                                               make_registration, monkeypatch):
+    """Defect 8: a batch reports progress as its chunks finish (not 0 % until the end), and the finished job names
+    its count, format and file."""
+    from meeting_manager.badges import render
+
+    seen = []
+    real = render.render_badges_pdf
+
+    def recording(badges, fmt="a6", **kwargs):
+        given = kwargs.pop("progress")
+        return real(badges, fmt, **kwargs, progress=lambda done, total: (seen.append((done, total)),
+                                                                        given(done, total)))
+
+    monkeypatch.setattr("meeting_manager.badges.jobs.render_badges_pdf", recording)
+    for _ in range(30):
+        make_registration(meeting, status=S.approved)
+    auth.sign_in(staff)
+    job_id = print_batch(client, meeting, format="a6")
+    steps = sorted({done for done, _total in seen})
+    assert len([d for d in steps if 0 < d < 30]) >= 3, seen  # several steps between the first and the last
+    status = client.get(f"/jobs/{job_id}/status").get_json()
+    assert status["summary"] == "30 badges, A6, one badge a page"
+    page = client.get(f"/jobs/{job_id}").text
+    assert "30 badges, A6, one badge a page" in page and f"badges-{meeting.id}-a6.pdf" in page

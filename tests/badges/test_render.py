@@ -11,7 +11,7 @@ import unicodedata
 import pytest
 
 from meeting_manager.badges import render
-from meeting_manager.badges.formats import FORMATS, PT_PER_MM, count_lines, fit_font_pt
+from meeting_manager.badges.formats import FORMATS, PT_PER_MM, READABLE_PT, count_lines, fit_font_pt, fit_text
 from meeting_manager.badges.render import BadgeData, StaticFilesFetcher, render_badges_pdf
 
 NAMES = {
@@ -163,10 +163,15 @@ def test_qr_codes_with_the_fixed_mask_decode_for_random_tokens(pdf, tmp_path):
                                   "सुनीता " * 20, "Ana 汉字 " * 15, "สมชาย " * 20],
                          ids=["words", "200 chars", "one long word", "CJK", "Arabic", "Devanagari", "mixed", "Thai"])
 def test_a_long_name_wraps_inside_its_box(pdf, tmp_path, fmt, name):
-    """All of the name is there, and all its ink lies inside the name's box (the badge's other texts are empty)."""
+    """All of the name is there, or, where it cannot fit at the readable size, its beginning and an ellipsis; all
+    its ink lies inside the name's box (the badge's other texts are empty)."""
     spec = FORMATS[fmt]
     path = pdf([badge(name, organisation="", country="", category="", meeting_title="")], fmt)
-    assert comparable(name) in comparable(pdftotext(path))
+    largest, smallest, bold = spec.sizes["name"]
+    shown, _pt = fit_text(name, spec.boxes["name"], largest, smallest, bold=bold,
+                          own_font_first=(render.guess_lang(name) or "") in render.OWN_FONT_FIRST)
+    assert shown == name or (shown.endswith("…") and len(shown) > 20)
+    assert comparable(shown.rstrip("…")) in comparable(pdftotext(path))
     ink = ink_bounds_mm(path, tmp_path, spec, hide=("qr", "band"))
     box, (left, top) = spec.boxes["name"], spec.slot(0)
     tolerance = 0.5  # mm
@@ -193,13 +198,27 @@ def ink_bounds_mm(path, tmp_path, spec, hide):
 
 
 @pytest.mark.parametrize("fmt", list(FORMATS))
-def test_a_200_character_name_fits_without_reaching_the_smallest_size_limit(fmt):
+def test_a_200_character_name_fits_or_is_shortened_at_the_readable_size(fmt):
     spec = FORMATS[fmt]
     largest, smallest, bold = spec.sizes["name"]
+    assert smallest >= READABLE_PT[spec.orientation]
     name = ("Ana Maria " * 20)[:200]
-    pt = fit_font_pt(name, spec.boxes["name"], largest, smallest, bold=bold)
+    shown, pt = fit_text(name, spec.boxes["name"], largest, smallest, bold=bold)
+    assert pt >= smallest and (shown == name or shown.endswith("…") and name.startswith(shown[:-1]))
     em_mm = pt / PT_PER_MM
-    assert count_lines(name, spec.boxes["name"].w / em_mm, bold=bold) * 1.2 * em_mm <= spec.boxes["name"].h
+    assert count_lines(shown, spec.boxes["name"].w / em_mm, bold=bold) * 1.2 * em_mm <= spec.boxes["name"].h
+    if fmt == "a6":
+        assert shown == name  # A6 still has room for the longest name the form allows
+
+
+def test_shortening_never_cuts_a_letter_from_its_marks():
+    box = FORMATS["cr80"].boxes["latin"]
+    for name in ("Nguyễn Thị Minh Khai " * 6, "श्रीनिवास कृष्णमूर्ति " * 6):
+        shown, _pt = fit_text(name, box, 10, 7)
+        assert shown.endswith("…")
+        cut = shown[:-1].rstrip()
+        assert name.startswith(cut) and unicodedata.category(name[len(cut)])[0] != "M"
+        assert not unicodedata.name(cut[-1]).endswith("VIRAMA")
 
 
 def test_short_names_are_large_and_long_ones_smaller():

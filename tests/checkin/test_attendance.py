@@ -10,6 +10,9 @@ from meeting_manager.checkin.services import (BadgeOfAnotherMeeting, Registratio
 from meeting_manager.errors import DomainError, ValidationFailed
 from meeting_manager.registration.models import RegistrationStatus
 
+#: the desk records only today: its clock is on the first day of the meeting
+pytestmark = pytest.mark.usefixtures("desk_on_first_day")
+
 
 def rows(db, **where):
     query = select(Attendance).order_by(Attendance.id)

@@ -7,6 +7,9 @@ from meeting_manager.checkin.services import check_in, normalise, search_desk
 from meeting_manager.delegations.models import Delegation, DelegationKind
 from meeting_manager.registration.models import RegistrationStatus
 
+#: the desk records only today: its clock is on the first day of the meeting
+pytestmark = pytest.mark.usefixtures("desk_on_first_day")
+
 
 @pytest.fixture
 def crowd(db, meeting, make_attendee, make_registration):

@@ -10,6 +10,9 @@ from meeting_manager.checkin.services import (BadgeOfAnotherMeeting, Registratio
                                               badge_payload, resolve_badge)
 from meeting_manager.registration.models import RegistrationStatus
 
+#: the desk records only today: its clock is on the first day of the meeting
+pytestmark = pytest.mark.usefixtures("desk_on_first_day")
+
 
 def test_payload_resolves_to_its_registration(meeting, make_attendee):
     person = make_attendee(meeting, given_name="Łukasz")
@@ -129,3 +132,28 @@ def test_payload_read_back_from_a_real_qr_checks_in_the_right_person(db, tmp_pat
     read = subprocess.run(["zbarimg", "-q", "--raw", str(image)], capture_output=True, text=True, check=True)
     result = scan_badge(meeting, read.stdout.strip(), day=meeting.starts_on, actor=staff)
     assert result.created and result.registration == target
+
+
+def test_a_replaced_badge_scans_as_replaced_and_the_new_one_checks_in(db, client, auth, staff, meeting,
+                                                                      make_attendee):
+    """Defect 7: replacing a lost badge issues a new token; the old badge then says when it was replaced."""
+    from meeting_manager.audit.models import AuditEvent
+
+    person = make_attendee(meeting)
+    lost = badge_payload(person)
+    auth.sign_in(staff)
+    card = client.get(f"/meetings/{meeting.id}/checkin/registrations/{person.id}")
+    assert "Replace a lost badge" in card.text
+    response = client.post(f"/meetings/{meeting.id}/checkin/registrations/{person.id}/replace-badge")
+    assert response.status_code == 303
+    db.session.refresh(person)
+    new = badge_payload(person)
+    assert new != lost
+    refused = client.post(f"/meetings/{meeting.id}/checkin/scan", json={"payload": lost})
+    body = refused.get_json()
+    assert refused.status_code == 422 and body["reason"] == "replaced"
+    assert "replaced on" in body["message"] and "ID" in body["message"]
+    assert client.post(f"/meetings/{meeting.id}/checkin/scan", json={"payload": new}).get_json()["result"] == \
+        "checked_in"
+    assert "badge.replaced" in db.session.scalars(db.select(AuditEvent.action)).all()
+    assert "A badge was replaced on" in client.get(f"/meetings/{meeting.id}/checkin/registrations/{person.id}").text

@@ -54,7 +54,7 @@ def test_a_job_started_in_a_request_runs_to_done_and_downloads(app, db, client, 
     assert status.headers["Cache-Control"] == "no-store"
     assert status.json == {"status": "done", "percent": 100, "done": 40, "total": 40,
                            "download_url": f"/jobs/{job.id}/download", "error": None, "no_worker": False,
-                           "rerun": False}
+                           "rerun": False, "summary": None, "result_name": "Liste – Réunion.txt"}
 
     download = client.get(status.json["download_url"])
     assert download.status_code == 200
@@ -83,7 +83,7 @@ def test_a_queued_job_shows_no_progress_yet(app, db, client, auth, participant):
     auth.sign_in(participant)
     assert client.get(f"/jobs/{job.id}/status").json == {
         "status": "queued", "percent": 0, "done": 0, "total": 0, "download_url": None, "error": None,
-        "no_worker": False, "rerun": False}
+        "no_worker": False, "rerun": False, "summary": None, "result_name": None}
     assert "Waiting to start" in client.get(f"/jobs/{job.id}").get_data(as_text=True)
     assert client.get(f"/jobs/{job.id}/download").status_code == 404
 

@@ -23,7 +23,17 @@ def refused(client, meeting, data, registrations, field, message):
     return response
 
 
-@pytest.mark.parametrize("field", ["given_name", "email", "gender", "nationality", "residence_country",
+def test_a_name_is_required_but_one_part_is_enough(client, meeting, form_data, registrations):
+    refused(client, meeting, form_data(given_name="", family_name=""), registrations, "given_name",
+            "Enter your name")
+    for given, family, email in (("", "Sukarnoputri", "m@example.org"), ("Suharto", "", "s@example.org")):
+        assert client.post(f"/meetings/{meeting.id}/apply",
+                           data=form_data(given_name=given, family_name=family, email=email)).status_code == 303
+        client.post("/account/sign-out")
+    assert [r.badge_name for r in registrations()] == ["Sukarnoputri", "Suharto"]
+
+
+@pytest.mark.parametrize("field", ["email", "gender", "nationality", "residence_country",
                                    "category_id", "relation"])
 def test_required_field_missing(client, meeting, form_data, registrations, field):
     refused(client, meeting, form_data(**{field: ""}), registrations, field, "This field is required.")
@@ -94,10 +104,11 @@ def test_names_in_any_script_are_kept_exactly(client, meeting, form_data, regist
     assert response.status_code == 303
     [registration] = registrations()
     assert (registration.given_name, registration.family_name) == (given, family)
-    assert registration.badge_name == f"{given} {family}"
+    written = "王秀英" if family == "王" else f"{given} {family}"  # Chinese: family name first, no space
+    assert registration.badge_name == written
     use_emailed_link(client, registration.email)
     page = client.get(f"/my/registrations/{registration.id}").text
-    assert f"{given} {family}" in html.unescape(page)
+    assert written in html.unescape(page)
 
 
 def test_html_in_a_field_is_shown_as_text(client, meeting, form_data, registrations, organiser, auth, app):

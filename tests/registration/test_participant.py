@@ -74,8 +74,8 @@ def test_edit_keeps_what_is_not_sent_and_answers_clearly(register, form_data, me
 def test_edit_refuses_bad_input_and_changes_nothing(register, form_data, meeting, db):
     client, registration = register()
     response = client.post(f"/my/registrations/{registration.id}/edit",
-                           data=edit_data(form_data, meeting, given_name="", position="Director"))
-    assert response.status_code == 422 and "This field is required." in response.text
+                           data=edit_data(form_data, meeting, given_name="", family_name="", position="Director"))
+    assert response.status_code == 422 and "Enter your name" in response.text
     db.session.refresh(registration)
     assert (registration.given_name, registration.position) == ("Amina", "Researcher")
 
@@ -212,7 +212,9 @@ def test_visa_letter_pdf(register, approve, visa_data, meeting, tmp_path, db):
     text = " ".join(pdf_text(response.data, tmp_path).split())
     assert "Ольга O'Brien-Łukasiewicz" in text and "P1234567X" in text and "Ukraine" in text
     assert "Dakar" in text and meeting.title in text and "Conference Centre" in text
-    assert meeting.starts_on.strftime("%d %B %Y") in text and meeting.ends_on.strftime("%d %B %Y") in text
+    from babel.dates import format_date
+    assert format_date(meeting.starts_on, "long", locale="en") in text
+    assert format_date(meeting.ends_on, "long", locale="en") in text
     assert "Embassy or Consulate of Germany" in text
     from meeting_manager.audit.models import AuditEvent
     actions = db.session.scalars(db.select(AuditEvent.action)).all()
@@ -225,11 +227,13 @@ def test_no_visa_letter_without_a_request(register, approve):
     assert client.get(f"/my/registrations/{registration.id}/visa-letter.pdf").status_code == 404
 
 
-def test_e_ticket_pdf_carries_a_qr_code_with_only_the_badge_token(register, approve, tmp_path):
-    client, registration = register(given_name="秀英", family_name="王", badge_name="王秀英")
-    assert client.get(f"/my/registrations/{registration.id}/e-ticket.pdf").status_code == 404
+def test_e_ticket_qr_is_accepted_by_the_desk(register, approve, tmp_path, client, auth, staff, meeting,
+                                            desk_on_first_day):
+    """Defect 1: the e-ticket's QR holds the same signed payload as the badge, and the desk checks the person in."""
+    owner, registration = register(given_name="秀英", family_name="王", badge_name="王秀英")
+    assert owner.get(f"/my/registrations/{registration.id}/e-ticket.pdf").status_code == 404
     approve(registration)
-    response = client.get(f"/my/registrations/{registration.id}/e-ticket.pdf")
+    response = owner.get(f"/my/registrations/{registration.id}/e-ticket.pdf")
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
     assert "王秀英" in pdf_text(response.data, tmp_path)
     (tmp_path / "ticket.pdf").write_bytes(response.data)
@@ -237,4 +241,8 @@ def test_e_ticket_pdf_carries_a_qr_code_with_only_the_badge_token(register, appr
                    check=True)
     [png] = sorted(tmp_path.glob("page*.png"))
     decoded = subprocess.run(["zbarimg", "-q", "--raw", str(png)], capture_output=True, text=True).stdout.strip()
-    assert decoded == registration.badge_token
+    assert registration.badge_token not in decoded  # the bare token is never the code's content
+    auth.sign_in(staff)
+    scanned = client.post(f"/meetings/{meeting.id}/checkin/scan", json={"payload": decoded})
+    assert scanned.status_code == 200, scanned.get_json()
+    assert scanned.get_json()["result"] == "checked_in"

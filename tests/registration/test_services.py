@@ -74,7 +74,7 @@ def test_status_mails_say_what_happened(db, meeting, make_registration, organise
     services.change_status(registration, status, actor=organiser)
     [mail] = outbox()
     assert mail_text in mail.text_body and mail_text in mail.html_body
-    assert "Dear Zoë," in mail.text_body and meeting.title in mail.subject
+    assert f"Dear Zoë {registration.family_name}," in mail.text_body and meeting.title in mail.subject
     assert f"/my/registrations/{registration.id}" in mail.text_body
 
 
@@ -143,7 +143,7 @@ def test_register_participant_works_without_a_request(app, db, meeting, outbox):
 
 @pytest.mark.parametrize("overrides, problem", [
     ({"data_consent": False}, "Consent"),
-    ({"given_name": "  "}, "Given name is required"),
+    ({"given_name": "  ", "family_name": ""}, "Enter your name"),
     ({"gender": "robot"}, "Gender is not a valid choice"),
     ({"nationality": "XX"}, "Nationality is not a known country"),
     ({"residence_country": "stateless"}, "Country of residence is not a known country"),

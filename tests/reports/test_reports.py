@@ -41,7 +41,7 @@ def held(meeting, db, make_registration, make_checkin_session):
         make_registration(meeting, status=S.approved, given_name="João", country="BR", gender=Gender.man,
                           category_code="academia" if any(c.code == "academia" for c in meeting.categories)
                           else "civil_society"),
-        make_registration(meeting, status=S.approved, given_name="Eve", family_name="=HYPERLINK(\"http://x\")", country="FR"),
+        make_registration(meeting, status=S.approved, given_name="=HYPERLINK(\"http://x\")", family_name="Eve", country="FR"),
     ]
     make_registration(meeting, status=S.pending, given_name="Pending", dietary="halal")
     session = make_checkin_session(meeting, day1)
@@ -88,7 +88,7 @@ def test_attendance_figures_equal_an_independent_count(app, held, meeting, db):
     assert rates.loc[(held["day1"], held["session"].title)]["attended"] == 1
     attended = frames["Attended"]
     first = attended[(attended["day"] == held["day1"]) & (attended["list"] == "Meeting day")]
-    amina = first[first["name"].str.endswith("Amina")]
+    amina = first[first["name"].str.startswith("Amina ")]
     assert amina["first check-in"].iloc[0] == datetime.combine(held["day1"], time(9))
     totals = frames["Totals"]
     women = totals[(totals["day"] == held["day1"]) & (totals["dimension"] == "gender") & (totals["value"] == "woman")]
@@ -130,7 +130,9 @@ def test_csv_and_xlsx_neutralise_formulas_and_keep_types(held, meeting, staff, a
     sheet = book["Attended"]
     assert sheet.freeze_panes == "A2"
     values = [c.value for c in sheet["C"][1:]]
-    assert all(not str(v).startswith("=") for v in values) and any(str(v).startswith("'=") for v in values)
+    # XLSX text cells are strings, which spreadsheets never evaluate: kept exactly, without the CSV apostrophe
+    assert any(str(v).startswith("=HYPERLINK") for v in values)
+    assert all(c.data_type == "s" for c in sheet["C"][1:] if c.value)
     assert isinstance(sheet["A2"].value, datetime)  # a day is a date cell
     assert isinstance(sheet["H2"].value, datetime)  # first check-in
     rates = book["Rates"]
@@ -193,7 +195,8 @@ def test_visa_list_for_organisers_is_audited(held, meeting, organiser, auth, cli
     assert db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "reports.preview")).first()
     _job, data = export(client, meeting, "visa", "xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(data))["Visa letters"]
-    assert sheet["D2"].value == "X1234567" and isinstance(sheet["E2"].value, datetime)
+    assert sheet["A1"].value == "name in passport" and sheet["A2"].value == held["people"][0].name_for("letter")
+    assert sheet["C2"].value == "X1234567" and isinstance(sheet["D2"].value, datetime)
 
 
 def test_bad_filters_are_refused_with_a_message(held, meeting, staff, auth, client, db):
@@ -254,7 +257,7 @@ def test_attendance_pdf_lists_no_shows_per_day_and_a_register_of_days_and_sessio
     row = frames["Rates"].set_index("list").loc[session.title]
     assert (row["signed up"], row["attended"], row["no-shows"]) == (2, 1, 1)
     missed = frames["No-shows"][frames["No-shows"]["list"] == session.title]
-    assert list(missed["name"]) == [f"{joao.family_name.upper()}, {joao.given_name}"]
+    assert list(missed["name"]) == [joao.name_for("list")]
 
 
 # --- figures recounted from the ORM rows (issue #7) ------------------------------------------------------------------
@@ -314,9 +317,9 @@ def test_delegation_report_equals_a_recount_of_registrations(app, db, meeting, m
                                  "seats": d.seats, "seats taken": sum(r.status in holding for r in mine) + len(nominated),
                                  "members": len(mine) + len(nominated),
                                  "approved": sum(r.status == S.approved for r in mine)})
-        expected_members += [(d.name, f"{r.family_name.upper()}, {r.given_name}", r.category.name, r.status.value)
+        expected_members += [(d.name, r.name_for("list"), r.category.name, r.status.value)
                              for r in mine]
-        expected_members += [(d.name, "NOMINEE, Nadia", "", nominee.status.value) for _ in nominated]
+        expected_members += [(d.name, "Nadia NOMINEE", "", nominee.status.value) for _ in nominated]
     assert frames["Delegations"].to_dict("records") == expected_summary  # in name order, one row per delegation
     assert sorted(frames["Members"].itertuples(index=False, name=None)) == sorted(expected_members)
 
@@ -585,13 +588,13 @@ def test_attendance_xlsx_has_typed_cells_frozen_headers_and_a_sheet_per_table(he
     assert len(attended) == sum(len(c) for c in came.values()) + 1  # the day lists and Pierre's session
     for row in attended:
         assert is_day(row["day"])
-        moment = row["first check-in"]
+        moment = row[f"first check-in ({meeting.timezone})"]
         assert moment.is_date and moment.number_format == "yyyy-mm-dd hh:mm"
         assert moment.value.date() == row["day"].value.date()
-    amina = next(r for r in attended if r["name"].value.endswith("Amina"))
-    assert amina["first check-in"].value == datetime.combine(held["day1"], time(9))  # the first of two, local time
+    amina = next(r for r in attended if r["name"].value.startswith("Amina "))
+    assert amina[f"first check-in ({meeting.timezone})"].value == datetime.combine(held["day1"], time(9))  # local
     pierre_session = next(r for r in attended if r["list"].value == held["session"].title)
-    assert pierre_session["first check-in"].value == datetime.combine(held["day1"], time(10))
+    assert pierre_session[f"first check-in ({meeting.timezone})"].value == datetime.combine(held["day1"], time(10))
 
     no_shows = rows("No-shows")
     assert len(no_shows) == sum(5 - len(c) for c in came.values())
@@ -638,10 +641,11 @@ def test_the_register_continues_in_another_when_sessions_do_not_fit_a_line(app, 
     check_in(db, meeting, twin, held["day1"], hour=8)
     lists = registry.attendance_lists(attendance_frames(meeting, Filters()))
     first, second = lists["registers"]
-    amina_lines = [line for line in "\n".join(first["blocks"]).splitlines() if line.endswith("Amina (KE)")]
+    amina_lines = [line for line in "\n".join(first["blocks"]).splitlines()
+                   if line.endswith(f"{amina.name_for('list')} (KE)")]
     assert sorted(line.split()[0] for line in amina_lines) == ["08:00", "09:00"]
     (line,) = "\n".join(second["blocks"]).splitlines()
-    assert line.split(maxsplit=1) == [registry.CAME, f"{amina.family_name.upper()}, Amina (KE)"]
+    assert line.split(maxsplit=1) == [registry.CAME, f"{amina.name_for('list')} (KE)"]
 
 
 def test_a_session_report_registers_only_those_the_session_concerns(app, held, meeting, db):
@@ -660,7 +664,7 @@ def test_a_session_report_registers_only_those_the_session_concerns(app, held, m
     pierre = held["people"][2]  # the only one checked in at the session; João signed up and did not come
 
     def line_name(person):
-        return f"{person.family_name.upper()}, {person.given_name} ({person.represented_country})"
+        return f"{person.name_for('list')} ({person.represented_country})"
 
     assert lines == sorted([[CAME, line_name(pierre)], [MISSED, line_name(joao)]])
 
@@ -678,5 +682,5 @@ def test_sessions_of_one_title_on_one_day_are_told_apart_by_their_time(app, held
     lists = attendance_lists(frames)
     (register,) = lists["registers"]
     days = len(lists["days"])
-    line = next(line for line in "\n".join(register["blocks"]).splitlines() if line.endswith("Amina (KE)"))
+    line = next(line for line in "\n".join(register["blocks"]).splitlines() if line.endswith(f"{amina.name_for('list')} (KE)"))
     assert line.split()[days:days + 2] == ["·", CAME]  # not Pierre's morning session, her afternoon one

@@ -256,6 +256,9 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    // Results appear where the eye is: on a phone, scroll them into view under the search box.
+    var results = document.querySelector(".desk-results, .desk-search [role=status]");
+    if (results) results.scrollIntoView({ block: "nearest" });
     var scanner = document.getElementById("scanner");
     if (scanner) initScanner(scanner);
     var listForm = document.getElementById("list-form");

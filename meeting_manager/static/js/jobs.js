@@ -26,6 +26,7 @@
       bar.value = data.percent;
       bar.textContent = data.percent + " %";
       var text = label(box, data.status, data.percent);
+      if (data.status === "done" && data.summary) { text = box.dataset.labelSummary.replace("{summary}", data.summary); }
       if (text !== lastState) {  // rewriting the same text would make screen readers repeat it
         state.textContent = text;
         lastState = text;
@@ -36,6 +37,7 @@
       }
       if (data.download_url && download) {
         link.href = data.download_url;
+        if (data.result_name) { link.textContent = box.dataset.labelDownload.replace("{name}", data.result_name); }
         download.hidden = false;
       }
     }
