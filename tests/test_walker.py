@@ -44,6 +44,11 @@ UNSHOWN_FORMS = {
     "invitations.import_upload": ("upload_id",), "invitations.map_columns": ("upload_id",),  # after an upload
     "mail.retry": (), "mail.retry_failed": (),  # shown for failed messages only
     "privacy.erase": (),  # shown while a participant's request for erasure waits
+    "agenda.revoke_feed": (),  # shown once a calendar feed address was made
+    "checkin.check_in": ("day",), "checkin.record_day": ("day", "reason"),  # on the desk's and card's scripts
+    "jobs.cancel": (), "jobs.restart": (),  # shown for a running or a failed job
+    "mail.release_held": (), "mail.release_waiting": (),  # shown while messages are held or wait
+    "registration.visa_address": ("visa_letter_address",),  # shown for a registration with a visa request
     "registration.archive_question": (), "registration.edit_question": ("label", "kind"),  # no question in the demo
 }
 
@@ -249,7 +254,8 @@ class Walk:
         refused = response.status_code >= 400 or (response.status_code in REDIRECTS and self._error_flashed(client))
         self.requests, self.refused, self.wrote = (self.requests + 1, self.refused + refused,
                                                    self.wrote + bool(written and not refused))
-        if response.status_code >= 500:
+        if response.status_code >= 500 and not (response.status_code == 503 and url == "/healthz"):
+            # /healthz answers 503 by design here: the test database is built without migrations
             self.failures.append(f"{where}: {method} {url} gave {response.status_code}")
         elif refused and (wrong := written - set(WRITES_ON_REFUSAL)):
             self.failures.append(f"{where}: {method} {url} was refused ({response.status_code}) "

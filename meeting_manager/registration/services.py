@@ -667,7 +667,8 @@ def _erase_registrations(email: str) -> dict[str, int]:
         registration.email = f"erased-{registration.id}@erased.invalid"
         registration.nationality = registration.residence_country = country
         registration.organisation = registration.position = registration.dietary = registration.accessibility = ""
-        registration.organisation_country = None
+        registration.passport_name = registration.latin_name = registration.visa_letter_address = ""
+        registration.organisation_country = registration.calendar_token = registration.visa_letter_token = None
         registration.user_id = registration.submission_key = None
         registration.badge_token = secrets.token_urlsafe(24)  # a printed badge no longer opens anything
         registration.visa_request = registration.travel = None
@@ -682,14 +683,19 @@ def _erase_after_retention(meeting: Meeting, dry_run: bool = False) -> dict[str,
     """After the retention period: passport and visa data, travel details and free-text needs go."""
     registrations = list(db.session.scalars(select(Registration).where(Registration.meeting_id == meeting.id)))
     visas = [r for r in registrations if r.visa_request is not None]
+    passport_names = [r for r in registrations if r.passport_name or r.visa_letter_token or r.visa_letter_address]
     travel = [r for r in registrations if r.travel is not None]
     needs = [r for r in registrations if r.dietary or r.accessibility]
     if not dry_run:
         for registration in visas:
             registration.visa_request = None
+        for registration in passport_names:  # the visa letter's check page closes with them
+            registration.passport_name = registration.visa_letter_address = ""
+            registration.visa_letter_token = None
         for registration in travel:
             registration.travel = None
         for registration in needs:
             registration.dietary = registration.accessibility = ""
         db.session.flush()
-    return {"visa_requests": len(visas), "travel_details": len(travel), "needs": len(needs)}
+    return {"visa_requests": len(visas), "passport_names": len(passport_names), "travel_details": len(travel),
+            "needs": len(needs)}

@@ -67,7 +67,7 @@ def build_meeting_with_a_printed_badge(app):
 
 @pytest.mark.parametrize("backend", list(_databases()))
 def test_restore_on_a_fresh_machine_gives_back_the_data_and_printed_badges_still_scan(tmp_path, installation,
-                                                                                       backend):
+                                                                                       backend, desk_clock):
     source_url = _pg_database("mm_wt20b_backup_source") if backend else None
     fresh_url = _pg_database("mm_wt20b_backup_fresh") if backend else None
     archive = tmp_path / "offsite" / "backup.tar.gz"
@@ -109,6 +109,9 @@ def test_restore_on_a_fresh_machine_gives_back_the_data_and_printed_badges_still
         note = restarted.config["STORAGE_DIR"] / "notes_verbales" / "kenya.pdf"
         assert note.read_bytes() == b"%PDF-1.4 the note verbale"
         assert stat.S_IMODE(os.stat(note).st_mode) == 0o600
+        from meeting_manager.meetings.models import Meeting
+
+        desk_clock(db.session.get(Meeting, meeting_id))  # at the door, on the meeting's first day
         client = restarted.test_client()
         signed_in = client.post("/account/sign-in", data={"email": "desk@example.org", "password": PASSWORD})
         assert signed_in.status_code == 302
