@@ -56,10 +56,9 @@ def test_the_pre_claim_attack_no_longer_reads_the_passport(app, meeting, invited
         assert visa_data["passport_number"].encode() not in response.data
 
 
-def test_a_session_from_before_the_proof_ends_when_the_address_is_proven(app, invited_meeting, form_data, db,
-                                                                       organiser, approve, visa_data):
-    """An account pre-claimed under the old code, whose attacker still holds a session: the invitation proves the
-    address, and every session from before ends."""
+def _pre_claimed(app, db):
+    """An account for the victim's address made under the old code, and the attacker's browser still signed in
+    to it."""
     user = User(email=VICTIM, name="Pre-claimed")
     db.session.add(user)
     db.session.flush()
@@ -68,6 +67,14 @@ def test_a_session_from_before_the_proof_ends_when_the_address_is_proven(app, in
     attacker = app.test_client()
     with attacker.session_transaction() as session:
         session["_user_id"] = key
+    return user, attacker
+
+
+def test_a_session_from_before_the_proof_ends_when_the_address_is_proven(app, invited_meeting, form_data, db,
+                                                                       organiser, approve, visa_data):
+    """An account pre-claimed under the old code, whose attacker still holds a session: the invitation proves the
+    address, and every session from before ends."""
+    user, attacker = _pre_claimed(app, db)
     assert attacker.get("/my/registrations").status_code == 200  # the old session worked
     registration = approve(_register_invited(app.test_client(), db, form_data, invited_meeting, organiser,
                                              visa_data))
@@ -77,14 +84,7 @@ def test_a_session_from_before_the_proof_ends_when_the_address_is_proven(app, in
 
 
 def test_the_emailed_link_ends_sessions_from_before_it(app, meeting, form_data, db):
-    user = User(email=VICTIM, name="Pre-claimed")
-    db.session.add(user)
-    db.session.flush()
-    key = start_session(user)
-    db.session.commit()
-    attacker = app.test_client()
-    with attacker.session_transaction() as session:
-        session["_user_id"] = key
+    _user, attacker = _pre_claimed(app, db)
     owner = app.test_client()
     owner.post(f"/meetings/{meeting.id}/apply", data=form_data(email=VICTIM))
     use_emailed_link(owner, VICTIM)
