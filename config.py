@@ -131,8 +131,9 @@ class Config:
     # Applying to an open meeting: per network address and per email address per hour; a CAPTCHA from the
     # APPLY_CAPTCHA_AFTER-th application of an address within the hour (0: always, None: only where a meeting asks).
     APPLY_LIMIT_PER_ADDRESS = int(os.environ.get("APPLY_LIMIT_PER_ADDRESS", "30"))
-    APPLY_LIMIT_PER_EMAIL = 5
-    APPLY_CAPTCHA_AFTER = 3
+    APPLY_LIMIT_PER_EMAIL = int(os.environ.get("APPLY_LIMIT_PER_EMAIL", "5"))
+    APPLY_CAPTCHA_AFTER = (None if os.environ.get("APPLY_CAPTCHA_AFTER", "3").lower() == "off"
+                           else int(os.environ.get("APPLY_CAPTCHA_AFTER", "3")))
     # Refuse addresses whose domain cannot receive mail (a DNS lookup; skipped when DNS does not answer).
     EMAIL_CHECK_DELIVERABILITY = _bool("EMAIL_CHECK_DELIVERABILITY", True)
     # One emailed link per address and purpose in this many minutes, whichever page asked for it.
