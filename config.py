@@ -136,6 +136,8 @@ class Config:
                            else int(os.environ.get("APPLY_CAPTCHA_AFTER", "3")))
     # Refuse addresses whose domain cannot receive mail (a DNS lookup; skipped when DNS does not answer).
     EMAIL_CHECK_DELIVERABILITY = _bool("EMAIL_CHECK_DELIVERABILITY", True)
+    # ... trusted only while this domain, known to take mail, resolves (empty: always trust the resolver)
+    EMAIL_DNS_CANARY = os.environ.get("EMAIL_DNS_CANARY", "un.org")
     # One emailed link per address and purpose in this many minutes, whichever page asked for it.
     LINK_WINDOW_MINUTES = 10
     WTF_CSRF_TIME_LIMIT = None

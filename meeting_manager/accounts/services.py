@@ -43,15 +43,23 @@ def normalise_email(email: str) -> str:
 
 def mail_domain_problem(email: str) -> str | None:
     """A message if the address's domain certainly cannot receive mail (no such domain, no mail server), looked
-    up in DNS when EMAIL_CHECK_DELIVERABILITY is on; None when it can, or when DNS does not answer (offline
-    venues, closed networks): a lookup that fails is no proof against the address."""
+    up in DNS when EMAIL_CHECK_DELIVERABILITY is on; None when it can, or when DNS cannot be trusted: a closed
+    network's resolver that answers "no such domain" for everything (as on these machines) would refuse every
+    address, so a "no" counts only while EMAIL_DNS_CANARY (a domain known to take mail) resolves."""
     if not current_app.config.get("EMAIL_CHECK_DELIVERABILITY") or "@" not in email:
         return None
-    return _domain_problem(email.rpartition("@")[2].lower())
+    canary = current_app.config.get("EMAIL_DNS_CANARY")
+    if canary and _domain_problem(canary.lower(), _ten_minutes()) is not None:
+        return None
+    return _domain_problem(email.rpartition("@")[2].lower(), _ten_minutes())
+
+
+def _ten_minutes() -> int:
+    return int(utcnow().timestamp() // 600)  # cached answers are asked again every ten minutes
 
 
 @lru_cache(maxsize=1024)
-def _domain_problem(domain: str) -> str | None:
+def _domain_problem(domain: str, _period: int) -> str | None:
     import dns.resolver
     from email_validator import EmailNotValidError, validate_email
 

@@ -117,9 +117,25 @@ def test_a_domain_that_cannot_receive_mail_is_refused(app, client, meeting, form
 
     monkeypatch.setattr(dns.resolver.Resolver, "resolve", resolve)
     services._domain_problem.cache_clear()
-    app.config["EMAIL_CHECK_DELIVERABILITY"] = True
+    app.config.update(EMAIL_CHECK_DELIVERABILITY=True, EMAIL_DNS_CANARY="")
     refused = _apply(client, meeting, form_data, email="someone@no-such-domain.example")
     assert refused.status_code == 422 and "cannot receive mail" in refused.text
     assert _count(db, Registration) == 0
     # DNS that does not answer is no proof against an address
     assert _apply(client, meeting, form_data, email="someone@offline.example").status_code == 303
+
+
+def test_a_resolver_that_denies_everything_is_not_believed(app, client, meeting, form_data, monkeypatch):
+    """A closed network's resolver answers "no such domain" for every name: while the canary domain does not
+    resolve either, no address is refused for its domain."""
+    import dns.resolver
+
+    from meeting_manager.accounts import services
+
+    def resolve(self, name, kind, *args, **kwargs):
+        raise dns.resolver.NXDOMAIN()
+
+    monkeypatch.setattr(dns.resolver.Resolver, "resolve", resolve)
+    services._domain_problem.cache_clear()
+    app.config.update(EMAIL_CHECK_DELIVERABILITY=True, EMAIL_DNS_CANARY="un.org")
+    assert _apply(client, meeting, form_data, email="someone@no-such-domain.example").status_code == 303
