@@ -15,10 +15,18 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def free_ports(count: int, candidates=range(5193, 5200)) -> list[int]:
+def _own_ports() -> range:
+    # pytest-xdist workers of one run each take their own ports: a port probed free by one worker and bound by
+    # the other a moment later made an instance "serve" that was another test's
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0) % 2
+    return range(5193, 5196) if worker == 0 else range(5196, 5200)
+
+
+def free_ports(count: int, candidates=None) -> list[int]:
     """Ports nobody listens on now (another run of this suite on the machine may hold some)."""
     import socket
 
+    candidates = candidates or _own_ports()
     found = []
     for port in candidates:
         with socket.socket() as probe:
@@ -124,8 +132,14 @@ def test_two_instances_on_one_host_have_their_own_control_sockets(site):
     ports = free_ports(2)
     for port in ports:
         start(port)
-    sockets = sorted(path.name for path in var.glob("gunicorn-*.ctl"))
-    assert sockets == [f"gunicorn-127_0_0_1_{port}.ctl" for port in ports]
+    wanted = [f"gunicorn-127_0_0_1_{port}.ctl" for port in ports]
+
+    def sockets():
+        return sorted(path.name for path in var.glob("gunicorn-*.ctl"))
+
+    # a master opens its control socket in a thread of its own, after it serves: wait for both
+    wait_until(lambda: sockets() == wanted, "open a control socket per instance")
+    assert sockets() == wanted
 
 
 def test_hup_and_a_code_upgrade_drop_no_request(site):
