@@ -1,6 +1,7 @@
 """The outbox, for admins: every message, its status, attempts and last error; sending again on demand."""
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -100,7 +101,8 @@ def release_held():
     """Send every held message now (audited)."""
     count = services.release_held(actor=current_user)
     db.session.commit()
-    flash(_("%(count)s held messages will be sent now.", count=count), "success")
+    flash(ngettext("%(num)s held message will be sent now.", "%(num)s held messages will be sent now.", count),
+          "success")
     return redirect(url_for("mail.outbox"), 303)
 
 
@@ -110,7 +112,8 @@ def release_waiting():
     """Send now the messages waiting for their next attempt after the mail server was unreachable."""
     count = services.send_waiting_now(actor=current_user)
     db.session.commit()
-    flash(_("%(count)s waiting messages will be sent now.", count=count), "success")
+    flash(ngettext("%(num)s waiting message will be sent now.", "%(num)s waiting messages will be sent now.",
+                   count), "success")
     return redirect(url_for("mail.outbox"), 303)
 
 

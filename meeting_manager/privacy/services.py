@@ -12,8 +12,10 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from sqlalchemy import select
 
+from ..accounts import throttle
 from ..accounts.models import User
 from ..audit.services import record
+from ..captcha import services as captcha
 from ..errors import DomainError
 from ..extensions import db
 from ..jobs.dispatch import task
@@ -129,6 +131,9 @@ def apply_retention(*, dry_run: bool = False, today: date | None = None) -> list
     """Erase what each meeting past its retention period still keeps until then; audited per meeting.
     With `dry_run`, only count (nothing is written, nothing audited)."""
     done = []
+    if not dry_run:  # the counters behind the limits and the CAPTCHAs hold hashed addresses: a day is enough
+        throttle.purge(timedelta(days=1))
+        captcha.purge()
     for meeting in meetings_past_retention(today):
         counts = _merge(retention_due.send(meeting, dry_run=dry_run))
         if any(counts.values()):

@@ -52,12 +52,12 @@ def erasure_requests():
 @bp.route("/admin/erasure/<int:request_id>/erase", methods=["POST"])
 @allow(ADMIN)
 def erase(request_id: int):
-    request = db.get_or_404(ErasureRequest, request_id)
-    if request.erased_at is not None or request.user is None:
+    erasure = db.get_or_404(ErasureRequest, request_id)
+    if erasure.erased_at is not None or erasure.user is None:
         flash(_("This request was handled already."), "info")
         return redirect(url_for("privacy.erasure_requests"), 303)
-    own = request.user_id == current_user.id
-    counts = services.erase_person(request.user.email, actor=_me(), request=request)
+    own = erasure.user_id == current_user.id
+    counts = services.erase_person(erasure.user.email, actor=_me(), request=erasure)
     db.session.commit()
     if own:
         logout_user()

@@ -205,3 +205,27 @@ def test_the_emailed_link_flow_still_works_after_erasure_of_another(app, meeting
     client.post(f"/meetings/{meeting.id}/apply", data=form_data(email="keep@example.org"))
     runner.invoke(args=["privacy", "erase", "nobody@example.org", "--yes"])
     assert use_emailed_link(client, "keep@example.org").status_code == 302
+
+
+def test_retention_also_drops_old_counters_and_challenges(client, meeting, form_data, db, runner, app):
+    """The hashed addresses behind the limits and the CAPTCHAs are kept a day, not for ever."""
+    from datetime import timedelta as days
+
+    from meeting_manager.accounts.models import ThrottleHit
+    from meeting_manager.captcha.models import Challenge
+
+    meeting.require_captcha = True
+    db.session.commit()
+    client.get(f"/meetings/{meeting.id}/apply")
+    client.post(f"/meetings/{meeting.id}/apply", data=form_data())
+    for row in [*db.session.scalars(db.select(ThrottleHit)), *db.session.scalars(db.select(Challenge))]:
+        if isinstance(row, ThrottleHit):
+            row.at -= days(days=2)
+        else:
+            row.expires_at -= days(days=2)
+    db.session.commit()
+    assert runner.invoke(args=["privacy", "retention", "--dry-run"]).exit_code == 0
+    assert db.session.scalar(db.select(db.func.count(ThrottleHit.id))) > 0  # a dry run keeps them
+    assert runner.invoke(args=["privacy", "retention"]).exit_code == 0
+    assert db.session.scalar(db.select(db.func.count(ThrottleHit.id))) == 0
+    assert db.session.scalar(db.select(db.func.count(Challenge.id))) == 0
