@@ -17,3 +17,14 @@ erasing_person = _signals.signal("erasing-person")
 #: a meeting's retention period is over (sender: the Meeting; `dry_run`): each feature erases what it keeps only
 #: until then (passport and visa data, travel details, free-text needs) and returns {what: how many}
 retention_due = _signals.signal("retention-due")
+#: a registration was submitted (sender: the Registration; `actor`): balance checks it (auto-approval) and returns
+#: the engine's Check, or None
+registration_submitted = _signals.signal("registration-submitted")
+#: a registration's status changed (sender: the Registration; `old`, `new`, `actor`)
+registration_status_changed = _signals.signal("registration-status-changed")
+#: a seat of a meeting came free (a cancellation, a decline after approval; sender: the Meeting; `actor`): the
+#: waiting list reacts and returns the registrations it promoted or offered the seat to
+seat_freed = _signals.signal("seat-freed")
+#: a session of the agenda moved or changed its room or capacity (sender: the Session; `old_starts_at`,
+#: `old_ends_at`): sign-ups and places react
+session_moved = _signals.signal("session-moved")
