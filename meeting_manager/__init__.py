@@ -93,6 +93,7 @@ def _feature_module(name: str, module: str):
 def register_features(app: Flask) -> None:
     for name in FEATURES:
         _feature_module(name, "models")
+        _feature_module(name, "receivers")  # connects the feature to the signals it reacts to
     for name in FEATURES:
         if views := _feature_module(name, "views"):
             app.register_blueprint(views.bp)
