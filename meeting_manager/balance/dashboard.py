@@ -16,7 +16,7 @@ from ..meetings.models import Meeting
 from ..registration.models import Gender, Registration, RegistrationStatus
 from . import engine
 from .policy import CATEGORY, GENDER, REGION, UNDISCLOSED
-from .services import build_policy, current_counts, group_tally
+from .services import build_policy, current_counts, get_policy_row, group_tally
 
 S = RegistrationStatus
 SHOWN = (S.approved, S.pending, S.waitlisted)
@@ -38,6 +38,10 @@ class Dashboard:
     over_time: list[dict] = field(default_factory=list)
     editions: list[dict] = field(default_factory=list)
     reservations_active: bool = True
+    #: a policy was saved (it may still set no bounds); `reserves`: some minimum holds seats back right now
+    has_policy: bool = False
+    reserves: bool = False
+    has_minimums: bool = False
 
 
 def _share(n: int, capacity: int) -> float:
@@ -161,6 +165,8 @@ def build_dashboard(meeting: Meeting) -> Dashboard:
         bounds=_bound_rows(meeting, policy, counts, tally, labels), categories=_category_rows(meeting, tally),
         mix_breakers=_mix_breakers(meeting, policy, counts), over_time=_over_time(meeting),
         editions=editions(meeting), reservations_active=policy.reservations_active,
+        has_policy=get_policy_row(meeting) is not None, reserves=policy.reserves,
+        has_minimums=any(b.min_seats for b in policy.bounds),
     )
 
 
