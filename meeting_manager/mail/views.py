@@ -8,6 +8,7 @@ from flask_login import current_user
 from ..access import ADMIN, allow
 from ..extensions import db
 from . import services
+from .search import OutboxSearch, kind_choices, kind_label, search_messages
 from .models import MessageStatus, OutboxMessage
 
 bp = Blueprint("mail", __name__, url_prefix="/outbox")
@@ -18,6 +19,11 @@ STATUS_LABELS = {
     MessageStatus.queued: _l("queued"), MessageStatus.sending: _l("sending"), MessageStatus.sent: _l("sent"),
     MessageStatus.failed: _l("failed"), MessageStatus.held: _l("held"),
 }
+
+
+@bp.app_template_filter("mail_kind")
+def mail_kind(kind: str) -> str:
+    return kind_label(kind)
 
 
 @bp.app_template_filter("mail_status")
@@ -45,11 +51,13 @@ def _message_id(value: str | None) -> int | None:
 @bp.route("/")
 @allow(ADMIN)
 def outbox():
-    """The latest messages, newest first, optionally of one status, a page at a time."""
-    status = _status_filter(request.args.get("status"))
-    messages = services.list_messages(status, before=_message_id(request.args.get("before")), limit=PAGE)
+    """The latest messages, newest first, found by recipient, kind and status, a page at a time."""
+    search = OutboxSearch.from_args(request.args)
+    status = search.status
+    messages = search_messages(search, before=_message_id(request.args.get("before")), limit=PAGE)
     return render_template(
-        "mail/outbox.html", messages=messages, status=status, counts=(counts := services.count_by_status()),
+        "mail/outbox.html", messages=messages, status=status, search=search, kinds=kind_choices(),
+        status_labels=STATUS_LABELS, counts=(counts := services.count_by_status()),
         failed_count=counts[MessageStatus.failed], waiting=services.waiting_summary(),
         older=messages[-1].id if len(messages) == PAGE else None,
         mail_server=bool(current_app.config.get("MAIL_SERVER")), held_status=MessageStatus.held,
