@@ -122,8 +122,18 @@ def list_public_meetings() -> list[Meeting]:
 
 
 def list_meetings_for(user) -> list[Meeting]:
-    """Meetings a user manages or staffs (all for an admin), newest first."""
-    query = select(Meeting).order_by(Meeting.starts_on.desc())
+    """Meetings a user manages or staffs (all for an admin): the current edition first (see `work_order`)."""
+    query = select(Meeting)
     if not user.is_admin:
         query = query.where(Meeting.id.in_([r.meeting_id for r in user.meeting_roles]))
-    return list(db.session.scalars(query))
+    return sorted(db.session.scalars(query), key=work_order)
+
+
+def work_order(meeting: Meeting) -> tuple:
+    """Where an edition goes in an organiser's list: open and coming ones first, the soonest first (the one being
+    worked on), then drafts and closed ones still to come, then past ones, then archived ones, newest first."""
+    if meeting.status == MeetingStatus.archived:
+        return (3, -meeting.starts_on.toordinal())
+    if meeting.is_past:
+        return (2, -meeting.starts_on.toordinal())
+    return (0 if meeting.status == MeetingStatus.open else 1, meeting.starts_on.toordinal())

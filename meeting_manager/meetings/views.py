@@ -1,5 +1,5 @@
 """Meetings: the public list and page, and creating and editing an edition."""
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -7,16 +7,24 @@ from sqlalchemy import select
 from ..access import ORGANISER, PUBLIC, STAFF, allow
 from ..extensions import db
 from ..reference.services import country_choices, country_name, list_schemes
-from . import services
+from . import readonly, services
 from .forms import MeetingForm
 from .models import Meeting, MeetingStatus
 
 bp = Blueprint("meetings", __name__)
 
 
+bp.before_app_request(readonly.refuse_changes_to_archived_editions)
+
+
 @bp.app_context_processor
 def inject_helpers():
-    return {"country_name": country_name}
+    return {"country_name": country_name, "archived_edition": _archived_edition}
+
+
+def _archived_edition():
+    """The archived meeting the page is about, if any (the layout then says it is read-only)."""
+    return readonly.archived_meeting_of_request() if request else None
 
 
 @bp.route("/")
