@@ -19,6 +19,7 @@ from .models import PersonRole, Session, SessionPerson
 ON_STAGE = (PersonRole.speaker, PersonRole.moderator)
 
 KIND_TITLES = {
+    "duplicate_session": _l("Sessions on the agenda twice"),
     "room_double_booked": _l("Rooms booked twice"),
     "speaker_double_booked": _l("People in two places at once"),
     "outside_dates": _l("Sessions outside the meeting's dates"),
@@ -221,10 +222,22 @@ def balance_findings(balance: AgendaBalance) -> list[Finding]:
     return findings
 
 
+def duplicate_sessions(sessions: list[Session], tz) -> list[Finding]:
+    """Copies: the same title at the same start in the same room (an agenda imported twice, a double submit)."""
+    groups = defaultdict(list)
+    for session in sessions:
+        groups[(" ".join(session.title.split()).casefold(), session.starts_at, session.room_id)].append(session)
+    return [Finding("duplicate_session", _("“%(title)s” is on the agenda %(n)s times (%(when)s, %(room)s): keep "
+                                           "one and delete the copies.", title=copies[0].title, n=len(copies),
+                                           when=_when(copies[0], tz), room=_room(copies[0])),
+                    session_id=copies[0].id, other_session_id=copies[1].id)
+            for copies in groups.values() if len(copies) > 1]
+
+
 def agenda_findings(meeting, sessions: list[Session], mapping: dict[str, str] | None = None) -> list[Finding]:
     """Every conflict, balance warning and notice of an agenda, in the order the health page lists them."""
     tz = meeting.tz
     mapping = region_map(meeting.region_scheme_id) if mapping is None else mapping
-    return (room_conflicts(sessions, tz) + speaker_conflicts(sessions, tz) + date_conflicts(sessions, meeting)
+    return (duplicate_sessions(sessions, tz) + room_conflicts(sessions, tz) + speaker_conflicts(sessions, tz) + date_conflicts(sessions, meeting)
             + room_fit_conflicts(sessions) + people_findings(sessions)
             + balance_findings(panel_balance(sessions, mapping)))

@@ -23,7 +23,8 @@ from .services import (PersonInput, SessionInput, registrations_by_email, check_
                        list_sessions, local_instant, save_session)
 
 REQUIRED = ("day", "start", "end", "title")
-OPTIONAL = ("kind", "room", "track", "capacity", "languages", "interpretation", "description", "organiser",
+#: `id`: the organiser's own key for a session (any text); importing the file again updates that session
+OPTIONAL = ("id", "kind", "room", "track", "capacity", "languages", "interpretation", "description", "organiser",
             "speakers", "moderators", "rapporteurs")
 COLUMNS = REQUIRED + OPTIONAL
 PEOPLE_COLUMNS = {"speakers": PersonRole.speaker, "moderators": PersonRole.moderator,
@@ -167,8 +168,15 @@ def _blank(row: dict) -> bool:
     return not any(_text(v) for v in row.values())
 
 
-def check_rows(meeting: Meeting, rows: list[dict]) -> tuple[list[SessionInput], list[str]]:
-    """Every row checked: (inputs, problems); a problem reads “Row 7: …”."""
+def row_key(row: dict) -> str:
+    return _text(row.get("id"))[:80]
+
+
+def check_rows(meeting: Meeting, rows: list[dict], *, matched: dict | None = None,
+               match=None) -> tuple[list[tuple[int, SessionInput, str]], list[str]]:
+    """Every row checked: ([(row number, input, id)], problems); a problem reads “Row 7: …”. `match(id, input)`
+    names the session a row updates (recorded in `matched` by row number): a room is not booked twice by a
+    session and its own new version."""
     rooms = list_rooms(meeting)
     rooms_by_name = {r.name.casefold(): r for r in rooms}
     emails = {e for row in rows for column in PEOPLE_COLUMNS for e in parse_emails(row.get(column))}
@@ -183,51 +191,44 @@ def check_rows(meeting: Meeting, rows: list[dict]) -> tuple[list[SessionInput], 
         except RowError as error:
             problems.append(_("Row %(n)s: %(problem)s", n=number, problem=str(error)))
             continue
+        session = match(row_key(row), data) if match else None
+        if session is not None and matched is not None:
+            matched[number] = session
         row_problems = check_session_input(meeting, data, rooms={r.id: r for r in rooms},
                                            registrations=registrations)
-        row_problems += _room_overlap(meeting, data, booked, number)
+        row_problems += _room_overlap(meeting, data, booked, number, session.id if session else None)
         if row_problems:
             problems.append(_("Row %(n)s: %(problem)s", n=number, problem=" ".join(row_problems)))
-        inputs.append(data)
+        inputs.append((number, data, row_key(row)))
     if not inputs and not problems:
         problems.append(_("The file has no rows."))
     return inputs, problems
 
 
 def _existing_bookings(meeting: Meeting) -> dict[int, list[tuple]]:
-    """room id -> [(starts_at, ends_at, label)] of the sessions already on the agenda."""
+    """room id -> [(starts_at, ends_at, label, session id)] of the sessions already on the agenda."""
     booked: dict[int, list[tuple]] = {}
     for s in list_sessions(meeting):
         if s.room_id:
-            booked.setdefault(s.room_id, []).append((s.starts_at, s.ends_at, f"“{s.title}”"))
+            booked.setdefault(s.room_id, []).append((s.starts_at, s.ends_at, f"“{s.title}”", s.id))
     return booked
 
 
-def _room_overlap(meeting: Meeting, data: SessionInput, booked: dict, number: int) -> list[str]:
-    """A room holds one session at a time: against the agenda and against earlier rows of the file."""
+def _room_overlap(meeting: Meeting, data: SessionInput, booked: dict, number: int,
+                  own_id: int | None = None) -> list[str]:
+    """A room holds one session at a time: against the agenda (but the session this row updates) and against
+    earlier rows of the file."""
     if data.room_id is None:
         return []
     starts_at, ends_at = local_instant(meeting, data.day, data.start)[0], local_instant(meeting, data.day, data.end)[0]
     if ends_at <= starts_at:
         return []  # already reported as end before start
-    clashes = [label for s, e, label in booked.get(data.room_id, []) if s < ends_at and starts_at < e]
-    booked.setdefault(data.room_id, []).append((starts_at, ends_at, _("row %(n)s", n=number)))
+    clashes = [label for s, e, label, sid in booked.get(data.room_id, [])
+               if s < ends_at and starts_at < e and (own_id is None or sid != own_id)]
+    booked.setdefault(data.room_id, []).append((starts_at, ends_at, _("row %(n)s", n=number), None))
     if clashes:
         return [_("the room is already booked at that time by %(other)s.", other=", ".join(clashes))]
     return []
-
-
-def import_agenda(meeting: Meeting, filename: str, content: bytes, *, actor) -> list[Session]:
-    """Create a draft session per row; ValidationFailed lists every bad row and nothing is created."""
-    inputs, problems = check_rows(meeting, read_rows(filename, content))
-    if problems:
-        raise ValidationFailed(ngettext("Nothing was imported: %(num)d row has problems.",
-                                        "Nothing was imported: %(num)d rows have problems.", len(problems)),
-                               problems=problems)
-    created = [save_session(meeting, data, actor=actor, with_findings=False)[0] for data in inputs]
-    db.session.flush()
-    record("agenda.import", actor=actor, meeting=meeting, sessions=len(created))
-    return created
 
 
 def template_csv(meeting: Meeting) -> bytes:
@@ -237,9 +238,9 @@ def template_csv(meeting: Meeting) -> bytes:
     day = meeting.starts_on.isoformat()
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(COLUMNS)
-    writer.writerow([day, "09:00", "10:30", "Opening plenary", "plenary", room, "", "", "en; fr", "yes",
+    writer.writerow(("id",) + REQUIRED + OPTIONAL[1:])
+    writer.writerow(["S1", day, "09:00", "10:30", "Opening plenary", "plenary", room, "", "", "en; fr", "yes",
                      "Welcome and aims of the meeting", "", "", "", ""])
-    writer.writerow([day, "11:00", "12:30", "Early warning in practice", "workshop", "", "Prevention", "40", "en",
+    writer.writerow(["S2", day, "11:00", "12:30", "Early warning in practice", "workshop", "", "Prevention", "40", "en",
                      "no", "", "", "", "", ""])
     return out.getvalue().encode("utf-8-sig")

@@ -85,6 +85,8 @@ class Session(TimestampMixin, db.Model):
     #: who runs a side event (an organisation), shown on the agenda
     organiser_name: Mapped[str] = mapped_column(String(200), default="")
     published: Mapped[bool] = mapped_column(default=False)
+    #: the `id` an imported file gave this session: importing that file again updates it instead of adding a copy
+    import_key: Mapped[str | None] = mapped_column(String(80), index=True)
 
     meeting: Mapped["Meeting"] = relationship()  # noqa: F821
     room: Mapped[Room | None] = relationship(back_populates="sessions")

@@ -8,6 +8,7 @@ from babel import Locale
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 
@@ -21,7 +22,7 @@ from ..names import sort_key
 from ..reference.services import iso_countries, region_map
 from ..tokens import link_for
 from ..registration.models import Gender, Registration, UN_LANGUAGES
-from . import checks, exports, imports, services
+from . import checks, exports, import_plan, imports, services
 from .forms import (BLANK_PERSON_ROWS, GENDER_LABELS, KIND_LABELS, ROLE_LABELS, ImportForm, RoomForm,
                     SessionForm)
 from .models import PersonRole, Room, Session, SessionKind, SignupStatus
@@ -39,6 +40,18 @@ def agenda_time(moment, meeting: Meeting) -> str:
 def agenda_day(day: date, pattern: str = "EEEE d MMMM") -> str:
     """A day as people say it (“Saturday 24 October”), in the reader's language."""
     return format_date(day, pattern)
+
+
+#: the fields a previewed import would change, in words
+IMPORT_FIELDS = {"title": _l("title"), "day": _l("day"), "start": _l("start"), "end": _l("end"), "kind": _l("kind"),
+                 "room": _l("room"), "description": _l("description"), "capacity": _l("capacity"),
+                 "languages": _l("languages"), "interpretation": _l("interpretation"), "track": _l("track"),
+                 "organiser": _l("organiser"), "people": _l("speakers, moderators or rapporteurs")}
+
+
+@bp.app_template_filter("import_field")
+def import_field(name: str) -> str:
+    return str(IMPORT_FIELDS.get(name, name))
 
 
 @bp.app_template_filter("agenda_public_name")
@@ -274,24 +287,50 @@ def balance(meeting_id: int):
 @bp.route("/meetings/<int:meeting_id>/agenda/import", methods=["GET", "POST"])
 @allow(ORGANISER)
 def import_agenda(meeting_id: int):
-    """Import draft sessions from CSV/XLSX: every row is checked; nothing is imported unless all are good."""
+    """Import sessions from CSV/XLSX in two steps: a dry run shows what would be new, changed, unchanged or left
+    out, and only the organiser's confirmation writes (nothing at all while any row is wrong)."""
     meeting = db.get_or_404(Meeting, meeting_id)
     form, problems, failed = ImportForm(), [], False
+    if request.method == "POST" and request.form.get("upload"):
+        return _confirm_import(meeting)
     if form.validate_on_submit():
         upload = form.file.data
+        content = upload.read()
         try:
-            created = imports.import_agenda(meeting, upload.filename, upload.read(), actor=current_user)
+            plan = import_plan.plan_import(meeting, upload.filename, content)
         except ValidationFailed as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-            problems, failed = error.problems, True
-        else:
-            db.session.commit()
-            flash(ngettext("%(num)d session imported as a draft (not published).",
-                           "%(num)d sessions imported as drafts (not published).", len(created)), "success")
-            return redirect(url_for("agenda.manage", meeting_id=meeting.id), 303)
+            plan, problems = None, error.problems or [str(error.message)]
+        if plan is not None and not plan.problems:
+            token = import_plan.keep_upload(meeting, upload.filename, content)
+            return render_template("agenda/import_preview.html", meeting=meeting, plan=plan, upload=token,
+                                   rooms={r.id: r.name for r in services.list_rooms(meeting)})
+        problems = plan.problems if plan is not None else problems
+        flash(ngettext("Nothing was imported: %(num)d row has problems.",
+                       "Nothing was imported: %(num)d rows have problems.", len(problems)), "error")
+        failed = True
     return render_template("agenda/import.html", meeting=meeting, form=form, problems=problems,
                            columns=imports.COLUMNS), 422 if form.errors or failed else 200
+
+
+def _confirm_import(meeting: Meeting):
+    """The confirmation of a previewed import: applied only if it would still do what the preview showed."""
+    kept = import_plan.kept_upload(meeting, request.form["upload"])
+    if kept is None:  # imported already (a second click), or expired
+        flash(_("This import was done already or has expired; nothing was changed. Upload the file again to "
+                "check it against the agenda as it is now."), "warning")
+        return redirect(url_for("agenda.manage", meeting_id=meeting.id), 303)
+    token, content = kept
+    plan = import_plan.plan_import(meeting, token, content)
+    if plan.problems or plan.fingerprint != request.form.get("fingerprint"):
+        flash(_("The agenda changed since the preview: check what the import would do now."), "warning")
+        return render_template("agenda/import_preview.html", meeting=meeting, plan=plan, upload=token,
+                               rooms={r.id: r.name for r in services.list_rooms(meeting)}), 409
+    counts = import_plan.apply_plan(meeting, plan, actor=current_user)
+    db.session.commit()
+    import_plan.forget_upload(token)
+    flash(_("Imported: %(new)s new (drafts, not published), %(changed)s changed, %(unchanged)s unchanged.",
+            **counts), "success")
+    return redirect(url_for("agenda.manage", meeting_id=meeting.id), 303)
 
 
 @bp.route("/meetings/<int:meeting_id>/agenda/import-template.csv")

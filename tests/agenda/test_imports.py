@@ -1,12 +1,13 @@
 """Importing a draft agenda: good CSV and XLSX files, and every kind of bad row refused with nothing imported."""
 import io
+import re
 from datetime import date, datetime, time
 
 import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from meeting_manager.agenda import imports
+from meeting_manager.agenda import import_plan, imports
 from meeting_manager.agenda.models import PersonRole, Session, SessionKind
 from meeting_manager.errors import ValidationFailed
 from meeting_manager.registration.models import RegistrationStatus
@@ -32,7 +33,7 @@ def sessions(db) -> int:
 
 
 def run(meeting, content: bytes, filename: str = "agenda.csv", actor=None):
-    return imports.import_agenda(meeting, filename, content, actor=actor)
+    return import_plan.import_agenda(meeting, filename, content, actor=actor)
 
 
 def test_good_csv_is_imported_as_drafts(db, meeting, setup):
@@ -142,7 +143,10 @@ def test_import_over_http(client, auth, db, organiser, meeting, setup):
     good = csv_file(f"{setup['day']},09:00,10:00,Imported,plenary,Plenary Hall,,,,,,")
     response = client.post(f"/meetings/{meeting.id}/agenda/import",
                            data={"file": (io.BytesIO(good), "agenda.csv")}, content_type="multipart/form-data")
-    assert response.status_code == 303 and sessions(db) == 1
+    assert response.status_code == 200 and sessions(db) == 0  # the dry run writes nothing
+    confirm = dict(re.findall(r'name="(upload|fingerprint)" value="([^"]+)"', response.text))
+    assert client.post(f"/meetings/{meeting.id}/agenda/import", data=confirm).status_code == 303
+    assert sessions(db) == 1
     bad = csv_file(f"{setup['day']},09:00,10:00,<b>Bold</b>,plenary,<i>Nowhere</i>,,,,,,")
     response = client.post(f"/meetings/{meeting.id}/agenda/import",
                            data={"file": (io.BytesIO(bad), "agenda.csv")}, content_type="multipart/form-data")
