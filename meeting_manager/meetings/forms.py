@@ -1,14 +1,11 @@
 """The meeting form: what an organiser sets for one edition."""
-from zoneinfo import available_timezones
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from .models import MeetingStatus, RegistrationMode
-
-TIMEZONES = sorted(available_timezones() - {"localtime", "Factory"})
+from .zones import timezone_choices
 #: a datetime-local input only shows a value written "2028-01-10T09:00"; WTForms would write "2028-01-10 09:00:00",
 #: which browsers show as empty, so saving an edit form unchanged would clear the registration window
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
@@ -22,7 +19,7 @@ class MeetingForm(FlaskForm):
     description = TextAreaField(_l("What participants should know"), validators=[Optional(), Length(max=20000)])
     starts_on = DateField(_l("First day"), validators=[InputRequired()])
     ends_on = DateField(_l("Last day"), validators=[InputRequired()])
-    timezone = SelectField(_l("Time zone"), choices=[(tz, tz) for tz in TIMEZONES], default="UTC")
+    timezone = SelectField(_l("Time zone"), choices=timezone_choices(), default="UTC")
     venue = StringField(_l("Venue"), validators=[Optional(), Length(max=200)])
     city = StringField(_l("City"), validators=[Optional(), Length(max=120)])
     country_code = SelectField(_l("Country"), validators=[Optional()])

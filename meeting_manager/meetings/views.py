@@ -1,5 +1,7 @@
 """Meetings: the public list and page, and creating and editing an edition."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from babel.dates import format_datetime
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -7,7 +9,7 @@ from sqlalchemy import select
 from ..access import ORGANISER, PUBLIC, STAFF, allow
 from ..extensions import db
 from ..reference.services import country_choices, country_name, list_schemes
-from . import readonly, services
+from . import readonly, services, zones
 from .forms import MeetingForm
 from .models import Meeting, MeetingStatus
 
@@ -20,6 +22,17 @@ bp.before_app_request(readonly.refuse_changes_to_archived_editions)
 @bp.app_context_processor
 def inject_helpers():
     return {"country_name": country_name, "archived_edition": _archived_edition}
+
+
+@bp.app_template_filter("meeting_time")
+def meeting_time(moment, meeting: Meeting, pattern: str = "d MMM y, HH:mm", zone: bool = True) -> str:
+    """A moment on the meeting's clocks, in the reader's language, with the zone named (unless a column header
+    names it already): the same moment reads the same on every page."""
+    if moment is None:
+        return ""
+    # Babel's own formatter: Flask-Babel's would move the moment to the reader's zone (UTC by default)
+    text = format_datetime(moment, pattern, tzinfo=meeting.tz, locale=get_locale() or "en")
+    return f"{text} ({meeting.timezone.replace('_', ' ')})" if zone else text
 
 
 def _archived_edition():
@@ -54,6 +67,10 @@ def _can_manage(meeting: Meeting) -> bool:
 def _meeting_form(meeting: Meeting | None = None) -> MeetingForm:
     form = MeetingForm(data=services.form_data(meeting) if meeting else None)
     form.country_code.choices = country_choices(blank="—")
+    # the venue country's zones first: the one chosen in this submission, else the meeting's
+    country = request.form.get("country_code") or (meeting.country_code if meeting else None)
+    form.timezone.choices = zones.timezone_choices(country, current=meeting.timezone if meeting else None)
+    form.timezone.render_kw = {"data-zones": zones.zones_json()}
     form.region_scheme_id.choices = [(s.id, s.name) for s in list_schemes()]
     others = db.session.scalars(select(Meeting).order_by(Meeting.starts_on.desc()))
     form.previous_id.choices = [(0, "—")] + [(m.id, m.title) for m in others if m is not meeting]
