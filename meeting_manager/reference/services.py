@@ -1,9 +1,9 @@
 """Reference data: loading the shipped countries, the built-in region schemes, custom schemes, and lookups."""
-from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 import pycountry
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import delete, insert, select
 
@@ -11,6 +11,7 @@ from .. import uploads
 from ..audit.services import record
 from ..errors import ValidationFailed
 from ..extensions import db
+from .country_names import country_names
 from .models import Country, RegionAssignment, RegionScheme
 
 COUNTRIES_CSV = Path(__file__).resolve().parents[1] / "data" / "countries.csv"
@@ -79,26 +80,30 @@ def region_of(mapping: dict[str, str], country_code: str | None) -> str:
     return mapping.get(country_code or "", UNASSIGNED)
 
 
-@lru_cache(maxsize=1)
-def iso_countries() -> dict[str, str]:
-    """Every ISO 3166-1 country and territory: alpha-2 -> name, using the UN short name where we ship one."""
-    names = {c.alpha_2: getattr(c, "common_name", None) or c.name for c in pycountry.countries}
-    un_names = dict(zip(*(read_countries_csv()[col] for col in ("iso2", "name"))))
-    names.update(un_names)
-    return dict(sorted(names.items(), key=lambda item: item[1]))
+def iso_countries(locale=None) -> dict[str, str]:
+    """Every ISO 3166-1 country and territory: alpha-2 -> its UN name in the reader's language (see
+    country_names), sorted by name."""
+    return country_names(str(locale or _reader_locale()))
 
 
-def country_name(code: str | None) -> str:
+def _reader_locale() -> str:
+    try:
+        return str(get_locale() or "en")
+    except RuntimeError:  # no app context: English
+        return "en"
+
+
+def country_name(code: str | None, locale=None) -> str:
     if code == STATELESS:
-        return "Stateless"
-    return iso_countries().get(code or "", code or "")
+        return _("Stateless")
+    return iso_countries(locale).get(code or "", code or "")
 
 
-def country_choices(*, stateless: bool = False, blank: str | None = None) -> list[tuple[str, str]]:
+def country_choices(*, stateless: bool = False, blank: str | None = None, locale=None) -> list[tuple[str, str]]:
     """Choices for a country field: the full ISO list, optionally with "Stateless" first."""
-    choices = [(code, name) for code, name in iso_countries().items()]
+    choices = [(code, name) for code, name in iso_countries(locale).items()]
     if stateless:
-        choices.insert(0, (STATELESS, "Stateless"))
+        choices.insert(0, (STATELESS, _("Stateless")))
     if blank is not None:
         choices.insert(0, ("", blank))
     return choices
