@@ -4,6 +4,7 @@ import shutil
 import pytest
 from sqlalchemy import func, select
 
+from meeting_manager.reference.country_names import fold
 from meeting_manager.reference.models import Country, RegionAssignment, RegionScheme
 from meeting_manager.reference.services import (
     COUNTRIES_CSV,
@@ -120,7 +121,7 @@ def test_country_choices_include_territories_and_stateless(app):
     assert STATELESS not in dict(country_choices())
     assert country_choices(blank="—")[0] == ("", "—")
     names = [name for code, name in country_choices()]
-    assert names == sorted(names)
+    assert names == sorted(names, key=fold)  # accents ignored: Åland Islands among the A's, not after Zimbabwe
 
 
 def test_country_names(app):
