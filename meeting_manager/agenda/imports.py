@@ -11,16 +11,20 @@ import re
 from datetime import date, datetime, time
 
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from .. import uploads
-from ..audit.services import record
 from ..errors import ValidationFailed
-from ..extensions import db
 from ..meetings.models import Meeting
-from .models import PersonRole, Session, SessionKind
-from .services import (PersonInput, SessionInput, registrations_by_email, check_session_input, list_rooms,
-                       list_sessions, local_instant, save_session)
+from .models import PersonRole, SessionKind
+from .services import (
+    PersonInput,
+    SessionInput,
+    check_session_input,
+    list_rooms,
+    list_sessions,
+    local_instant,
+    registrations_by_email,
+)
 
 REQUIRED = ("day", "start", "end", "title")
 #: `id`: the organiser's own key for a session (any text); importing the file again updates that session

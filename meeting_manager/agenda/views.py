@@ -6,10 +6,9 @@ from datetime import date
 
 from babel import Locale
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, get_locale
+from flask_babel import format_date, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user
 
 from ..access import ORGANISER, PUBLIC, SIGNED_IN, allow
@@ -20,11 +19,10 @@ from ..extensions import db
 from ..meetings.models import Meeting
 from ..names import sort_key
 from ..reference.services import iso_countries, region_map
+from ..registration.models import UN_LANGUAGES, Gender, Registration
 from ..tokens import link_for
-from ..registration.models import Gender, Registration, UN_LANGUAGES
 from . import checks, exports, import_plan, imports, services
-from .forms import (BLANK_PERSON_ROWS, GENDER_LABELS, KIND_LABELS, ROLE_LABELS, ImportForm, RoomForm,
-                    SessionForm)
+from .forms import BLANK_PERSON_ROWS, GENDER_LABELS, KIND_LABELS, ROLE_LABELS, ImportForm, RoomForm, SessionForm
 from .models import PersonRole, Room, Session, SessionKind, SignupStatus
 
 bp = Blueprint("agenda", __name__)

@@ -1,15 +1,15 @@
 """The outbox, for admins: every message, its status, attempts and last error; sending again on demand."""
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 
 from ..access import ADMIN, allow
 from ..extensions import db
 from . import services
-from .search import OutboxSearch, kind_choices, kind_label, search_messages
 from .models import MessageStatus, OutboxMessage
+from .search import OutboxSearch, kind_choices, kind_label, search_messages
 
 bp = Blueprint("mail", __name__, url_prefix="/outbox")
 

@@ -1,6 +1,6 @@
 """Meetings: the public list and page, and creating and editing an edition."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from babel.dates import format_datetime
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user

@@ -1,7 +1,6 @@
 """The outbox is searched by recipient, kind of message and status (issue 18, item 9)."""
 import pytest
 
-from meeting_manager.mail import services
 from meeting_manager.mail.models import MessageStatus, OutboxMessage
 
 

@@ -57,18 +57,18 @@ def test_the_combobox_script_is_served_by_the_app(client, meeting):
 
 # --- in a browser, on a phone ------------------------------------------------------------------------------------
 
-from conftest import BROWSER_ARGS, CHROMIUM  # noqa: E402
+from conftest import BROWSER_ARGS, CHROMIUM
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is needed")
 def test_a_country_is_found_by_typing_on_a_phone(shared_db_app, served):
+    from meeting_manager.extensions import db
     from meeting_manager.meetings.models import MeetingStatus, RegistrationMode
     from meeting_manager.meetings.services import create_meeting
     from meeting_manager.models_base import utcnow
     from meeting_manager.reference.services import load_reference_data
-    from meeting_manager.extensions import db
 
     shared_db_app.config["LANGUAGES"] = ("en", "fr", "es", "ar", "zh", "ru")
     load_reference_data()
