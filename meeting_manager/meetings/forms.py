@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from ..widgets import choices_of
 from .models import MeetingStatus, RegistrationMode
 from .zones import timezone_choices
 #: a datetime-local input only shows a value written "2028-01-10T09:00"; WTForms would write "2028-01-10 09:00:00",
@@ -19,7 +20,7 @@ class MeetingForm(FlaskForm):
     description = TextAreaField(_l("What participants should know"), validators=[Optional(), Length(max=20000)])
     starts_on = DateField(_l("First day"), validators=[InputRequired()])
     ends_on = DateField(_l("Last day"), validators=[InputRequired()])
-    timezone = SelectField(_l("Time zone"), choices=timezone_choices(), default="UTC")
+    timezone = SelectField(_l("Time zone"), choices=choices_of(timezone_choices()), default="UTC")
     venue = StringField(_l("Venue"), validators=[Optional(), Length(max=200)])
     city = StringField(_l("City"), validators=[Optional(), Length(max=120)])
     country_code = SelectField(_l("Country"), validators=[Optional()])
@@ -31,13 +32,13 @@ class MeetingForm(FlaskForm):
     edit_deadline = DateTimeLocalField(_l("Participants may edit until (meeting time)"), format=LOCAL_FORMATS,
                                     validators=[Optional()])
     status = SelectField(
-        _l("Status"), choices=[(s.value, _l(s.value.capitalize())) for s in MeetingStatus], coerce=MeetingStatus
+        _l("Status"), choices=choices_of([(s.value, _l(s.value.capitalize())) for s in MeetingStatus]), coerce=MeetingStatus
     )
     registration_mode = SelectField(
         _l("Registration"),
         coerce=RegistrationMode,
-        choices=[(RegistrationMode.invitation_only.value, _l("By invitation only")),
-                 (RegistrationMode.open.value, _l("Open: anyone may apply"))],
+        choices=choices_of([(RegistrationMode.invitation_only.value, _l("By invitation only")),
+                 (RegistrationMode.open.value, _l("Open: anyone may apply"))]),
     )
     region_scheme_id = SelectField(_l("Region scheme for balance"), coerce=int)
     previous_id = SelectField(_l("Previous edition"), coerce=int)

@@ -9,8 +9,10 @@ from sqlalchemy import select
 from ..access import ORGANISER, PUBLIC, STAFF, allow
 from ..extensions import db
 from ..reference.services import country_choices, country_name, list_schemes
+from ..widgets import choices_of
 from . import readonly, services, zones
 from .forms import MeetingForm
+from .loaders import meeting_or_404
 from .models import Meeting, MeetingStatus
 
 bp = Blueprint("meetings", __name__)
@@ -52,7 +54,7 @@ def index():
 @allow(PUBLIC)
 def show(meeting_id: int):
     """What a prospective participant needs to know about a meeting."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     if meeting.status == MeetingStatus.draft and not _can_manage(meeting):
         abort(404)
     return render_template("meetings/show.html", meeting=meeting)
@@ -66,14 +68,14 @@ def _can_manage(meeting: Meeting) -> bool:
 
 def _meeting_form(meeting: Meeting | None = None) -> MeetingForm:
     form = MeetingForm(data=services.form_data(meeting) if meeting else None)
-    form.country_code.choices = country_choices(blank="—")
+    form.country_code.choices = choices_of(country_choices(blank="—"))
     # the venue country's zones first: the one chosen in this submission, else the meeting's
     country = request.form.get("country_code") or (meeting.country_code if meeting else None)
-    form.timezone.choices = zones.timezone_choices(country, current=meeting.timezone if meeting else None)
+    form.timezone.choices = choices_of(zones.timezone_choices(country, current=meeting.timezone if meeting else None))
     form.timezone.render_kw = {"data-zones": zones.zones_json()}
-    form.region_scheme_id.choices = [(s.id, s.name) for s in list_schemes()]
+    form.region_scheme_id.choices = choices_of([(s.id, s.name) for s in list_schemes()])
     others = db.session.scalars(select(Meeting).order_by(Meeting.starts_on.desc()))
-    form.previous_id.choices = [(0, "—")] + [(m.id, m.title) for m in others if m is not meeting]
+    form.previous_id.choices = choices_of([(0, "—")] + [(m.id, m.title) for m in others if m is not meeting])
     return form
 
 
@@ -102,7 +104,7 @@ def new():
 @allow(ORGANISER)
 def edit(meeting_id: int):
     """Edit a meeting's details, dates and registration window."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     form = _meeting_form(meeting)
     if form.validate_on_submit():
         try:
@@ -122,5 +124,5 @@ def edit(meeting_id: int):
 @allow(STAFF)
 def manage(meeting_id: int):
     """A meeting's home for organisers and staff: what there is to do."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     return render_template("meetings/manage.html", meeting=meeting)
