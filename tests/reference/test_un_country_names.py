@@ -52,7 +52,8 @@ def test_the_combobox_script_is_served_by_the_app(client, meeting):
     page = client.get(f"/meetings/{meeting.id}/apply").text
     assert re.search(r'<script src="/static/js/combobox.js[^"]*" defer', page)
     assert "https://" not in "".join(re.findall(r'<script[^>]*src="([^"]+)"', page))
-    assert client.get("/static/js/combobox.js").status_code == 200
+    with client.get("/static/js/combobox.js") as script:  # closed: the file is streamed
+        assert script.status_code == 200 and b"role" in script.data
 
 
 # --- in a browser, on a phone ------------------------------------------------------------------------------------
