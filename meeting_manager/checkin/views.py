@@ -318,3 +318,7 @@ def live_json(meeting_id: int):
     meeting = db.get_or_404(Meeting, meeting_id)
     day, _session = _chosen_list(meeting, request.args.get("day"), None)
     return jsonify(services.live_counts(meeting, day).as_dict())
+
+
+# The offline desk app's routes live in their own module, on this blueprint.
+from . import offline_views  # noqa: E402,F401

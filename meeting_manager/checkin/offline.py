@@ -1,0 +1,285 @@
+"""The desk that keeps working offline: the day's list a desk device downloads, and the sync of what it checked in.
+
+The device never holds the badge key: it holds a SHA-256 of each valid badge payload (what the QR code says), so a
+scan is checked by hashing what the camera read. Check-ins made offline carry an id made on the device and the
+device's time; the sync records each id once, and the server stays the only truth (a registration declined while
+the device was offline comes back as a conflict, never as an attendance).
+"""
+import hashlib
+import re
+import unicodedata
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from types import SimpleNamespace
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from ..audit.services import record
+from ..errors import DomainError, ValidationFailed
+from ..extensions import db
+from ..meetings.models import Meeting
+from ..models_base import utcnow
+from ..registration.models import Registration, RegistrationStatus
+from . import services
+from .models import Attendance, AttendanceKind, BadgeCollection, CheckInMethod, OfflineCheckIn, OfflineOutcome, \
+    ReplacedBadge
+
+#: most check-ins one sync request may carry (the device sends its queue in chunks of this size)
+SYNC_BATCH = 200
+#: a device clock this far ahead of the server is not believed (a check-in cannot happen in the future)
+CLOCK_SKEW = timedelta(minutes=10)
+_SEPARATORS = re.compile(r"[\s\-‐‑–—'’ʼ`.,;:()/]+")
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+#: what a conflict's reason code means, for the staff who look at it
+CONFLICTS = {
+    "declined": _l("The registration was declined while the desk was offline."),
+    "cancelled": _l("The registration was cancelled while the desk was offline."),
+    "pending": _l("The registration is not approved (pending)."),
+    "waitlisted": _l("The registration is on the waitlist, not approved."),
+    "badge_replaced": _l("The badge scanned was replaced (reported lost) while the desk was offline: check the "
+                         "person's ID."),
+    "unknown_person": _l("This registration no longer exists."),
+    "not_a_meeting_day": _l("The device's clock put this check-in on a day that is not a day of the meeting."),
+    "in_the_future": _l("The device's clock was ahead of the server's: the check-in time is in the future."),
+}
+
+
+class ListClosed(DomainError):
+    """After the meeting's last day, no list is handed out (and devices wipe theirs)."""
+
+    status_code = 410
+    message = _l("The meeting is over: its list is no longer handed out.")
+
+
+# --- The day's list -------------------------------------------------------------------------------------------------
+
+def payload_hash(payload: str) -> str:
+    """The one-way hash the device compares a scanned QR code with (the payload as scanned, trimmed)."""
+    return hashlib.sha256(payload.strip().encode()).hexdigest()
+
+
+def _token_hash(meeting: Meeting, token: str) -> str:
+    return payload_hash(services.badge_payload(SimpleNamespace(meeting_id=meeting.id, badge_token=token)))
+
+
+def wipe_after(meeting: Meeting) -> datetime:
+    """When devices must wipe the list: the end of the meeting's last day at the venue."""
+    return datetime.combine(meeting.ends_on + timedelta(days=1), time(0), tzinfo=meeting.tz).astimezone(UTC)
+
+
+def search_words(*texts: str) -> list[str]:
+    """The folded words the device's search matches typed words against (the desk search's folding)."""
+    words: list[str] = []
+    for text in texts:
+        for word in _SEPARATORS.split(services.normalise(text)):
+            if word:
+                words.append(word)
+                if word.startswith("ال") and len(word) > 3:  # العلي is also found by typing علي
+                    words.append(word[2:])
+    return words
+
+
+def folding(texts: list[str]) -> tuple[str, dict[str, str]]:
+    """How the device folds a typed query exactly as the server folded the list's words: the combining marks to
+    drop and the letters to replace, taken from the characters the list holds (Łukasz ~ lukasz, مُحَمَّد ~ محمد)."""
+    marks, folds = set(), {}
+    for char in set(unicodedata.normalize("NFKD", "".join(texts).lower())):
+        if char.isascii():
+            continue
+        if unicodedata.combining(char):
+            marks.add(char)
+        elif (folded := services.normalise(char)) != char:
+            folds[char] = folded
+    return "".join(sorted(marks)), folds
+
+
+def _person(meeting: Meeting, registration: Registration, collected: set[int], since: dict) -> dict:
+    delegation = registration.delegation.name if registration.delegation else ""
+    badge, given, family = registration.name_for("badge"), registration.given_name, registration.family_name
+    in_since = since.get(registration.id)
+    return {
+        "id": registration.id, "name": badge, "latin": registration.latin_name or "",
+        "category": registration.category.name if registration.category else "",
+        "organisation": registration.organisation or "", "delegation": delegation,
+        "status": registration.status.value, "collected": registration.id in collected,
+        "in_since": in_since.isoformat() if in_since else None,
+        # both orders run together too: 王芳 is typed family name first, without a space
+        "words": search_words(badge, given, family, f"{family}{given}", f"{given}{family}",
+                              registration.latin_name or "", registration.organisation or "", delegation),
+    }
+
+
+def day_list(meeting: Meeting, *, actor, now: datetime | None = None) -> dict:
+    """What a desk device keeps for the day: each approved person as the desk shows them, the hashes of valid badge
+    payloads, and the hashes of badges it must refuse (replaced, or of registrations not approved)."""
+    now = now or utcnow()
+    if now >= wipe_after(meeting):
+        raise ListClosed()
+    registrations = db.session.scalars(
+        select(Registration).where(Registration.meeting_id == meeting.id)
+        .options(selectinload(Registration.category), selectinload(Registration.delegation))
+    ).all()
+    approved = [r for r in registrations if r.status == RegistrationStatus.approved]
+    ids = [r.id for r in approved]
+    collected = set(db.session.scalars(
+        select(BadgeCollection.registration_id).where(BadgeCollection.registration_id.in_(ids))))
+    day = services.default_day(meeting, now)
+    since = services.checked_in_since(meeting, ids, day)
+    refused = {_token_hash(meeting, r.badge_token): r.status.value for r in registrations if r not in approved}
+    replaced = db.session.scalars(select(ReplacedBadge.token).join(Registration)
+                                  .where(Registration.meeting_id == meeting.id))
+    refused.update({_token_hash(meeting, token): "replaced" for token in replaced})
+    record("checkin.offline_list_downloaded", actor=actor, meeting=meeting, people=len(approved))
+    people = [_person(meeting, r, collected, since) for r in approved]
+    marks, folds = folding([text for p in people for text in (p["name"], p["latin"], p["organisation"],
+                                                               p["delegation"], " ".join(p["words"]))])
+    return {
+        "meeting": meeting.id, "day": day.isoformat(), "days": [d.isoformat() for d in services.meeting_days(meeting)],
+        "timezone": meeting.timezone, "downloaded_at": now.isoformat(), "wipe_after": wipe_after(meeting).isoformat(),
+        "people": people, "marks": marks, "folds": folds,
+        "badges": {_token_hash(meeting, r.badge_token): r.id for r in approved},
+        "refused": refused,
+    }
+
+
+# --- Sync -----------------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class QueuedCheckIn:
+    """One check-in as the device queued it, after its shape was checked."""
+
+    client_id: str
+    registration_id: int
+    happened_at: datetime
+    method: CheckInMethod
+    badge_hash: str | None  #: the hash of the payload scanned (a search has none)
+
+
+def _uuid(value) -> str:
+    return str(uuid.UUID(str(value)))
+
+
+def _moment(value) -> datetime:
+    moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError("no time zone")
+    return moment.astimezone(UTC)
+
+
+def _item(raw) -> QueuedCheckIn:
+    method = CheckInMethod(raw["method"])
+    if method == CheckInMethod.manual or not isinstance(raw["registration"], int) or isinstance(
+            raw["registration"], bool):
+        raise ValueError("bad item")
+    badge_hash = raw.get("hash")
+    if method == CheckInMethod.scan and not (isinstance(badge_hash, str) and _HEX64.match(badge_hash)):
+        raise ValueError("a scan carries the hash of its badge")
+    return QueuedCheckIn(_uuid(raw["id"]), raw["registration"], _moment(raw["at"]), method,
+                         badge_hash if method == CheckInMethod.scan else None)
+
+
+def parse_sync(data) -> tuple[str, list[QueuedCheckIn]]:
+    """The device id and queued check-ins of a sync request, or ValidationFailed (then nothing is recorded)."""
+    try:
+        device_id = _uuid(data["device"])
+        raw_items = data["items"]
+        if not isinstance(raw_items, list):
+            raise TypeError("items")
+        items = [_item(raw) for raw in raw_items]
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise ValidationFailed(_l("The sync request is not one the desk sends: nothing was recorded."))
+    if len(items) > SYNC_BATCH:
+        raise ValidationFailed(_l("Send at most %(n)s check-ins at a time: nothing was recorded.", n=SYNC_BATCH))
+    if len({item.client_id for item in items}) != len(items):
+        raise ValidationFailed(_l("The same check-in id appears twice in one request: nothing was recorded."))
+    return device_id, items
+
+
+def _conflict_reason(meeting: Meeting, registration: Registration | None, item: QueuedCheckIn,
+                     now: datetime) -> str | None:
+    if registration is None or registration.meeting_id != meeting.id:
+        return "unknown_person"
+    if registration.status != RegistrationStatus.approved:
+        return registration.status.value
+    if item.badge_hash is not None and item.badge_hash != _token_hash(meeting, registration.badge_token):
+        return "badge_replaced"
+    if item.happened_at > now + CLOCK_SKEW:
+        return "in_the_future"
+    if services.today(meeting, item.happened_at) not in services.meeting_days(meeting):
+        return "not_a_meeting_day"
+    return None
+
+
+def _record(meeting: Meeting, registration: Registration, item: QueuedCheckIn, actor) -> tuple[OfflineOutcome,
+                                                                                              Attendance]:
+    """An attendance at the device's time, unless the person is already in on that day's list."""
+    day = services.today(meeting, item.happened_at)
+    # Two desks syncing the same person at once must not both record (PostgreSQL row lock; SQLite: one writer).
+    db.session.execute(select(Registration.id).where(Registration.id == registration.id).with_for_update())
+    last = services.last_move(registration, day)
+    if last is not None and last.kind == AttendanceKind.check_in:
+        return OfflineOutcome.already_in, last
+    row = Attendance(meeting_id=meeting.id, registration_id=registration.id, kind=AttendanceKind.check_in, day=day,
+                     at=item.happened_at, by_id=getattr(actor, "id", None), method=item.method)
+    db.session.add(row)
+    db.session.flush()
+    return OfflineOutcome.recorded, row
+
+
+def _sync_one(meeting: Meeting, device_id: str, item: QueuedCheckIn, actor, now: datetime) -> OfflineCheckIn:
+    done = db.session.scalar(select(OfflineCheckIn).where(OfflineCheckIn.client_id == item.client_id))
+    if done is not None:  # sent before (a sync cut off after the server recorded it): the same answer again
+        return done
+    registration = db.session.get(Registration, item.registration_id)
+    reason = _conflict_reason(meeting, registration, item, now)
+    outcome, attendance = (OfflineOutcome.conflict, None) if reason else _record(meeting, registration, item, actor)
+    row = OfflineCheckIn(client_id=item.client_id, meeting_id=meeting.id, device_id=device_id,
+                         registration_id=registration.id if registration is not None and reason != "unknown_person"
+                         else None, method=item.method, happened_at=item.happened_at,
+                         synced_by_id=getattr(actor, "id", None), outcome=outcome, reason=reason or "",
+                         attendance_id=attendance.id if attendance is not None else None)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def _answer(row: OfflineCheckIn, meeting: Meeting) -> dict:
+    since = row.attendance.at if row.attendance is not None else None
+    return {"id": row.client_id, "outcome": row.outcome.value, "reason": row.reason,
+            "message": str(CONFLICTS.get(row.reason, "")),
+            "since": services.local_time(meeting, since) if since else None}
+
+
+def sync_check_ins(meeting: Meeting, data, *, actor, now: datetime | None = None) -> list[dict]:
+    """Record the check-ins a device queued, each id once; answers each with recorded, already_in or conflict."""
+    device_id, items = parse_sync(data)
+    now = now or utcnow()
+    answers = []
+    for item in items:
+        try:
+            with db.session.begin_nested():  # the same id sent by two requests at once: the loser reads the winner
+                row = _sync_one(meeting, device_id, item, actor, now)
+        except IntegrityError:
+            row = db.session.scalar(select(OfflineCheckIn).where(OfflineCheckIn.client_id == item.client_id))
+        if row.meeting_id != meeting.id:  # an id of another meeting's device: not this meeting's to answer
+            raise ValidationFailed(_l("A check-in id of another meeting was sent: nothing was recorded."))
+        answers.append(_answer(row, meeting))
+    counts = {o.value: sum(a["outcome"] == o.value for a in answers) for o in OfflineOutcome}
+    if items:
+        record("checkin.offline_synced", actor=actor, meeting=meeting, device=device_id[:8], **counts)
+    return answers
+
+
+def list_offline_log(meeting: Meeting, outcomes: tuple[OfflineOutcome, ...]) -> list[OfflineCheckIn]:
+    """Synced offline check-ins of these outcomes, newest first (conflicts for staff; desks that overlapped)."""
+    return list(db.session.scalars(
+        select(OfflineCheckIn).where(OfflineCheckIn.meeting_id == meeting.id, OfflineCheckIn.outcome.in_(outcomes))
+        .options(selectinload(OfflineCheckIn.registration), selectinload(OfflineCheckIn.synced_by),
+                 selectinload(OfflineCheckIn.attendance))
+        .order_by(OfflineCheckIn.happened_at.desc(), OfflineCheckIn.id.desc())
+    ))
