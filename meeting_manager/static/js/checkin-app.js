@@ -50,7 +50,7 @@
   /* ---- Text and time ----------------------------------------------------------------------------------------- */
 
   function text(name, values) {
-    return (t[name] || name).replace(/%\((\w+)\)s/g, function (_, k) { return values && k in values ? values[k] : ""; });
+    return (t[name] || name).replace(/\{(\w+)\}/g, function (_, k) { return values && k in values ? values[k] : ""; });
   }
 
   function zone() { return list ? list.timezone : "UTC"; }
@@ -80,8 +80,7 @@
     var network = $("app-network");
     network.textContent = signedOut ? t.signed_out : online ? t.online : t.offline;
     network.className = "app-network " + (signedOut ? "is-signed-out" : online ? "is-online" : "is-offline");
-    $("app-waiting").textContent = queue.length === 0 ? t.waiting_none
-      : queue.length === 1 ? t.waiting_one : text("waiting", { n: queue.length });
+    $("app-waiting").textContent = queue.length === 0 ? t.waiting_none : text("waiting", { n: queue.length });
     $("app-last-sync").textContent = meta.lastSync ? text("last_sync", { time: clock(meta.lastSync) }) : t.never_synced;
     $("app-list-age").textContent = list ? text("list_age", {
       n: list.people.length, time: clock(list.downloaded_at),
