@@ -12,6 +12,7 @@ from .access import refuse_undeclared_routes
 from .database import configure_sqlite
 from .errors import register_error_handlers
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .jobs.broker import make_celery
 from .logs import configure_logging
 from .names import render_name
 from .navigation import meeting_menu, site_menu
@@ -35,6 +36,8 @@ def create_app(config: object | str = "config.Config") -> Flask:
     register_extensions(app)
     configure_sqlite(app)
     register_features(app)
+    if app.config.get("CELERY_BROKER_URL"):
+        make_celery(app)  # after the features: every background task they registered becomes a Celery task
     register_error_handlers(app)
     app.before_request(refuse_undeclared_routes)
     app.context_processor(template_helpers)
@@ -93,6 +96,8 @@ def _feature_module(name: str, module: str):
 def register_features(app: Flask) -> None:
     for name in FEATURES:
         _feature_module(name, "models")
+        _feature_module(name, "receivers")  # connects the feature to the signals it reacts to
+        _feature_module(name, "jobs")  # registers the feature's job kinds
     for name in FEATURES:
         if views := _feature_module(name, "views"):
             app.register_blueprint(views.bp)

@@ -15,6 +15,7 @@ from sqlalchemy import String, and_, bindparam, case, cast, func, literal, selec
 from sqlalchemy.orm import aliased, selectinload
 
 from ..audit.services import record
+from ..delegations import services as delegations
 from ..delegations.models import Delegation
 from ..errors import DomainError
 from ..extensions import db
@@ -369,8 +370,6 @@ class _Context:
 
 def _note_verbale_finding(registration: Registration) -> engine.Finding | None:
     """A State delegation's member waits for a verified note verbale when the meeting requires one."""
-    from ..delegations import services as delegations
-
     delegation = registration.delegation
     if delegation is None or delegations.note_verbale_ok(delegation):
         return None

@@ -11,6 +11,7 @@ from ..audit.services import record
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..reference.services import default_scheme
+from ..signals import seat_freed
 from .models import DEFAULT_CATEGORIES, Category, Meeting, MeetingStatus
 
 #: form fields that hold a local wall-clock time in the meeting's time zone
@@ -88,10 +89,8 @@ def update_meeting(meeting: Meeting, data: dict, *, actor) -> Meeting:
     _apply(meeting, data)
     record("meeting.update", actor=actor, meeting=meeting, subject=meeting, fields=sorted(data))
     if meeting.capacity > old_capacity:
-        from ..balance.services import on_seat_freed  # balance builds on meetings, not the other way round
-
         db.session.flush()
-        on_seat_freed(meeting, actor=actor)
+        seat_freed.send(meeting, actor=actor)
     return meeting
 
 

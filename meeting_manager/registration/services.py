@@ -14,8 +14,6 @@ Like every service they take explicit arguments, never read the request, and add
 in a CLI context too (no request): links in mails are built against PUBLIC_URL there.
 """
 import enum
-import importlib
-import importlib.util
 import re
 import secrets
 from dataclasses import asdict, is_dataclass
@@ -40,7 +38,15 @@ from ..meetings.models import Meeting, MeetingStatus, RegistrationMode
 from ..meetings.services import to_utc
 from ..models_base import utcnow
 from ..names import NameOrder, Purpose, default_order, render_name
-from ..signals import address_awaits_proof, email_proven, erasing_person, retention_due
+from ..signals import (
+    address_awaits_proof,
+    email_proven,
+    erasing_person,
+    registration_status_changed,
+    registration_submitted,
+    retention_due,
+    seat_freed,
+)
 from ..reference.services import iso_countries
 from .models import (
     STATELESS, UN_LANGUAGES, Answer, Gender, Question, Registration, RegistrationStatus, Relation, StatusChange,
@@ -353,7 +359,7 @@ def register_participant(meeting: Meeting, data: dict, *, invitation=None, actor
     record("registration.submit", actor=actor, meeting=meeting, subject=registration,
            invitation_id=getattr(invitation, "id", None), visa_letter=visa is not None)
     _queue_mail(registration, "registration_received")
-    _call_balance_hook("on_registration_submitted", registration, actor=actor)
+    registration_submitted.send(registration, actor=actor)
     return registration
 
 
@@ -472,10 +478,7 @@ def change_status(registration: Registration, new_status: RegistrationStatus, *,
                    overridden=bool(override_reason))
     if not flush:
         db.session.info.setdefault(_UNLINKED, []).append((event, change))
-    if new_status in (S.declined, S.cancelled):
-        from ..agenda.services import release_signups  # the agenda builds on registration, not the reverse
-
-        release_signups(registration, actor=actor)  # their session places go to the waiting lists
+    registration_status_changed.send(registration, old=old, new=new_status, actor=actor)
     if notify:
         _queue_mail(registration, f"registration_{new_status.value}")
     return change
@@ -496,17 +499,8 @@ def cancel_registration(registration: Registration, *, actor) -> StatusChange:
     held_seat = registration.status == S.approved
     change = change_status(registration, S.cancelled, actor=actor)
     if held_seat:
-        _call_balance_hook("on_seat_freed", registration.meeting, actor=actor)
+        seat_freed.send(registration.meeting, actor=actor)
     return change
-
-
-def _call_balance_hook(name: str, *args, **kwargs) -> None:
-    """Call balance.services.<name> if the balance feature provides it (features land one by one)."""
-    if importlib.util.find_spec("meeting_manager.balance.services") is None:
-        return
-    hook = getattr(importlib.import_module("meeting_manager.balance.services"), name, None)
-    if hook is not None:
-        hook(*args, **kwargs)
 
 
 # --- changes by the participant -----------------------------------------------------------------------------------
