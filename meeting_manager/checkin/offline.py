@@ -10,13 +10,13 @@ import re
 import unicodedata
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from types import SimpleNamespace
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from ..audit.services import record
 from ..errors import DomainError, ValidationFailed
@@ -130,7 +130,8 @@ def day_list(meeting: Meeting, *, actor, now: datetime | None = None) -> dict:
         select(BadgeCollection.registration_id).where(BadgeCollection.registration_id.in_(ids))))
     day = services.default_day(meeting, now)
     since = services.checked_in_since(meeting, ids, day)
-    refused = {_token_hash(meeting, r.badge_token): r.status.value for r in registrations if r not in approved}
+    refused = {_token_hash(meeting, r.badge_token): r.status.value for r in registrations
+               if r.status != RegistrationStatus.approved}
     replaced = db.session.scalars(select(ReplacedBadge.token).join(Registration)
                                   .where(Registration.meeting_id == meeting.id))
     refused.update({_token_hash(meeting, token): "replaced" for token in replaced})
@@ -215,37 +216,53 @@ def _conflict_reason(meeting: Meeting, registration: Registration | None, item: 
     return None
 
 
-def _record(meeting: Meeting, registration: Registration, item: QueuedCheckIn, actor) -> tuple[OfflineOutcome,
-                                                                                              Attendance]:
-    """An attendance at the device's time, unless the person is already in on that day's list."""
-    day = services.today(meeting, item.happened_at)
-    # Two desks syncing the same person at once must not both record (PostgreSQL row lock; SQLite: one writer).
-    db.session.execute(select(Registration.id).where(Registration.id == registration.id).with_for_update())
-    last = services.last_move(registration, day)
-    if last is not None and last.kind == AttendanceKind.check_in:
-        return OfflineOutcome.already_in, last
-    row = Attendance(meeting_id=meeting.id, registration_id=registration.id, kind=AttendanceKind.check_in, day=day,
-                     at=item.happened_at, by_id=getattr(actor, "id", None), method=item.method)
-    db.session.add(row)
-    db.session.flush()
-    return OfflineOutcome.recorded, row
+def _present(meeting: Meeting, registration_ids, days) -> dict[tuple[int, date], Attendance]:
+    """The check-in that holds on the day list, per (registration, day): the day list has no check-outs, so a
+    person is in from their first check-in that no correction voids."""
+    correction = aliased(Attendance)
+    rows = db.session.scalars(
+        select(Attendance).where(
+            Attendance.meeting_id == meeting.id, Attendance.registration_id.in_(registration_ids),
+            Attendance.day.in_(days), Attendance.session_id.is_(None), Attendance.kind == AttendanceKind.check_in,
+            ~exists().where(correction.voids_id == Attendance.id))
+        .order_by(Attendance.at.desc(), Attendance.id.desc()))
+    return {(row.registration_id, row.day): row for row in rows}  # the earliest wins: it comes last
 
 
-def _sync_one(meeting: Meeting, device_id: str, item: QueuedCheckIn, actor, now: datetime) -> OfflineCheckIn:
-    done = db.session.scalar(select(OfflineCheckIn).where(OfflineCheckIn.client_id == item.client_id))
-    if done is not None:  # sent before (a sync cut off after the server recorded it): the same answer again
-        return done
-    registration = db.session.get(Registration, item.registration_id)
-    reason = _conflict_reason(meeting, registration, item, now)
-    outcome, attendance = (OfflineOutcome.conflict, None) if reason else _record(meeting, registration, item, actor)
-    row = OfflineCheckIn(client_id=item.client_id, meeting_id=meeting.id, device_id=device_id,
-                         registration_id=registration.id if registration is not None and reason != "unknown_person"
-                         else None, method=item.method, happened_at=item.happened_at,
-                         synced_by_id=getattr(actor, "id", None), outcome=outcome, reason=reason or "",
-                         attendance_id=attendance.id if attendance is not None else None)
-    db.session.add(row)
+def _sync_batch(meeting: Meeting, device_id: str, items: list[QueuedCheckIn], actor, now: datetime) -> list[dict]:
+    done = {row.client_id: row for row in db.session.scalars(
+        select(OfflineCheckIn).where(OfflineCheckIn.client_id.in_([item.client_id for item in items]))
+        .options(selectinload(OfflineCheckIn.attendance)))}
+    if any(row.meeting_id != meeting.id for row in done.values()):
+        raise ValidationFailed(_l("A check-in id of another meeting was sent: nothing was recorded."))
+    fresh = [item for item in items if item.client_id not in done]  # the rest was sent before: same answer again
+    # Two desks syncing the same person at once must not both record: their rows are locked (PostgreSQL; SQLite has
+    # one writer), in id order so that two batches never wait on each other.
+    people = {r.id: r for r in db.session.scalars(
+        select(Registration).where(Registration.id.in_({item.registration_id for item in fresh}))
+        .order_by(Registration.id).with_for_update())}
+    present = _present(meeting, list(people), {services.today(meeting, item.happened_at) for item in fresh})
+    for item in fresh:
+        registration = people.get(item.registration_id)
+        reason = _conflict_reason(meeting, registration, item, now)
+        outcome, attendance = OfflineOutcome.conflict, None
+        if reason is None:
+            day = services.today(meeting, item.happened_at)
+            attendance = present.get((registration.id, day))
+            outcome = OfflineOutcome.already_in if attendance is not None else OfflineOutcome.recorded
+            if attendance is None:
+                attendance = present[(registration.id, day)] = Attendance(
+                    meeting_id=meeting.id, registration_id=registration.id, kind=AttendanceKind.check_in, day=day,
+                    at=item.happened_at, by_id=getattr(actor, "id", None), method=item.method)
+                db.session.add(attendance)
+        row = done[item.client_id] = OfflineCheckIn(
+            client_id=item.client_id, meeting_id=meeting.id, device_id=device_id,
+            registration_id=None if reason == "unknown_person" else registration.id, method=item.method,
+            happened_at=item.happened_at, synced_by_id=getattr(actor, "id", None), outcome=outcome,
+            reason=reason or "", attendance=attendance)
+        db.session.add(row)
     db.session.flush()
-    return row
+    return [_answer(done[item.client_id], meeting) for item in items]
 
 
 def _answer(row: OfflineCheckIn, meeting: Meeting) -> dict:
@@ -259,16 +276,12 @@ def sync_check_ins(meeting: Meeting, data, *, actor, now: datetime | None = None
     """Record the check-ins a device queued, each id once; answers each with recorded, already_in or conflict."""
     device_id, items = parse_sync(data)
     now = now or utcnow()
-    answers = []
-    for item in items:
-        try:
-            with db.session.begin_nested():  # the same id sent by two requests at once: the loser reads the winner
-                row = _sync_one(meeting, device_id, item, actor, now)
-        except IntegrityError:
-            row = db.session.scalar(select(OfflineCheckIn).where(OfflineCheckIn.client_id == item.client_id))
-        if row.meeting_id != meeting.id:  # an id of another meeting's device: not this meeting's to answer
-            raise ValidationFailed(_l("A check-in id of another meeting was sent: nothing was recorded."))
-        answers.append(_answer(row, meeting))
+    try:
+        with db.session.begin_nested():
+            answers = _sync_batch(meeting, device_id, items, actor, now)
+    except IntegrityError:  # the same ids sent by two requests at once: the loser reads the winner's answers
+        with db.session.begin_nested():
+            answers = _sync_batch(meeting, device_id, items, actor, now)
     counts = {o.value: sum(a["outcome"] == o.value for a in answers) for o in OfflineOutcome}
     if items:
         record("checkin.offline_synced", actor=actor, meeting=meeting, device=device_id[:8], **counts)
