@@ -109,6 +109,11 @@ class OfflineOutcome(str, enum.Enum):
     conflict = "conflict"  #: not recorded: staff must look (a registration declined while the desk was offline)
 
 
+class OfflineKind(str, enum.Enum):
+    check_in = "check_in"
+    hand_over = "hand_over"  #: the badge handed over after a photo ID check
+
+
 class OfflineCheckIn(db.Model):
     """A check-in made on a desk device while offline, as synced: the log of what each device sent.
 
@@ -127,6 +132,7 @@ class OfflineCheckIn(db.Model):
                                                         index=True)
     #: a random id the device made for itself (no hardware identifier)
     device_id: Mapped[str] = mapped_column(String(36))
+    kind: Mapped[OfflineKind] = mapped_column(default=OfflineKind.check_in)
     method: Mapped[CheckInMethod]
     happened_at: Mapped[datetime]
     synced_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -136,7 +142,10 @@ class OfflineCheckIn(db.Model):
     reason: Mapped[str] = mapped_column(String(40), default="")
     #: the attendance row it recorded, or the earlier check-in that already held
     attendance_id: Mapped[int | None] = mapped_column(ForeignKey("attendances.id", ondelete="SET NULL"))
+    #: the badge collection a hand-over recorded, or the earlier one that already held
+    badge_collection_id: Mapped[int | None] = mapped_column(ForeignKey("badge_collections.id", ondelete="SET NULL"))
 
     registration: Mapped["Registration | None"] = relationship()  # noqa: F821
     synced_by: Mapped["User | None"] = relationship()  # noqa: F821
     attendance: Mapped["Attendance | None"] = relationship()
+    badge_collection: Mapped["BadgeCollection | None"] = relationship()

@@ -25,8 +25,8 @@ from ..meetings.models import Meeting
 from ..models_base import utcnow
 from ..registration.models import Registration, RegistrationStatus
 from . import services
-from .models import Attendance, AttendanceKind, BadgeCollection, CheckInMethod, OfflineCheckIn, OfflineOutcome, \
-    ReplacedBadge
+from .models import Attendance, AttendanceKind, BadgeCollection, CheckInMethod, OfflineCheckIn, OfflineKind, \
+    OfflineOutcome, ReplacedBadge
 
 #: most check-ins one sync request may carry (the device sends its queue in chunks of this size)
 SYNC_BATCH = 200
@@ -159,6 +159,7 @@ class QueuedCheckIn:
     happened_at: datetime
     method: CheckInMethod
     badge_hash: str | None  #: the hash of the payload scanned (a search has none)
+    kind: OfflineKind = OfflineKind.check_in
 
 
 def _uuid(value) -> str:
@@ -180,8 +181,11 @@ def _item(raw) -> QueuedCheckIn:
     badge_hash = raw.get("hash")
     if method == CheckInMethod.scan and not (isinstance(badge_hash, str) and _HEX64.match(badge_hash)):
         raise ValueError("a scan carries the hash of its badge")
+    kind = OfflineKind(raw.get("kind", "check_in"))
+    if kind == OfflineKind.hand_over and raw.get("id_checked") is not True:
+        raise ValueError("a badge is handed over only after a photo ID check")
     return QueuedCheckIn(_uuid(raw["id"]), raw["registration"], _moment(raw["at"]), method,
-                         badge_hash if method == CheckInMethod.scan else None)
+                         badge_hash if method == CheckInMethod.scan else None, kind)
 
 
 def parse_sync(data) -> tuple[str, list[QueuedCheckIn]]:
@@ -229,10 +233,35 @@ def _present(meeting: Meeting, registration_ids, days) -> dict[tuple[int, date],
     return {(row.registration_id, row.day): row for row in rows}  # the earliest wins: it comes last
 
 
+def _check_in(meeting: Meeting, registration: Registration, item: QueuedCheckIn, actor,
+              present: dict) -> tuple[OfflineOutcome, Attendance]:
+    """An attendance at the device's time on that day's list, unless the person is in already."""
+    day = services.today(meeting, item.happened_at)
+    if (earlier := present.get((registration.id, day))) is not None:
+        return OfflineOutcome.already_in, earlier
+    row = present[(registration.id, day)] = Attendance(
+        meeting_id=meeting.id, registration_id=registration.id, kind=AttendanceKind.check_in, day=day,
+        at=item.happened_at, by_id=getattr(actor, "id", None), method=item.method)
+    db.session.add(row)
+    return OfflineOutcome.recorded, row
+
+
+def _hand_over(registration: Registration, item: QueuedCheckIn, actor,
+               collected: dict) -> tuple[OfflineOutcome, BadgeCollection]:
+    """The badge handed over at the device's time, unless it was already (a replacement is the online desk's)."""
+    if (earlier := collected.get(registration.id)) is not None:
+        return OfflineOutcome.already_in, earlier
+    row = collected[registration.id] = BadgeCollection(
+        registration_id=registration.id, collected_at=item.happened_at, handed_over_by_id=getattr(actor, "id", None),
+        id_checked=True, replacement=False)
+    db.session.add(row)
+    return OfflineOutcome.recorded, row
+
+
 def _sync_batch(meeting: Meeting, device_id: str, items: list[QueuedCheckIn], actor, now: datetime) -> list[dict]:
     done = {row.client_id: row for row in db.session.scalars(
         select(OfflineCheckIn).where(OfflineCheckIn.client_id.in_([item.client_id for item in items]))
-        .options(selectinload(OfflineCheckIn.attendance)))}
+        .options(selectinload(OfflineCheckIn.attendance), selectinload(OfflineCheckIn.badge_collection)))}
     if any(row.meeting_id != meeting.id for row in done.values()):
         raise ValidationFailed(_l("A check-in id of another meeting was sent: nothing was recorded."))
     fresh = [item for item in items if item.client_id not in done]  # the rest was sent before: same answer again
@@ -242,32 +271,30 @@ def _sync_batch(meeting: Meeting, device_id: str, items: list[QueuedCheckIn], ac
         select(Registration).where(Registration.id.in_({item.registration_id for item in fresh}))
         .order_by(Registration.id).with_for_update())}
     present = _present(meeting, list(people), {services.today(meeting, item.happened_at) for item in fresh})
+    collected = {c.registration_id: c for c in db.session.scalars(
+        select(BadgeCollection).where(BadgeCollection.registration_id.in_(list(people)))
+        .order_by(BadgeCollection.collected_at.desc(), BadgeCollection.id.desc()))}
     for item in fresh:
         registration = people.get(item.registration_id)
         reason = _conflict_reason(meeting, registration, item, now)
-        outcome, attendance = OfflineOutcome.conflict, None
-        if reason is None:
-            day = services.today(meeting, item.happened_at)
-            attendance = present.get((registration.id, day))
-            outcome = OfflineOutcome.already_in if attendance is not None else OfflineOutcome.recorded
-            if attendance is None:
-                attendance = present[(registration.id, day)] = Attendance(
-                    meeting_id=meeting.id, registration_id=registration.id, kind=AttendanceKind.check_in, day=day,
-                    at=item.happened_at, by_id=getattr(actor, "id", None), method=item.method)
-                db.session.add(attendance)
         row = done[item.client_id] = OfflineCheckIn(
-            client_id=item.client_id, meeting_id=meeting.id, device_id=device_id,
+            client_id=item.client_id, meeting_id=meeting.id, device_id=device_id, kind=item.kind,
             registration_id=None if reason == "unknown_person" else registration.id, method=item.method,
-            happened_at=item.happened_at, synced_by_id=getattr(actor, "id", None), outcome=outcome,
-            reason=reason or "", attendance=attendance)
+            happened_at=item.happened_at, synced_by_id=getattr(actor, "id", None), outcome=OfflineOutcome.conflict,
+            reason=reason or "")
+        if reason is None and item.kind == OfflineKind.hand_over:
+            row.outcome, row.badge_collection = _hand_over(registration, item, actor, collected)
+        elif reason is None:
+            row.outcome, row.attendance = _check_in(meeting, registration, item, actor, present)
         db.session.add(row)
     db.session.flush()
     return [_answer(done[item.client_id], meeting) for item in items]
 
 
 def _answer(row: OfflineCheckIn, meeting: Meeting) -> dict:
-    since = row.attendance.at if row.attendance is not None else None
-    return {"id": row.client_id, "outcome": row.outcome.value, "reason": row.reason,
+    held = row.badge_collection if row.kind == OfflineKind.hand_over else row.attendance
+    since = (held.collected_at if row.kind == OfflineKind.hand_over else held.at) if held is not None else None
+    return {"id": row.client_id, "kind": row.kind.value, "outcome": row.outcome.value, "reason": row.reason,
             "message": str(CONFLICTS.get(row.reason, "")),
             "since": services.local_time(meeting, since) if since else None}
 
@@ -288,10 +315,12 @@ def sync_check_ins(meeting: Meeting, data, *, actor, now: datetime | None = None
     return answers
 
 
-def list_offline_log(meeting: Meeting, outcomes: tuple[OfflineOutcome, ...]) -> list[OfflineCheckIn]:
+def list_offline_log(meeting: Meeting, outcomes: tuple[OfflineOutcome, ...],
+                     kinds: tuple[OfflineKind, ...] = tuple(OfflineKind)) -> list[OfflineCheckIn]:
     """Synced offline check-ins of these outcomes, newest first (conflicts for staff; desks that overlapped)."""
     return list(db.session.scalars(
-        select(OfflineCheckIn).where(OfflineCheckIn.meeting_id == meeting.id, OfflineCheckIn.outcome.in_(outcomes))
+        select(OfflineCheckIn).where(OfflineCheckIn.meeting_id == meeting.id, OfflineCheckIn.outcome.in_(outcomes),
+                                     OfflineCheckIn.kind.in_(kinds))
         .options(selectinload(OfflineCheckIn.registration), selectinload(OfflineCheckIn.synced_by),
                  selectinload(OfflineCheckIn.attendance))
         .order_by(OfflineCheckIn.happened_at.desc(), OfflineCheckIn.id.desc())

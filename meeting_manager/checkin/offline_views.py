@@ -15,7 +15,7 @@ from ..extensions import db
 from ..meetings.models import Meeting
 from ..models_base import utcnow
 from . import offline, services
-from .models import OfflineOutcome
+from .models import OfflineKind, OfflineOutcome
 from .views import bp
 
 #: what the service worker keeps so that the desk opens with no network (the page itself is added per meeting)
@@ -114,7 +114,7 @@ def app_conflicts(meeting_id: int):
     return render_template(
         "checkin/conflicts.html", meeting=meeting, reasons=offline.CONFLICTS,
         conflicts=offline.list_offline_log(meeting, (OfflineOutcome.conflict,)),
-        overlaps=offline.list_offline_log(meeting, (OfflineOutcome.already_in,)),
+        overlaps=offline.list_offline_log(meeting, (OfflineOutcome.already_in,), (OfflineKind.check_in,)),
     )
 
 

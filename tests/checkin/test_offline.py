@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from meeting_manager.audit.models import AuditEvent
 from meeting_manager.checkin import offline, services
-from meeting_manager.checkin.models import Attendance, OfflineCheckIn
+from meeting_manager.checkin.models import Attendance, BadgeCollection, OfflineCheckIn
 from meeting_manager.models_base import utcnow
 from meeting_manager.registration.models import RegistrationStatus
 
@@ -191,6 +191,25 @@ def test_what_changed_while_the_desk_was_offline_comes_back_as_conflicts(signed_
     assert page.text.count("<tr>") == 1 + 6 and "(no longer registered)" in page.text
 
 
+def test_a_badge_handed_over_offline_is_recorded_once_at_the_device_time(signed_in, db, meeting_today,
+                                                                        make_attendee, make_registration, desk):
+    person = make_attendee(meeting_today)
+    declined = make_registration(meeting_today, status=RegistrationStatus.declined)
+    at = utcnow().replace(microsecond=0) - timedelta(minutes=3)
+    hand_over = {**item(person, at=at), "kind": "hand_over", "id_checked": True}
+    answers = sync(signed_in, meeting_today, [hand_over, {**item(declined), "kind": "hand_over",
+                                                          "id_checked": True}]).json["results"]
+    assert [(a["kind"], a["outcome"], a["reason"]) for a in answers] == [
+        ("hand_over", "recorded", ""), ("hand_over", "conflict", "declined")]
+    assert sync(signed_in, meeting_today, [hand_over]).json["results"] == answers[:1]  # sent again: same answer
+    other_desk = sync(signed_in, meeting_today, [{**item(person), "kind": "hand_over", "id_checked": True}])
+    assert other_desk.json["results"][0]["outcome"] == "already_in"
+    rows = db.session.scalars(select(BadgeCollection)).all()
+    assert [(r.registration_id, r.collected_at, r.handed_over_by_id, r.id_checked) for r in rows] == [
+        (person.id, at, desk.id, True)]
+    assert count(db, Attendance) == 0  # handing a badge over is not a check-in
+
+
 BAD_BODIES = {
     "not json": None,
     "no items": {"device": str(uuid.uuid4())},
@@ -201,6 +220,8 @@ BAD_BODIES = {
     "registration as text": {"items": [{"registration": "7"}]},
     "manual method": {"items": [{"method": "manual"}]},
     "scan without its badge hash": {"items": [{"method": "scan"}]},
+    "hand-over without a photo ID check": {"items": [{"kind": "hand_over"}]},
+    "unknown kind": {"items": [{"kind": "check_out"}]},
     "same id twice": "twice",
     "too many": "many",
 }

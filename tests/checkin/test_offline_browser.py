@@ -17,7 +17,7 @@ from meeting_manager.accounts.services import create_user
 from meeting_manager.badges.render import render_badges_pdf
 from meeting_manager.badges.services import badge_data
 from meeting_manager.checkin import services
-from meeting_manager.checkin.models import Attendance, OfflineCheckIn, OfflineOutcome
+from meeting_manager.checkin.models import Attendance, BadgeCollection, OfflineCheckIn, OfflineOutcome
 from meeting_manager.extensions import db
 from meeting_manager.meetings.models import MeetingStatus
 from meeting_manager.meetings.services import create_meeting
@@ -143,6 +143,10 @@ def test_three_check_ins_offline_sync_once_at_the_device_times_and_sign_out_wipe
         queued = _queue(page, meeting)
         assert sorted(item["registration"] for item in queued) == sorted(
             people[name].id for name in ("lukasz", "chingiz", "fang"))
+        page.locator("#app-results li", has_text="Wang Fang").get_by_role("button", name="hand over the badge").click()
+        sync_api.expect(page.locator("#app-waiting")).to_have_text("Waiting to sync: 4")
+        handed = _queue(page, meeting)[-1]
+        assert handed["kind"] == "hand_over" and handed["registration"] == people["fang"].id
         assert _attendances() == []  # nothing reached the server
 
         context.set_offline(False)
@@ -155,6 +159,10 @@ def test_three_check_ins_offline_sync_once_at_the_device_times_and_sign_out_wipe
         assert {row.registration_id: row.at for row in rows} == device_times
         assert {row.method.value for row in rows} == {"scan", "search"}
         assert people["lost"].id not in device_times
+        db.session.expire_all()
+        collections = db.session.scalars(select(BadgeCollection)).all()
+        assert [(c.registration_id, c.collected_at, c.handed_over_by_id) for c in collections] == [
+            (people["fang"].id, datetime.fromisoformat(handed["at"].replace("Z", "+00:00")), staff.id)]
 
         # sign-out: the list, the queue and the device id are gone, and so are the cached app and its worker
         page.locator("header form button[type=submit]").click()

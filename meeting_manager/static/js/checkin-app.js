@@ -43,6 +43,7 @@
     list = null;
     localStorage.removeItem(key + "list");
     meta.in = {};
+    meta.collected = {};
     save("meta", meta);
     if (notice) showNotice(notice);
   }
@@ -148,10 +149,40 @@
       box.appendChild(el("p", "result-name", p.name));
       if (p.latin) box.appendChild(el("p", "muted", p.latin));
       box.appendChild(el("p", null, [p.category, p.delegation || p.organisation].filter(Boolean).join(" · ")));
-      if (!p.collected) box.appendChild(el("p", "tag tag-warn", t.badge_not_collected));
+      if (!collected(p)) box.appendChild(handOverButton(p));
     }
     if (message) box.appendChild(el("p", "result-message", message));
     if (navigator.vibrate) navigator.vibrate(kind === "result-ok" ? 80 : [200, 100, 200]);
+  }
+
+  function collected(p) { return p.collected || Boolean(meta.collected[p.id]); }
+
+  function handOverButton(p) {
+    var button = el("button", "button", t.hand_over);
+    button.type = "button";
+    button.appendChild(el("span", "sr-only", " " + p.name));
+    button.addEventListener("click", function () {
+      button.remove();
+      handOver(p);
+    });
+    return button;
+  }
+
+  function enqueue(item) {
+    queue.push(item);
+    save("queue", queue);
+    render();
+    if (online) sync();
+  }
+
+  /* A badge handed over after a photo ID check (who and when are recorded at the sync, as at the online desk). */
+  function handOver(p) {
+    meta.collected[p.id] = true;
+    save("meta", meta);
+    addLog("waiting", t.handed_over, p);
+    enqueue({ id: crypto.randomUUID(), kind: "hand_over", registration: p.id, at: new Date().toISOString(),
+              method: "search", id_checked: true });
+    showSearch();
   }
 
   function checkIn(p, method, hash) {
@@ -169,14 +200,11 @@
     }
     var item = { id: crypto.randomUUID(), registration: p.id, at: new Date().toISOString(), method: method };
     if (hash) item.hash = hash;
-    queue.push(item);
-    save("queue", queue);
     meta.in[p.id] = { at: item.at, day: today() };
     save("meta", meta);
     showResult("result-ok", "✓ " + t.checked_in, p);
     addLog("waiting", t.checked_in, p);
-    render();
-    if (online) sync();
+    enqueue(item);
   }
 
   function sha256(textValue) {
@@ -251,7 +279,8 @@
       if (p.category) tags.appendChild(el("span", "tag", p.category));
       var since = inSince(p);
       tags.appendChild(el("span", since ? "tag tag-ok" : "tag", since ? text("in_since", { time: clock(since) }) : t.not_in));
-      if (!p.collected) tags.appendChild(el("span", "tag tag-warn", t.badge_not_collected));
+      if (!collected(p)) tags.appendChild(el("span", "tag tag-warn", t.badge_not_collected));
+      if (!collected(p)) item.appendChild(handOverButton(p));
       if (!since) {
         var button = item.appendChild(el("button", "button primary", t.check_in));
         button.type = "button";
@@ -328,12 +357,15 @@
       var r = byId[item.id];
       if (!r) return true;
       var p = person(item.registration) || { name: "#" + item.registration };
+      var badge = item.kind === "hand_over";
       if (r.outcome === "conflict") {
         meta.conflicts.unshift({ at: item.at, name: p.name, message: r.message || t.conflict });
-        delete meta.in[item.registration];
+        delete (badge ? meta.collected : meta.in)[item.registration];
         addLog("conflict", t.conflict + ": " + (r.message || ""), p);
+      } else if (r.outcome === "already_in") {
+        addLog("synced", text(badge ? "hand_over_already" : "synced_already", { time: r.since || "" }), p);
       } else {
-        addLog("synced", r.outcome === "already_in" ? text("synced_already", { time: r.since || "" }) : t.synced, p);
+        addLog("synced", badge ? t.hand_over_synced : t.synced, p);
       }
       return false;
     });
@@ -396,7 +428,9 @@
     key = "mm-desk:" + root.dataset.meeting + ":";
     list = load("list", null);
     queue = load("queue", []);
-    meta = load("meta", { lastSync: null, log: [], conflicts: [], in: {} });
+    meta = load("meta", {});
+    ["log", "conflicts"].forEach(function (name) { meta[name] = meta[name] || []; });
+    ["in", "collected"].forEach(function (name) { meta[name] = meta[name] || {}; });
     online = navigator.onLine;
     if (list && Date.now() >= Date.parse(list.wipe_after)) wipeList(t.list_wiped);
     render();
