@@ -17,7 +17,7 @@ import argparse
 import gzip
 import json
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from checkin import build
 from timing import median_ms, sqlite_app
@@ -43,7 +43,7 @@ def run(size: int) -> dict[str, float]:
     client = current_app.test_client()
     client.post("/account/sign-in", data={"email": staff.email, "password": "bench-password-123"})
     url = f"/meetings/{meeting.id}/checkin/app/sync"
-    at = (datetime.now(timezone.utc) - timedelta(minutes=1)).isoformat()
+    at = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
     batches = [[{"id": str(uuid.uuid4()), "registration": ids[(b * 200 + n) % size], "at": at, "method": "search"}
                 for n in range(200)] for b in range(5)]
     order, again = iter(batches), iter(batches)

@@ -25,8 +25,16 @@ from ..meetings.models import Meeting
 from ..models_base import utcnow
 from ..registration.models import Registration, RegistrationStatus
 from . import services
-from .models import Attendance, AttendanceKind, BadgeCollection, CheckInMethod, OfflineCheckIn, OfflineKind, \
-    OfflineOutcome, ReplacedBadge
+from .models import (
+    Attendance,
+    AttendanceKind,
+    BadgeCollection,
+    CheckInMethod,
+    OfflineCheckIn,
+    OfflineKind,
+    OfflineOutcome,
+    ReplacedBadge,
+)
 
 #: most check-ins one sync request may carry (the device sends its queue in chunks of this size)
 SYNC_BATCH = 200
@@ -167,7 +175,7 @@ def _uuid(value) -> str:
 
 
 def _moment(value) -> datetime:
-    moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    moment = datetime.fromisoformat(str(value))
     if moment.tzinfo is None:
         raise ValueError("no time zone")
     return moment.astimezone(UTC)

@@ -15,8 +15,8 @@ from ..extensions import db
 from ..meetings.models import Meeting
 from ..models_base import utcnow
 from . import offline, services
+from .blueprint import bp
 from .models import OfflineKind, OfflineOutcome
-from .views import bp
 
 #: what the service worker keeps so that the desk opens with no network (the page itself is added per meeting)
 APP_ASSETS = ("css/app.css", "css/checkin.css", "js/checkin-app.js", "js/camera-scanner.js",
