@@ -16,7 +16,7 @@ from meeting_manager.accounts.models import MeetingRole, MeetingRoleName
 from meeting_manager.accounts.services import create_user
 from meeting_manager.badges.render import render_badges_pdf
 from meeting_manager.badges.services import badge_data
-from meeting_manager.checkin import services
+from meeting_manager.checkin import offline, services
 from meeting_manager.checkin.models import Attendance, BadgeCollection, OfflineCheckIn, OfflineOutcome
 from meeting_manager.extensions import db
 from meeting_manager.meetings.models import MeetingStatus
@@ -216,4 +216,23 @@ def test_two_desks_offline_give_one_attendance_and_a_declined_person_comes_back_
         sync_api.expect(page_a.locator("main")).to_contain_text("Sipho Dlamini")
         sync_api.expect(page_a.locator("main")).to_contain_text("Łukasz Wąsowski")
         page_a.screenshot(path=str(tmp_path / "conflicts.png"), full_page=True)
+        browser.close()
+
+
+def test_a_device_offline_wipes_the_list_after_the_meetings_last_day(shared_db_app, offline_served, tmp_path):
+    meeting, staff, _people = _desk(tmp_path)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        context = browser.new_context()
+        page, _errors = _open_app(context, offline_served, meeting, staff)
+        assert f"mm-desk:{meeting.id}:list" in _desk_storage(page)
+        context.set_offline(True)  # the server cannot tell it: the device's own clock decides
+        page.clock.install()
+        page.reload()
+        sync_api.expect(page.locator("#app-list-age")).to_contain_text("People in the list: 5,", timeout=WAIT)
+        page.clock.set_system_time(offline.wipe_after(meeting) + timedelta(minutes=1))
+        page.clock.run_for(20000)  # the app looks again every 15 s
+        sync_api.expect(page.locator("#app-notice")).to_contain_text("The meeting is over")
+        sync_api.expect(page.locator("#app-list-age")).to_contain_text("No list on this device")
+        assert f"mm-desk:{meeting.id}:list" not in _desk_storage(page)
         browser.close()
