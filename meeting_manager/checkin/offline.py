@@ -11,7 +11,6 @@ import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from types import SimpleNamespace
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
@@ -71,8 +70,9 @@ def payload_hash(payload: str) -> str:
     return hashlib.sha256(payload.strip().encode()).hexdigest()
 
 
-def _token_hash(meeting: Meeting, token: str) -> str:
-    return payload_hash(services.badge_payload(SimpleNamespace(meeting_id=meeting.id, badge_token=token)))
+def _token_hashes(meeting: Meeting, token: str) -> list[str]:
+    """The hashes of every payload that admits with this badge token (one per badge key still accepted)."""
+    return [payload_hash(payload) for payload in services.accepted_payloads(meeting.id, token)]
 
 
 def wipe_after(meeting: Meeting) -> datetime:
@@ -138,11 +138,11 @@ def day_list(meeting: Meeting, *, actor, now: datetime | None = None) -> dict:
         select(BadgeCollection.registration_id).where(BadgeCollection.registration_id.in_(ids))))
     day = services.default_day(meeting, now)
     since = services.checked_in_since(meeting, ids, day)
-    refused = {_token_hash(meeting, r.badge_token): r.status.value for r in registrations
-               if r.status != RegistrationStatus.approved}
+    refused = {digest: r.status.value for r in registrations if r.status != RegistrationStatus.approved
+               for digest in _token_hashes(meeting, r.badge_token)}
     replaced = db.session.scalars(select(ReplacedBadge.token).join(Registration)
                                   .where(Registration.meeting_id == meeting.id))
-    refused.update({_token_hash(meeting, token): "replaced" for token in replaced})
+    refused.update({digest: "replaced" for token in replaced for digest in _token_hashes(meeting, token)})
     record("checkin.offline_list_downloaded", actor=actor, meeting=meeting, people=len(approved))
     people = [_person(meeting, r, collected, since) for r in approved]
     marks, folds = folding([text for p in people for text in (p["name"], p["latin"], p["organisation"],
@@ -151,7 +151,7 @@ def day_list(meeting: Meeting, *, actor, now: datetime | None = None) -> dict:
         "meeting": meeting.id, "day": day.isoformat(), "days": [d.isoformat() for d in services.meeting_days(meeting)],
         "timezone": meeting.timezone, "downloaded_at": now.isoformat(), "wipe_after": wipe_after(meeting).isoformat(),
         "people": people, "marks": marks, "folds": folds,
-        "badges": {_token_hash(meeting, r.badge_token): r.id for r in approved},
+        "badges": {digest: r.id for r in approved for digest in _token_hashes(meeting, r.badge_token)},
         "refused": refused,
     }
 
@@ -219,7 +219,7 @@ def _conflict_reason(meeting: Meeting, registration: Registration | None, item: 
         return "unknown_person"
     if registration.status != RegistrationStatus.approved:
         return registration.status.value
-    if item.badge_hash is not None and item.badge_hash != _token_hash(meeting, registration.badge_token):
+    if item.badge_hash is not None and item.badge_hash not in _token_hashes(meeting, registration.badge_token):
         return "badge_replaced"
     if item.happened_at > now + CLOCK_SKEW:
         return "in_the_future"

@@ -35,7 +35,14 @@ def count(db, model):
 
 
 def badge_hash(registration):
+    """The hash of the badge as printed now."""
     return hashlib.sha256(services.badge_payload(registration).encode()).hexdigest()
+
+
+def accepted(registration, token=None) -> list[str]:
+    """The hashes of every payload that admits as this badge (one per badge key accepted)."""
+    return [hashlib.sha256(payload.encode()).hexdigest()
+            for payload in services.accepted_payloads(registration.meeting_id, token or registration.badge_token)]
 
 
 @pytest.fixture
@@ -55,7 +62,7 @@ def test_the_list_holds_approved_people_and_only_hashes_of_their_badges(signed_i
                                                                         make_attendee, make_registration, desk):
     here = make_attendee(meeting_today, given_name="Łukasz", family_name="Wąsowski", organisation="<b>Bold</b> NGO")
     lost = make_attendee(meeting_today, given_name="Amina")
-    old = badge_hash(lost)
+    old = accepted(lost)
     services.replace_badge(meeting_today, lost, actor=desk)
     declined = make_registration(meeting_today, given_name="Sipho", status=RegistrationStatus.declined)
     db.session.commit()
@@ -64,8 +71,9 @@ def test_the_list_holds_approved_people_and_only_hashes_of_their_badges(signed_i
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
     data = response.json
     assert sorted(p["id"] for p in data["people"]) == sorted([here.id, lost.id])
-    assert data["badges"] == {badge_hash(here): here.id, badge_hash(lost): lost.id}
-    assert data["refused"] == {old: "replaced", badge_hash(declined): "declined"}
+    assert data["badges"] == {**dict.fromkeys(accepted(here), here.id), **dict.fromkeys(accepted(lost), lost.id)}
+    assert badge_hash(here) in data["badges"]
+    assert data["refused"] == {**dict.fromkeys(old, "replaced"), **dict.fromkeys(accepted(declined), "declined")}
     person = next(p for p in data["people"] if p["id"] == here.id)
     assert person["organisation"] == "<b>Bold</b> NGO"  # data: the page sets it as text
     assert {"lukasz", "wasowski"} <= set(person["words"]) and data["folds"]["ł"] == "l"
@@ -74,6 +82,18 @@ def test_the_list_holds_approved_people_and_only_hashes_of_their_badges(signed_i
     assert app.config["BADGE_KEY"] not in body and here.badge_token not in body and "Sipho" not in body
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "checkin.offline_list_downloaded"))
     assert [(e.actor_id, e.details["people"]) for e in events] == [(desk.id, 2)]
+
+
+def test_a_badge_printed_before_a_rotation_of_the_badge_key_still_admits_offline(signed_in, app, db, meeting_today,
+                                                                                 make_attendee):
+    person = make_attendee(meeting_today)
+    printed = badge_hash(person)
+    app.config["BADGE_KEY_FALLBACKS"] = [app.config["BADGE_KEY"]]
+    app.config["BADGE_KEY"] = "the-new-badge-key"
+    badges = signed_in.get(url(meeting_today, "list.json")).json["badges"]
+    assert badges[printed] == badges[badge_hash(person)] == person.id and printed != badge_hash(person)
+    answer = sync(signed_in, meeting_today, [item(person, method="scan", badge_hash=printed)]).json["results"][0]
+    assert answer["outcome"] == "recorded"
 
 
 def test_no_list_is_handed_out_after_the_meetings_last_day(signed_in, meeting_today, monkeypatch):
