@@ -179,7 +179,8 @@ def test_two_desks_offline_give_one_attendance_and_a_declined_person_comes_back_
     meeting, staff, people = _desk(tmp_path)
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
-        first, second = browser.new_context(), browser.new_context()
+        phone = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+        first, second = browser.new_context(**phone), browser.new_context()
         page_a, _errors = _open_app(first, offline_served, meeting, staff)
         page_b, _errors = _open_app(second, offline_served, meeting, staff)
         for context in (first, second):
@@ -202,6 +203,7 @@ def test_two_desks_offline_give_one_attendance_and_a_declined_person_comes_back_
         sync_api.expect(page_a.locator("#app-conflicts")).to_contain_text("Sipho Dlamini")
         sync_api.expect(page_a.locator("#app-conflicts")).to_contain_text("declined")
         sync_api.expect(page_b.locator("#app-log")).to_contain_text("already in since")
+        page_a.screenshot(path=str(tmp_path / "phone.png"), full_page=True)
         assert len(_attendances([people["lukasz"].id])) == 1
         assert _attendances([people["declined"].id]) == []
         db.session.expire_all()
