@@ -202,6 +202,7 @@ def test_two_desks_offline_give_one_attendance_and_a_declined_person_comes_back_
 
         sync_api.expect(page_a.locator("#app-conflicts")).to_contain_text("Sipho Dlamini")
         sync_api.expect(page_a.locator("#app-conflicts")).to_contain_text("declined")
+        sync_api.expect(page_a.locator("#scan-result")).to_contain_text("not recorded")  # no longer "will sync"
         sync_api.expect(page_b.locator("#app-log")).to_contain_text("already in since")
         page_a.screenshot(path=str(tmp_path / "phone.png"), full_page=True)
         assert len(_attendances([people["lukasz"].id])) == 1

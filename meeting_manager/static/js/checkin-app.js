@@ -144,6 +144,7 @@
     var box = $("scan-result");
     box.className = "scan-result " + kind;
     box.textContent = "";
+    box.dataset.person = p ? String(p.id) : "";
     box.appendChild(el("p", "result-word", word));
     if (p) {
       box.appendChild(el("p", "result-name", p.name));
@@ -358,6 +359,9 @@
       if (!r) return true;
       var p = person(item.registration) || { name: "#" + item.registration };
       var badge = item.kind === "hand_over";
+      var shown = $("scan-result").dataset.person === String(item.registration);
+      if (shown && r.outcome === "conflict") showResult("result-bad", "✗ " + t.conflict, null, p.name + ": " + r.message);
+      else if (shown && !badge) $("scan-result").querySelector(".result-word").textContent = "✓ " + t.checked_in_synced;
       if (r.outcome === "conflict") {
         meta.conflicts.unshift({ at: item.at, name: p.name, message: r.message || t.conflict });
         delete (badge ? meta.collected : meta.in)[item.registration];
