@@ -12,7 +12,7 @@ from flask_wtf.csrf import generate_csrf
 from ..access import STAFF, allow
 from ..errors import DomainError
 from ..extensions import db
-from ..meetings.models import Meeting
+from ..meetings.loaders import meeting_or_404
 from ..models_base import utcnow
 from . import offline, services
 from .blueprint import bp
@@ -23,15 +23,11 @@ APP_ASSETS = ("css/app.css", "css/checkin.css", "js/checkin-app.js", "js/camera-
               "vendor/jsqr/jsQR.js", "img/desk-192.png", "img/desk-512.png")
 
 
-def _meeting(meeting_id: int) -> Meeting:
-    return db.get_or_404(Meeting, meeting_id)
-
-
 @bp.route("/meetings/<int:meeting_id>/checkin/app/")
 @allow(STAFF)
 def app(meeting_id: int):
     """The desk app: scan and search on the device's own list, online or not; check-ins sync when online."""
-    meeting = _meeting(meeting_id)
+    meeting = meeting_or_404(meeting_id)
     return render_template("checkin/app.html", meeting=meeting,
                            conflicts={code: str(text) for code, text in offline.CONFLICTS.items()},
                            refusals={status.value: str(text) for status, text in services.NOT_ADMITTED.items()})
@@ -41,7 +37,7 @@ def app(meeting_id: int):
 @allow(STAFF)
 def app_manifest(meeting_id: int):
     """The web app manifest: the desk installs on a phone or tablet's home screen."""
-    meeting = _meeting(meeting_id)
+    meeting = meeting_or_404(meeting_id)
     start = url_for("checkin.app", meeting_id=meeting.id)
     icons = [{"src": url_for("static", filename=f"img/desk-{size}.png"), "sizes": f"{size}x{size}",
               "type": "image/png", "purpose": "any"} for size in (192, 512)]
@@ -55,7 +51,7 @@ def app_manifest(meeting_id: int):
 @allow(STAFF)
 def app_worker(meeting_id: int):
     """The service worker (served under the app's path, so that its scope is the app): keeps the app's files."""
-    meeting = _meeting(meeting_id)
+    meeting = meeting_or_404(meeting_id)
     source = (Path(current_app.static_folder) / "js" / "checkin-sw.js").read_text()
     files = [url_for("checkin.app", meeting_id=meeting.id)] + [url_for("static", filename=f) for f in APP_ASSETS]
     # The cache's name changes with the worker and the files it keeps, so that a new release replaces them.
@@ -70,7 +66,7 @@ def app_worker(meeting_id: int):
 @allow(STAFF)
 def app_status(meeting_id: int):
     """JSON: the app's probe of the network and the session (a fresh CSRF token for the sync)."""
-    meeting = _meeting(meeting_id)
+    meeting = meeting_or_404(meeting_id)
     response = jsonify(signed_in=True, csrf_token=generate_csrf(), now=utcnow().isoformat(),
                        wipe_after=offline.wipe_after(meeting).isoformat())
     response.headers["Cache-Control"] = "no-store"
@@ -81,7 +77,7 @@ def app_status(meeting_id: int):
 @allow(STAFF)
 def app_list(meeting_id: int):
     """JSON: the day's list for this device (people as the desk shows them, hashes of valid badges); audited."""
-    meeting = _meeting(meeting_id)
+    meeting = meeting_or_404(meeting_id)
     try:
         data = offline.day_list(meeting, actor=current_user)
     except DomainError as problem:
@@ -96,7 +92,7 @@ def app_list(meeting_id: int):
 @allow(STAFF)
 def app_sync(meeting_id: int):
     """JSON: record the check-ins a device queued (each id once, at the device's time)."""
-    meeting = _meeting(meeting_id)
+    meeting = meeting_or_404(meeting_id)
     try:
         answers = offline.sync_check_ins(meeting, request.get_json(silent=True), actor=current_user)
     except DomainError as problem:
@@ -110,7 +106,7 @@ def app_sync(meeting_id: int):
 @allow(STAFF)
 def app_conflicts(meeting_id: int):
     """Check-ins synced from offline desks that were not recorded, and people checked in on two desks."""
-    meeting = _meeting(meeting_id)
+    meeting = meeting_or_404(meeting_id)
     return render_template(
         "checkin/conflicts.html", meeting=meeting, reasons=offline.CONFLICTS,
         conflicts=offline.list_offline_log(meeting, (OfflineOutcome.conflict,)),
