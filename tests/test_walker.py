@@ -28,6 +28,7 @@ REDIRECTS = (301, 302, 303, 307, 308)
 SCRIPT_POSTS = {
     "checkin.scan": ("token", "day"),
     "checkin.search": ("q",),
+    "checkin.app_sync": ("device", "items"),  # the desk app posts its queue as JSON
 }
 
 #: POST routes whose form the demo world does not show (the object it acts on is not in that state, or the page

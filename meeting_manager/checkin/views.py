@@ -1,7 +1,7 @@
 """The check-in desk (scan or search, one tap checks in), a person's desk card, and the live count at the door."""
 from datetime import date
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,11 +14,9 @@ from ..meetings.models import Meeting
 from ..registration.models import Registration
 from ..widgets import choices_of
 from . import services
+from .blueprint import bp
 from .forms import CollectBadgeForm, CorrectionForm, ListForm, MoveForm, OtherDayForm, SearchForm
 from .models import Attendance, CheckInMethod
-
-bp = Blueprint("checkin", __name__)
-
 
 # --- helpers --------------------------------------------------------------------------------------------------------
 
@@ -311,3 +309,7 @@ def live_json(meeting_id: int):
     meeting = meeting_or_404(meeting_id)
     day, _session = _chosen_list(meeting, request.args.get("day"), None)
     return jsonify(services.live_counts(meeting, day).as_dict())
+
+
+# The offline desk app's routes live in their own module, on this blueprint.
+from . import offline_views  # noqa: F401
