@@ -257,7 +257,7 @@ def main() -> int:
             client = redis.Redis.from_url(REDIS)
             if keys := client.keys(f"*mm-deploy-{tag}*"):
                 client.delete(*keys)
-        except Exception:  # noqa: BLE001
+        except Exception:
             pass
         for log in sorted(work.glob("*.log")):
             if os.environ.get("DEPLOY_CHECK_LOGS"):

@@ -11,21 +11,20 @@ import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
+from sqlalchemy import func, insert, select, text
 from timing import median_ms
 
-from sqlalchemy import func, insert, select, text  # noqa: E402
-
-from config import TestingConfig  # noqa: E402
-from meeting_manager import create_app  # noqa: E402
-from meeting_manager.balance import services  # noqa: E402
-from meeting_manager.balance.dashboard import build_dashboard  # noqa: E402
-from meeting_manager.delegations.models import Delegation  # noqa: E402
-from meeting_manager.extensions import db  # noqa: E402
-from meeting_manager.meetings.services import create_meeting  # noqa: E402
-from meeting_manager.models_base import utcnow  # noqa: E402
-from meeting_manager.reference.models import Country  # noqa: E402
-from meeting_manager.reference.services import load_reference_data  # noqa: E402
-from meeting_manager.registration.models import Registration  # noqa: E402
+from config import TestingConfig
+from meeting_manager import create_app
+from meeting_manager.balance import services
+from meeting_manager.balance.dashboard import build_dashboard
+from meeting_manager.delegations.models import Delegation
+from meeting_manager.extensions import db
+from meeting_manager.meetings.services import create_meeting
+from meeting_manager.models_base import utcnow
+from meeting_manager.reference.models import Country
+from meeting_manager.reference.services import load_reference_data
+from meeting_manager.registration.models import Registration
 
 N = 5000
 
@@ -90,6 +89,7 @@ def run(url: str) -> dict:
     figures = median_ms(lambda: build_dashboard(meeting), 20)
     with app.test_request_context():
         from flask import render_template
+
         from meeting_manager.balance.dashboard import GENDERS
         page = median_ms(lambda: render_template("balance/dashboard.html", meeting=meeting,
                                                  board=build_dashboard(meeting), genders=GENDERS, refreshed=utcnow()), 20)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import argparse
 import random
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from timing import median_ms, sqlite_app
 
@@ -39,7 +39,7 @@ def build(size: int):
     staff = create_user(f"bench-staff-{size}@example.org", "Bench Staff")
     set_password(staff, "bench-password-123")
     db.session.add(MeetingRole(user=staff, meeting=meeting, role=MeetingRoleName.staff))
-    opened = datetime.now(timezone.utc) - timedelta(days=30)
+    opened = datetime.now(UTC) - timedelta(days=30)
     people = add_registrations(meeting, random.Random(size), size, {RegistrationStatus.approved: 1}, staff, opened)
     for n, person in enumerate(people):
         person.email = f"bench{size}.{n}@example.org"

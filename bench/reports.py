@@ -23,7 +23,8 @@ import os
 import random
 import statistics
 import time
-from datetime import UTC, date, datetime, time as clock, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock
 from pathlib import Path
 
 from timing import sqlite_app

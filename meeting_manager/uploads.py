@@ -220,7 +220,7 @@ def _read_xlsx(content: bytes, max_rows: int) -> tuple[list[list], bool]:
         workbook = _open_workbook(content)
     except SpreadsheetRefused:
         raise
-    except Exception:  # noqa: BLE001 - openpyxl raises many kinds for a damaged or disguised file
+    except Exception:  # openpyxl raises many kinds for a damaged or disguised file
         raise _unreadable_xlsx()
     try:
         sheet = workbook.worksheets[0]
@@ -237,7 +237,7 @@ def _read_xlsx(content: bytes, max_rows: int) -> tuple[list[list], bool]:
                 break
     except SpreadsheetRefused:
         raise
-    except Exception:  # noqa: BLE001 - the same, met while streaming the rows
+    except Exception:  # the same, met while streaming the rows
         raise _unreadable_xlsx()
     finally:
         workbook.close()

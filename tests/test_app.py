@@ -121,7 +121,7 @@ def test_testing_config_is_separate():
     assert TestingConfig.SECRET_KEY != Config.SECRET_KEY
     assert TestingConfig.MAIL_SERVER is None
     expected = os.environ.get("TEST_DATABASE_URL", "sqlite://")
-    assert TestingConfig.SQLALCHEMY_DATABASE_URI == expected
+    assert expected == TestingConfig.SQLALCHEMY_DATABASE_URI
 
 
 # --- security headers ------------------------------------------------------------------------------------------

@@ -19,8 +19,16 @@ from ..errors import ValidationFailed
 from ..extensions import db
 from ..meetings.models import Meeting
 from .models import PersonRole, Session, SessionKind
-from .services import (PersonInput, SessionInput, registrations_by_email, check_session_input, list_rooms,
-                       list_sessions, local_instant, save_session)
+from .services import (
+    PersonInput,
+    SessionInput,
+    check_session_input,
+    list_rooms,
+    list_sessions,
+    local_instant,
+    registrations_by_email,
+    save_session,
+)
 
 REQUIRED = ("day", "start", "end", "title")
 OPTIONAL = ("kind", "room", "track", "capacity", "languages", "interpretation", "description", "organiser",

@@ -20,12 +20,11 @@ from ..meetings.models import Meeting, MeetingStatus
 from ..meetings.services import to_local, to_utc
 from ..models_base import utcnow
 from ..reference.services import iso_countries
-from ..tokens import hash_token, link_for, new_token
 from ..registration.models import Gender, Registration, RegistrationStatus
 from ..signals import session_moved
+from ..tokens import hash_token, link_for, new_token
 from .checks import Finding, agenda_findings
 from .models import PersonRole, Room, Session, SessionKind, SessionPerson, SessionSignup, SignupStatus
-
 
 # --- input shapes shared by the form, the import and (later) the API ---------------------------------------
 

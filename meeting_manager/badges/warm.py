@@ -4,5 +4,5 @@ from .render import warm_up
 
 try:
     warm_up()
-except Exception:  # noqa: BLE001 -- a failed warm-up only makes batches slower; the batch itself reports the error
+except Exception:  # a failed warm-up only makes batches slower; the batch itself reports the error
     pass

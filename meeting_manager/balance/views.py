@@ -1,5 +1,5 @@
 """Balance pages for organisers: the policy, the review queue with decisions, suggested decisions, the dashboard."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
@@ -238,7 +238,7 @@ def dashboard(meeting_id: int):
     board = build_dashboard(meeting)
     template = "balance/_dashboard_body.html" if request.headers.get("X-Refresh") else "balance/dashboard.html"
     return render_template(template, meeting=meeting, board=board, genders=GENDERS,
-                           refreshed=datetime.now(timezone.utc), over=services.over_limits(meeting))
+                           refreshed=datetime.now(UTC), over=services.over_limits(meeting))
 
 
 @bp.route("/meetings/<int:meeting_id>/balance.pdf")
@@ -253,8 +253,8 @@ def dashboard_pdf(meeting_id: int):
                                refreshed=refreshed)
 
     # Rendered once per state of the balance (2.3 s each): asked again with nothing changed, it is the same file.
-    pdf, etag = cached_pdf(f"balance/{meeting.id}", page(datetime(2000, 1, 1, tzinfo=timezone.utc)),
-                           lambda: html_to_pdf(page(datetime.now(timezone.utc))))
+    pdf, etag = cached_pdf(f"balance/{meeting.id}", page(datetime(2000, 1, 1, tzinfo=UTC)),
+                           lambda: html_to_pdf(page(datetime.now(UTC))))
     record("balance.export", actor=current_user, meeting=meeting, format="pdf")
     db.session.commit()
     response = Response(pdf, mimetype="application/pdf",

@@ -105,7 +105,7 @@ def _worker_ready(sender=None, **_kwargs) -> None:
     threading.Thread(target=_beat_in_broker, args=(app, hostname), name="worker-beat", daemon=True).start()
     try:
         celery.send_task("jobs.watch", queue=queue_names(app)["jobs"])
-    except Exception as error:  # noqa: BLE001 - beat asks again in 20 s
+    except Exception as error:  # beat asks again in 20 s
         log.warning("Could not ask for lost jobs: %s", type(error).__name__)
 
 
@@ -152,7 +152,7 @@ def check_workers(app: Flask, timeout: float = 20.0) -> dict[str, bool]:
     queues = queue_names(app)
     for name in queues.values():
         celery.send_task("jobs.ping", args=[token, name], queue=name, ignore_result=True)
-    answered = {name: False for name in queues.values()}
+    answered = dict.fromkeys(queues.values(), False)
     deadline = time.monotonic() + timeout
     while not all(answered.values()) and time.monotonic() < deadline:
         for name in answered:

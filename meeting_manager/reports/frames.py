@@ -205,7 +205,7 @@ def balance_data(meeting: Meeting) -> dict:
                 groups[key]["approved"] += v["approved"]
                 groups[key]["attended"] += v["attended"]
     for key in caps:
-        groups[key]  # noqa: B018 - a bounded group with nobody still gets its bar
+        groups[key]  # a bounded group with nobody still gets its bar
     charts = defaultdict(list)
     for (dimension, value), v in sorted(groups.items()):
         bound = caps.get((dimension, value), {})
@@ -325,7 +325,7 @@ def speaker_frames(meeting: Meeting, filters: Filters) -> dict[str, pd.DataFrame
     rows = []
     for name, role, session_id, title, starts, ends, room, organisation, status in queries.speakers(meeting):
         local = _local(meeting, starts)
-        if filters.day and local.date() != filters.day or filters.session and filters.session != session_id:
+        if (filters.day and local.date() != filters.day) or (filters.session and filters.session != session_id):
             continue
         rows.append({"name": name, "role": role.value, "organisation": organisation or "",
                      "status": status.value if status else _("guest"), "session": title, "starts": local,

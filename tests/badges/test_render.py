@@ -205,7 +205,7 @@ def test_a_200_character_name_fits_or_is_shortened_at_the_readable_size(fmt):
     assert smallest >= READABLE_PT[spec.orientation]
     name = ("Ana Maria " * 20)[:200]
     shown, pt = fit_text(name, spec.boxes["name"], largest, smallest, bold=bold)
-    assert pt >= smallest and (shown == name or shown.endswith("…") and name.startswith(shown[:-1]))
+    assert pt >= smallest and (shown == name or (shown.endswith("…") and name.startswith(shown[:-1])))
     em_mm = pt / PT_PER_MM
     assert count_lines(shown, spec.boxes["name"].w / em_mm, bold=bold) * 1.2 * em_mm <= spec.boxes["name"].h
     if fmt == "a6":

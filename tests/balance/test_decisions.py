@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from config import TestingConfig
+from conftest import ON_POSTGRES
 from meeting_manager import create_app
 from meeting_manager.audit.models import AuditEvent
 from meeting_manager.balance import services
@@ -13,7 +14,6 @@ from meeting_manager.balance.models import DecisionMode
 from meeting_manager.extensions import db as _db
 from meeting_manager.meetings.services import create_meeting
 from meeting_manager.registration.models import Gender, Registration, RegistrationStatus
-from conftest import ON_POSTGRES
 
 S = RegistrationStatus
 

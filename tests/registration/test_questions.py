@@ -4,10 +4,10 @@ import re
 import pytest
 
 from conftest import use_emailed_link
+from meeting_manager.errors import ValidationFailed
 from meeting_manager.registration import questions as q_services
 from meeting_manager.registration.models import Answer, Question, QuestionKind
 from meeting_manager.registration.services import answers_for, update_registration
-from meeting_manager.errors import ValidationFailed
 
 
 @pytest.fixture
