@@ -90,7 +90,7 @@ def save_logo(meeting: Meeting, content: bytes, *, actor) -> None:
     try:
         mime = logo_mime_type(content)
     except ValueError:
-        raise ValidationFailed("The logo must be a PNG, JPEG, GIF or SVG image.")
+        raise ValidationFailed("The logo must be a PNG, JPEG, GIF or SVG image.") from None
     name = f"logos/meeting-{meeting.id}.{mime.split('/')[-1].replace('svg+xml', 'svg')}"
     path = Path(current_app.config["STORAGE_DIR"]) / name
     path.parent.mkdir(parents=True, exist_ok=True)
