@@ -204,7 +204,7 @@ def main() -> None:
     for n in args.sizes:
         for case in args.cases:
             runs = [measure(case, n) for _ in range(args.runs)]
-            for label_results in zip(*runs):
+            for label_results in zip(*runs, strict=True):
                 seconds = [r["seconds"] for r in label_results]
                 median = statistics.median(seconds)
                 first = label_results[0]

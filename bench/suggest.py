@@ -76,7 +76,7 @@ def make_pool(pool_size: int, seed: int = 1) -> tuple[list[PoolEntry], dict[str,
         candidates.append(Candidate(_pick(rng, REGIONS), _pick(rng, GENDERS), category, CATEGORIES[category][1]))
     candidates = candidates[:pool_size]
     ranks = rng.permutation(len(candidates))
-    return [PoolEntry(i, c, int(r)) for i, (c, r) in enumerate(zip(candidates, ranks))], seats
+    return [PoolEntry(i, c, int(r)) for i, (c, r) in enumerate(zip(candidates, ranks, strict=True))], seats
 
 
 def baseline(policy: Policy, pool: list[PoolEntry]) -> int:

@@ -130,7 +130,7 @@ def test_xlsx_export_keeps_types(client, auth, organiser, meeting, agenda, make_
     header = [c.value for c in sheet[1]]
     zoned = {"start": f"start ({meeting.timezone})", "end": f"end ({meeting.timezone})"}
     assert header == [zoned.get(c, c) for c in exports.TABLE_COLUMNS]
-    rows = [dict(zip(header, (c.value for c in row))) for row in sheet.iter_rows(min_row=2)]
+    rows = [dict(zip(header, (c.value for c in row), strict=True)) for row in sheet.iter_rows(min_row=2)]
     workshop = next(r for r in rows if r["title"] == "Workshop on early warning")
     assert workshop["day"].date() == meeting.starts_on  # a real date cell
     assert workshop["capacity"] == 30 and isinstance(workshop["signed_up"], int)

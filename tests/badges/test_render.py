@@ -77,7 +77,8 @@ def test_pdf_is_a_pdf(tmp_path):
 def test_every_script_comes_back_from_pdftotext(pdf):
     path = pdf([badge(name, i) for i, name in enumerate(NAMES.values())])
     pages = pdftotext(path).split("\f")
-    for page, (script, name) in zip(pages, NAMES.items()):
+    # pdftotext ends each page with a form feed: the split has one part more than there are pages
+    for page, (script, name) in zip(pages, NAMES.items(), strict=False):
         assert comparable(name) in comparable(page), script
 
 
