@@ -87,7 +87,7 @@ def run(url: str) -> dict:
     baseline = time.perf_counter() - start
     db.session.rollback()
     start = time.perf_counter()
-    chosen, suggestion = services.suggest(meeting)
+    chosen, _suggestion = services.suggest(meeting)
     suggested = time.perf_counter() - start
     job = start_job("balance.accept_suggestion", meeting=meeting, actor=organiser,
                     params={"registration_ids": [r.id for r in chosen]})

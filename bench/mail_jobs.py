@@ -58,7 +58,7 @@ def request_medians(folder: Path, smtp: SMTPServer, count: int, gap: float) -> d
         db.session.commit()
     results = {}
     client = app.test_client()
-    for round_ in range(3):  # interleaved rounds, so that load changes hit every mode alike
+    for _round in range(3):  # interleaved rounds, so that load changes hit every mode alike
         for name, settings in modes.items():
             app.config.update({"JOBS_RUNNER": None, "CELERY_BROKER_URL": None, **settings})
             times = []

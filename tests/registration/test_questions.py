@@ -172,7 +172,7 @@ def test_wrong_answers_are_refused(client, meeting, form_data, form_questions, r
 
 def test_editing_a_question_keeps_old_answers_readable(client, organiser_client, meeting, form_data, form_questions,
                                                        registrations, organiser, auth):
-    workshop, topic, region, *_ = form_questions
+    workshop, _topic, region, *_ = form_questions
     client.post(f"/meetings/{meeting.id}/apply", data=form_data(**{
         f"q_{workshop.id}": "no", f"q_{region.id}": "Asia-Pacific"}))
     [registration] = registrations()
