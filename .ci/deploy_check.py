@@ -22,6 +22,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
+import contextlib
+
 from rush import register  # noqa: E402 - one browser's GET + POST of the registration form
 
 PG = os.environ.get("DEPLOY_CHECK_PG", "postgresql+psycopg://postgres@127.0.0.1")
@@ -239,10 +241,8 @@ def main() -> int:
         return 0
     finally:
         for process in reversed(started):
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
         for process in started:
             try:
                 process.wait(timeout=30)

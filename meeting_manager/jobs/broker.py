@@ -6,6 +6,7 @@ the database; Celery only carries "run job 42" and "deliver the outbox", and its
 factory makes the Celery app (`make_celery`) when a broker is configured and keeps it in `app.extensions`; the
 worker's entry point is `meeting_manager.celery_app` (the deployment is described there).
 """
+import contextlib
 import json
 import logging
 import socket
@@ -125,10 +126,8 @@ def _beat_in_broker(app: Flask, hostname: str) -> None:
         except redis.RedisError as error:
             log.warning("Worker sign of life not written: %s", type(error).__name__)
         _beating.wait(WORKER_BEAT_SECONDS)
-    try:
+    with contextlib.suppress(redis.RedisError):
         client.delete(worker_key(app, hostname))
-    except redis.RedisError:
-        pass
 
 
 def seen_workers(app: Flask) -> list[dict]:
