@@ -8,6 +8,7 @@ again; the job must be re-run to done. Afterwards: every registration stored onc
 
 Run (from the checkout, services up): .venv/bin/python .ci/deploy_check.py
 """
+import contextlib
 import json
 import os
 import shlex
@@ -22,8 +23,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
-import contextlib
-
 from rush import register  # noqa: E402 - one browser's GET + POST of the registration form
 
 PG = os.environ.get("DEPLOY_CHECK_PG", "postgresql+psycopg://postgres@127.0.0.1")
@@ -48,8 +47,9 @@ def readme(subcommand: str) -> list[str]:
 
 
 def start(args: list[str], env: dict, log: Path) -> subprocess.Popen:
-    process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=open(log, "ab"), stderr=subprocess.STDOUT,
-                               start_new_session=True)
+    with open(log, "ab") as output:  # the child has its own copy of the file descriptor
+        process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
     started.append(process)
     return process
 

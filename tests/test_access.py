@@ -73,7 +73,7 @@ def _demo_objects(meeting, organiser, staff, participant):
             savepoint.commit()
         except Exception as error:  # a broken hook only makes the walk poorer; its own tests catch it
             savepoint.rollback()
-            warnings.warn(f"demo hook {module}.{function} failed: {error!r}")
+            warnings.warn(f"demo hook {module}.{function} failed: {error!r}", stacklevel=2)
     return registrations
 
 

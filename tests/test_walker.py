@@ -19,7 +19,10 @@ from sqlalchemy import event
 
 from meeting_manager.accounts.services import start_session
 from meeting_manager.extensions import db as _db
-from tests.test_access import KINDS, url_values, walked_rules, world  # noqa: F401 - `world` is a fixture
+from tests import test_access
+from tests.test_access import KINDS, url_values, walked_rules
+
+world = test_access.world  # the access walk's fixture, asked for by name below
 
 REDIRECTS = (301, 302, 303, 307, 308)
 

@@ -732,6 +732,6 @@ def review_queue(meeting: Meeting, filters: QueueFilters = QueueFilters(), *, pa
     for registration in rows:
         check = engine.check_approval(policy, counts, candidate_for(registration, regions), labels)
         if extra := _note_verbale_finding(registration):
-            check = engine.Check(check.findings + (extra,))
+            check = engine.Check((*check.findings, extra))
         checked.append((registration, check, region_of(regions, registration.represented_country)))
     return QueuePage(checked, total, page, per_page)

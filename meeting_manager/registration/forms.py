@@ -1,6 +1,7 @@
 """Forms of the registration feature: the registration form (with the meeting's own questions), travel details,
 cancellation, and the organiser's question form. They check the shape of the input; services check the rules."""
 import secrets
+from collections.abc import Sequence
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -121,7 +122,7 @@ class RegistrationForm(FlaskForm):
 
     #: set by registration_form()
     meeting = None
-    questions: list = []
+    questions: Sequence = ()
     visa_on_file = False
 
     def question_fields(self):

@@ -115,7 +115,10 @@ def test_csv_export(client, auth, db, organiser, meeting, agenda, make_agenda_se
     assert "'=HYPERLINK(\"http://evil\")" in list(frame["title"])
     opening = frame[frame["title"] == "Opening plenary"].iloc[0]
     day = meeting.starts_on.isoformat()
-    at = lambda hour, minute: datetime.combine(meeting.starts_on, time(hour, minute), tzinfo=meeting.tz).isoformat()
+
+    def at(hour, minute):
+        return datetime.combine(meeting.starts_on, time(hour, minute), tzinfo=meeting.tz).isoformat()
+
     assert (opening["day"], opening["start"], opening["end"]) == (day, at(9, 0), at(10, 30))
     assert opening["speakers"] == "Kwame Mensah; Hidden Name"
     assert db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "agenda.export")).details == \
