@@ -61,7 +61,8 @@ def build(url: str):
                  nationality=(c := rng.choice(countries)), residence_country=c, represented_country=c,
                  category_id=rng.choice(categories), delegation_id=rng.choice(delegations) if i % 4 == 0 else None,
                  status=rng.choice(["approved", "pending", "waitlisted", "declined"]),
-                 data_consent_at=utcnow(), submitted_at=utcnow() - timedelta(minutes=i), badge_token=secrets.token_hex(16),
+                 data_consent_at=utcnow(), submitted_at=utcnow() - timedelta(minutes=i),
+                 badge_token=secrets.token_hex(16),
                  created_at=utcnow(), updated_at=utcnow()) for i in range(N)]
     db.session.execute(insert(Registration), rows)
     db.session.commit()
@@ -84,7 +85,8 @@ def run(url: str) -> dict:
     # Inside a decision and in the review queue, counts are read once and each person's check is the pure engine.
     from meeting_manager.balance import engine
     policy, counts = services.build_policy(meeting), services.current_counts(meeting)
-    candidate = services.candidate_for(one, {one.represented_country: services.region_for(meeting, one.represented_country)})
+    candidate = services.candidate_for(
+        one, {one.represented_country: services.region_for(meeting, one.represented_country)})
     pure = median_ms(lambda: engine.check_approval(policy, counts, candidate), 200)
     figures = median_ms(lambda: build_dashboard(meeting), 20)
     with app.test_request_context():
@@ -92,7 +94,8 @@ def run(url: str) -> dict:
 
         from meeting_manager.balance.dashboard import GENDERS
         page = median_ms(lambda: render_template("balance/dashboard.html", meeting=meeting,
-                                                 board=build_dashboard(meeting), genders=GENDERS, refreshed=utcnow()), 20)
+                                                 board=build_dashboard(meeting), genders=GENDERS,
+                                                 refreshed=utcnow()), 20)
     db.session.remove()
     ctx.pop()
     return {"baseline count(*) ms": baseline, "rule check, counts read from the database ms": check,

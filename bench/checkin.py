@@ -113,7 +113,8 @@ def main() -> None:
     with sqlite_app("bench-checkin-") as app:
         app.config.update(WTF_CSRF_ENABLED=False)
         print(f"database: {app.config['SQLALCHEMY_DATABASE_URI'].split('@')[-1]}")
-        print(f"{'people':>7} {'baseline':>9} {'scan':>7} {'rescan':>7} {'http':>7} {'search':>7} {'live':>7}  (ms, medians)")
+        print(f"{'people':>7} {'baseline':>9} {'scan':>7} {'rescan':>7} {'http':>7} {'search':>7} {'live':>7}"
+              "  (ms, medians)")
         for size in args.sizes:
             r = run(size, args.scans)
             print(f"{size:>7} {r['baseline']:>9.2f} {r['scan']:>7.2f} {r['rescan']:>7.2f} {r['http']:>7.2f} "

@@ -1,4 +1,6 @@
-"""What queueing mail costs a request, and how fast the outbox drains (run by hand: `.venv/bin/python bench/mail_jobs.py`).
+"""What queueing mail costs a request, and how fast the outbox drains.
+
+Run by hand: `.venv/bin/python bench/mail_jobs.py`.
 
 1. POST /account/forgot-password (a token and one queued message), medians over N requests, with delivery:
    held (no MAIL_SERVER: the baseline, nothing is started), thread (a delivery thread starts after the commit)

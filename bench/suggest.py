@@ -134,7 +134,8 @@ def main() -> None:
         walls, cpus, suggestion = timed(functools.partial(suggest, policy, counts, pool), args.runs)
         verify(policy, seats, pool, suggestion)
         target = TARGETS.get(size)
-        verdict = "" if target is None else f"target {target:g} s: {'met' if statistics.median(walls) < target else 'MISSED'}"
+        met = target is not None and statistics.median(walls) < target
+        verdict = "" if target is None else f"target {target:g} s: {'met' if met else 'MISSED'}"
         print(row("suggest, all rules", size, policy.capacity, len(suggestion.ids), walls, cpus,
                   f"{suggestion.status}; {verdict}"), flush=True)
         if size == 2000:

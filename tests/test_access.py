@@ -28,7 +28,8 @@ REDIRECTS = (301, 302, 303, 307, 308)
 
 
 def walked_rules(app: Flask):
-    return sorted((r for r in app.url_map.iter_rules() if r.endpoint != "static" and not r.endpoint.endswith(".static")),
+    return sorted((r for r in app.url_map.iter_rules()
+                   if r.endpoint != "static" and not r.endpoint.endswith(".static")),
                   key=lambda r: (r.rule, r.endpoint))
 
 

@@ -76,7 +76,8 @@ def parse_day(value) -> date:
     try:
         return date.fromisoformat(text[:10] if re.match(r"^\d{4}-\d{2}-\d{2}([ T]00:00(:00)?)?$", text) else text)
     except ValueError:
-        raise RowError(_("the day “%(value)s” is not a date; write it as YYYY-MM-DD, e.g. 2026-10-24.", value=text)) from None
+        raise RowError(_("the day “%(value)s” is not a date; write it as YYYY-MM-DD, e.g. 2026-10-24.",
+                         value=text)) from None
 
 
 def parse_time(value, column: str) -> time:

@@ -356,7 +356,8 @@ def _reservation_findings(
         )
     else:
         severity = Severity.HOLDS
-        message = f"Approving would leave {_seats(max(free_after, 0))} free; {others} still need {_seats(needed)} reserved."
+        message = (f"Approving would leave {_seats(max(free_after, 0))} free; "
+                   f"{others} still need {_seats(needed)} reserved.")
     return [Finding(Rule.RESERVATION, severity, message, dimension, None, free_now, free_after, needed)]
 
 

@@ -146,7 +146,8 @@ def labels_for(meeting: Meeting, delegation: Delegation | None = None) -> dict[t
     if delegation is not None:
         delegations = [(delegation.id, delegation.name)]
     else:
-        delegations = db.session.execute(select(Delegation.id, Delegation.name).where(Delegation.meeting_id == meeting.id))
+        delegations = db.session.execute(select(Delegation.id, Delegation.name)
+                                         .where(Delegation.meeting_id == meeting.id))
     labels.update({(engine.DELEGATION, str(i)): name for i, name in delegations})
     return labels
 

@@ -101,12 +101,12 @@ def _filter_form(meeting: Meeting) -> ReviewFilterForm:
     form = ReviewFilterForm(request.args)
     everyone = [("", _("all"))]
     form.status.choices = choices_of([(s.value, status_label(s)) for s in RegistrationStatus])
-    form.region.choices = choices_of(everyone + [(r, r) for r in sorted(set(region_map(meeting.region_scheme_id).values()))] + [
-        (UNASSIGNED, _("unassigned"))])
+    regions = sorted(set(region_map(meeting.region_scheme_id).values()))
+    form.region.choices = choices_of(everyone + [(r, r) for r in regions] + [(UNASSIGNED, _("unassigned"))])
     form.gender.choices = choices_of(everyone + [(g.value, gender_label(g)) for g in Gender])
     form.category.choices = choices_of(everyone + [(c.code, c.name) for c in meeting.categories])
-    delegations = db.session.execute(db.select(Delegation.id, Delegation.name).where(Delegation.meeting_id == meeting.id)
-                                     .order_by(Delegation.name))
+    delegations = db.session.execute(db.select(Delegation.id, Delegation.name)
+                                     .where(Delegation.meeting_id == meeting.id).order_by(Delegation.name))
     form.delegation.choices = choices_of(everyone + [(str(i), name) for i, name in delegations])
     return form
 

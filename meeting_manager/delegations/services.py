@@ -258,7 +258,8 @@ def check_pdf(content: bytes) -> None:
             raise ValueError("no pages")
         active = active_content(reader)
     except Exception:  # pypdf raises many kinds for a broken file
-        raise NoteVerbaleRejected(_l("The PDF could not be opened. It may be damaged; please export it again.")) from None
+        raise NoteVerbaleRejected(
+            _l("The PDF could not be opened. It may be damaged; please export it again.")) from None
     if active:
         raise NoteVerbaleRejected(_l(
             "The PDF contains active content (%(what)s), which could run on an organiser's computer. Please save the "

@@ -93,7 +93,8 @@ def _delegations(meeting: Meeting, rng: random.Random) -> list[Delegation]:
     delegations += [
         Delegation(meeting=meeting, name=org, kind=DelegationKind.ngo, country_code=code, seats=3,
                    focal_point_name=f"Focal point {org}", focal_point_email=f"focal.ngo{i}@example.org")
-        for i, (code, org) in enumerate([("ZA", "Centre for Atrocity Prevention"), ("CO", "Coalition for Justice & Memory")])
+        for i, (code, org) in enumerate([("ZA", "Centre for Atrocity Prevention"),
+                                         ("CO", "Coalition for Justice & Memory")])
     ]
     db.session.add_all(delegations)
     return delegations
@@ -103,7 +104,8 @@ def _status_history(registration: Registration, status: RegistrationStatus, orga
     registration.history.append(StatusChange(from_status=None, to_status=RegistrationStatus.pending, at=submitted))
     if status == RegistrationStatus.cancelled:
         registration.history.append(StatusChange(from_status=RegistrationStatus.pending,
-                                                 to_status=RegistrationStatus.approved, at=submitted + timedelta(days=3),
+                                                 to_status=RegistrationStatus.approved,
+                                                 at=submitted + timedelta(days=3),
                                                  actor_id=organiser.id))
         registration.history.append(StatusChange(from_status=RegistrationStatus.approved, to_status=status,
                                                  at=submitted + timedelta(days=9)))

@@ -107,7 +107,8 @@ class RegistrationForm(FlaskForm):
                            validators=[DataRequired()])
     dietary = _text(_l("Dietary needs"), 500, multiline=True)
     accessibility = _text(_l("Accessibility needs"), 500, multiline=True)
-    interpretation_language = SelectField(_l("Interpretation language"), choices=choices_of(LANGUAGE_CHOICES), default="")
+    interpretation_language = SelectField(_l("Interpretation language"), choices=choices_of(LANGUAGE_CHOICES),
+                                          default="")
     visa_letter = BooleanField(_l("I need a letter of invitation for a visa"))
     passport_number = _text(_l("Passport number"), 40)
     passport_expiry = DateField(_l("Passport valid until"), validators=[Optional()])

@@ -235,7 +235,8 @@ def balance_frames(meeting: Meeting, filters: Filters, data: dict | None = None)
     editions = pd.DataFrame([{"edition": e["title"], "year": e["year"], "capacity": e["capacity"],
                               "approved": e["approved"], "attended": e["attended"],
                               "attended %": e["attended_rate"],
-                              **{f"counted for balance: {g}": e["genders"][g] for g in GENDERS}, "women %": e["women_share"]}
+                              **{f"counted for balance: {g}": e["genders"][g] for g in GENDERS},
+                              "women %": e["women_share"]}
                              for e in data["editions"]])
     return {"Region x gender x category": rgc, "Region x gender": rg, "Against the policy": bounds,
             "Editions": editions}

@@ -154,7 +154,8 @@ def test_qr_codes_with_the_fixed_mask_decode_for_random_tokens(pdf, tmp_path):
     meeting id and token) still all decode from the printed sheets."""
     import secrets
 
-    badges = [badge(i=i, qr_payload=f"[{i},\"{secrets.token_hex(16)}\"].{secrets.token_urlsafe(20)}") for i in range(40)]
+    badges = [badge(i=i, qr_payload=f"[{i},\"{secrets.token_hex(16)}\"].{secrets.token_urlsafe(20)}")
+              for i in range(40)]
     assert sorted(scan_badges(pdf(badges, "a4-8"), "a4-8", tmp_path)) == sorted(b.qr_payload for b in badges)
 
 

@@ -114,7 +114,8 @@ def test_an_impossible_policy_is_refused_with_the_reason(make_meeting):
     assert services.get_policy_row(meeting) is None
 
 
-def test_accepting_suggestions_approves_the_largest_set_that_keeps_the_rules(make_meeting, organiser, make_registration):
+def test_accepting_suggestions_approves_the_largest_set_that_keeps_the_rules(make_meeting, organiser,
+                                                                             make_registration):
     meeting = make_meeting(capacity=4)
     set_policy(meeting, bounds=[{"dimension": "gender", "value": "man", "maximum": 2}])
     people = [make_registration(meeting, gender=g) for g in (Gender.man,) * 4 + (Gender.woman,)]

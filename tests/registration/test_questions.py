@@ -191,7 +191,8 @@ def test_editing_a_question_keeps_old_answers_readable(client, organiser_client,
 def test_a_changed_answer_takes_the_current_label(client, organiser_client, meeting, form_data, form_questions,
                                                   registrations):
     workshop, _topic, region, *_ = form_questions
-    client.post(f"/meetings/{meeting.id}/apply", data=form_data(**{f"q_{workshop.id}": "no", f"q_{region.id}": "Africa"}))
+    client.post(f"/meetings/{meeting.id}/apply",
+                data=form_data(**{f"q_{workshop.id}": "no", f"q_{region.id}": "Africa"}))
     [registration] = registrations()
     q_services.update_question(region, {"label": "Main region", "kind": "single_choice",
                                         "options": ["Africa", "Asia"], "position": 3}, actor=None)
@@ -207,7 +208,8 @@ def test_a_changed_answer_takes_the_current_label(client, organiser_client, meet
 def test_archived_question_leaves_the_form_and_keeps_its_answers(client, organiser_client, meeting, form_data,
                                                                  form_questions, registrations, db):
     workshop, _topic, region, *_ = form_questions
-    client.post(f"/meetings/{meeting.id}/apply", data=form_data(**{f"q_{workshop.id}": "no", f"q_{region.id}": "Africa"}))
+    client.post(f"/meetings/{meeting.id}/apply",
+                data=form_data(**{f"q_{workshop.id}": "no", f"q_{region.id}": "Africa"}))
     [registration] = registrations()
     assert organiser_client.post(f"/meetings/{meeting.id}/questions/{region.id}/archive").status_code == 303
     db.session.refresh(region)
