@@ -282,7 +282,9 @@ def active_content(reader: PdfReader) -> set[str]:
     """
     from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
-    found, seen, todo, visited = set(), set(), [reader.trailer], 0
+    found: set[str] = set()
+    seen: set[tuple[int, int]] = set()
+    todo, visited = [reader.trailer], 0
     while todo:
         node = todo.pop()
         if isinstance(node, IndirectObject):
