@@ -363,7 +363,10 @@ def make_agenda_session(db):
         from meeting_manager.agenda.models import PersonRole, Session, SessionKind, SessionPerson
 
         day = day or meeting.starts_on
-        at = lambda hm: datetime.combine(day, time.fromisoformat(hm), tzinfo=meeting.tz)
+
+        def at(hm):
+            return datetime.combine(day, time.fromisoformat(hm), tzinfo=meeting.tz)
+
         session = Session(meeting_id=meeting.id, title=title or f"Session {next(_counter)}", kind=SessionKind(kind),
                           starts_at=at(start), ends_at=at(end), room=room, published=published, **fields)
         session.people = [SessionPerson(role=PersonRole.speaker, registration=r, position=i)

@@ -51,7 +51,8 @@ def _posted_list(meeting: Meeting, form) -> tuple[date, int | None]:
 
 def _list_form(meeting: Meeting, day: date, session_id: int | None) -> ListForm:
     form = ListForm(formdata=None, day=day.isoformat(), session=session_id or 0)
-    form.day.choices = choices_of([(d.isoformat(), format_date(d, "EEE d MMM")) for d in services.meeting_days(meeting)])
+    days = services.meeting_days(meeting)
+    form.day.choices = choices_of([(d.isoformat(), format_date(d, "EEE d MMM")) for d in days])
     form.session.choices = choices_of([(0, _("Whole day (entrance)"))] + [
         (s.id, services.session_label(meeting, s)) for s in services.list_sessions(meeting, day)
     ])
@@ -203,7 +204,8 @@ def card(meeting_id: int, registration_id: int):
     day, session_id = _chosen_list(meeting, request.args.get("day"), request.args.get("session"))
     desk_card = services.desk_card(meeting, registration, day=day, session_id=session_id)
     return render_template(
-        "checkin/card.html", meeting=meeting, card=desk_card, day=day, session=services.get_session(meeting, session_id),
+        "checkin/card.html", meeting=meeting, card=desk_card, day=day,
+        session=services.get_session(meeting, session_id),
         outcome=request.args.get("outcome"), list_args=_list_args(day, session_id),
         move_form=MoveForm(formdata=None, day=day.isoformat(), session=session_id or ""),
         collect_form=CollectBadgeForm(formdata=None), correction_form=CorrectionForm(formdata=None),

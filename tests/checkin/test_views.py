@@ -186,7 +186,8 @@ def test_scan_errors_come_back_as_json_with_a_message(db, client, meeting, make_
     body = {"payload": badge_payload(person), "day": meeting.starts_on.isoformat()}
     leaving = client.post(scan_url(meeting), json={**body, "session": room.id, "direction": "out"})
     assert leaving.status_code == 400 and leaving.get_json() == {
-        "result": "error", "message": "This person is not checked in to this session, so there is nothing to check out."}
+        "result": "error",
+        "message": "This person is not checked in to this session, so there is nothing to check out."}
     wrong_day = client.post(scan_url(meeting), json={**body, "day": "2001-01-01"}).get_json()
     assert wrong_day["result"] == "refused" and "only today" in wrong_day["message"]
     garbled = client.post(scan_url(meeting), json={**body, "session": "x"})

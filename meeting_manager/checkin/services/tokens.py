@@ -56,7 +56,7 @@ def resolve_badge(payload: str, meeting: Meeting) -> Registration:
     try:
         meeting_id, token = _serializer().loads(payload)
     except (BadSignature, TypeError, ValueError):
-        raise UnknownBadge()
+        raise UnknownBadge() from None
     if meeting_id != meeting.id:
         raise BadgeOfAnotherMeeting()
     registration = db.session.scalar(
