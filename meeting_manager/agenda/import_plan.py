@@ -174,7 +174,8 @@ def apply_plan(meeting: Meeting, plan: ImportPlan, *, actor) -> dict[str, int]:
         save_session(meeting, row.data, session=row.session, actor=actor, with_findings=False)
         row.session.import_key = row.session.import_key or row.key or None
     db.session.flush()
-    record("agenda.import", actor=actor, meeting=meeting, sessions=counts["new"], changed=counts["changed"], unchanged=counts["unchanged"], not_in_file=len(plan.not_in_file))
+    record("agenda.import", actor=actor, meeting=meeting, sessions=counts["new"], changed=counts["changed"],
+           unchanged=counts["unchanged"], not_in_file=len(plan.not_in_file))
     return counts
 
 

@@ -73,7 +73,8 @@ def parse_day(value) -> date:
     try:
         return date.fromisoformat(text[:10] if re.match(r"^\d{4}-\d{2}-\d{2}([ T]00:00(:00)?)?$", text) else text)
     except ValueError:
-        raise RowError(_("the day “%(value)s” is not a date; write it as YYYY-MM-DD, e.g. 2026-10-24.", value=text))
+        raise RowError(_("the day “%(value)s” is not a date; write it as YYYY-MM-DD, e.g. 2026-10-24.",
+                         value=text)) from None
 
 
 def parse_time(value, column: str) -> time:
@@ -95,7 +96,7 @@ def parse_kind(value) -> SessionKind:
         return SessionKind(text)
     except ValueError:
         raise RowError(_("unknown kind “%(value)s”; use plenary, workshop, side_event, break or reception.",
-                         value=_text(value)))
+                         value=_text(value))) from None
 
 
 def parse_capacity(value) -> int | None:
@@ -242,7 +243,7 @@ def template_csv(meeting: Meeting) -> bytes:
     day = meeting.starts_on.isoformat()
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(("id",) + REQUIRED + OPTIONAL[1:])
+    writer.writerow(("id", *REQUIRED, *OPTIONAL[1:]))
     writer.writerow(["S1", day, "09:00", "10:30", "Opening plenary", "plenary", room, "", "", "en; fr", "yes",
                      "Welcome and aims of the meeting", "", "", "", ""])
     writer.writerow(["S2", day, "11:00", "12:30", "Early warning in practice", "workshop", "", "Prevention", "40", "en",

@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from ..widgets import choices_of
 from .models import MeetingStatus, RegistrationMode
 from .zones import timezone_choices
+
 #: a datetime-local input only shows a value written "2028-01-10T09:00"; WTForms would write "2028-01-10 09:00:00",
 #: which browsers show as empty, so saving an edit form unchanged would clear the registration window
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
@@ -32,7 +33,8 @@ class MeetingForm(FlaskForm):
     edit_deadline = DateTimeLocalField(_l("Participants may edit until (meeting time)"), format=LOCAL_FORMATS,
                                     validators=[Optional()])
     status = SelectField(
-        _l("Status"), choices=choices_of([(s.value, _l(s.value.capitalize())) for s in MeetingStatus]), coerce=MeetingStatus
+        _l("Status"), choices=choices_of([(s.value, _l(s.value.capitalize())) for s in MeetingStatus]),
+        coerce=MeetingStatus,
     )
     registration_mode = SelectField(
         _l("Registration"),

@@ -29,7 +29,7 @@ def timezone_choices(country_code: str | None = None, current: str | None = None
     zone that is no longer canonical stays selectable so that its form can still be saved."""
     first = list(zones_by_country().get((country_code or "").upper(), ()))
     rest = [zone for zone in canonical_zones() if zone not in first and zone != UTC]
-    ordered = first + [UTC] + rest
+    ordered = [*first, UTC, *rest]
     if current and current not in ordered:
         ordered.insert(0, current)
     return [(zone, zone.replace("_", " ")) for zone in ordered]

@@ -36,8 +36,9 @@ def load_reference_data(path: Path = COUNTRIES_CSV) -> dict[str, int]:
     else:
         for row in rows:
             db.session.merge(Country(**row))
-    un_groups = {r["iso2"]: r["un_regional_group"] for r in frame.to_dict("records") if r["un_regional_group"] != "none"}
-    m49 = dict(zip(frame["iso2"], frame["m49_region"]))
+    un_groups = {r["iso2"]: r["un_regional_group"] for r in frame.to_dict("records")
+                 if r["un_regional_group"] != "none"}
+    m49 = dict(zip(frame["iso2"], frame["m49_region"], strict=True))
     _replace_scheme(UN_GROUPS_KEY, "UN Regional Groups", un_groups, builtin=True)
     _replace_scheme(M49_KEY, "UN M49 regions", m49, builtin=True)
     db.session.flush()

@@ -1,13 +1,13 @@
 """Importing a draft agenda: good CSV and XLSX files, and every kind of bad row refused with nothing imported."""
 import io
 import re
-from datetime import date, datetime, time
+from datetime import datetime, time
 
 import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from meeting_manager.agenda import import_plan, imports
+from meeting_manager.agenda import import_plan
 from meeting_manager.agenda.models import PersonRole, Session, SessionKind
 from meeting_manager.errors import ValidationFailed
 from meeting_manager.registration.models import RegistrationStatus
