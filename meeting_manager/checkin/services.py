@@ -26,6 +26,7 @@ from ..meetings.models import Meeting
 from ..models_base import utcnow
 from ..reference.services import UNASSIGNED, region_map, region_of
 from ..registration.models import Registration, RegistrationStatus
+from ..signals import checked_in
 from .models import Attendance, AttendanceKind, BadgeCollection, CheckInMethod, ReplacedBadge
 
 BADGE_SALT = "meeting-manager.badge-checkin.v1"
@@ -279,6 +280,7 @@ def check_in(meeting: Meeting, registration: Registration, *, day: date, session
         return CheckInResult(registration, last, created=False)
     row = _add_row(meeting, registration, AttendanceKind.check_in, day=day, session_id=session_id, actor=actor,
                    method=method, **({"reason": reason[:300]} if reason else {}))
+    checked_in.send(row, registration=registration, actor=actor)
     return CheckInResult(registration, row, created=True)
 
 
