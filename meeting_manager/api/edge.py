@@ -25,6 +25,7 @@ from ..extensions import csrf, db
 from ..meetings.models import Meeting
 from .models import ApiToken, IdempotentAnswer
 from .problems import Problem, field_errors
+from .schemas import MAX_ID
 from .tokens import authenticate
 
 #: the walk over the routes (tests/test_access.py) holds API routes to this: no signed-in page user gets through,
@@ -81,6 +82,8 @@ def endpoint(bp, method: str, path: str, *, summary: str, scope: str, roles=None
 
 def _handle(spec: Endpoint, view, kwargs: dict):
     token = _token()
+    if any(value > MAX_ID for value in kwargs.values()):
+        raise Problem(404, _("No such object."), kind="not-found")
     _rate_limit(token)
     if spec.scope not in token.scopes:
         raise Problem(403, _("This token lacks the “%(scope)s” scope.", scope=spec.scope), kind="insufficient-scope")

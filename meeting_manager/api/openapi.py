@@ -6,6 +6,7 @@ from pydantic.json_schema import models_json_schema
 
 from .edge import ENDPOINTS, Endpoint
 from .models import SCOPES
+from .schemas import MAX_ID
 
 PROBLEM = {
     "type": "object", "required": ["type", "title", "status", "detail"],
@@ -21,6 +22,20 @@ ERRORS = {400: "The body is not JSON", 401: "No token, or an unknown, revoked or
           403: "The token lacks the scope, or its owner the role", 404: "No such object",
           409: "Refused by a rule of the meeting (the detail says which)",
           422: "Invalid input; `errors` names each field", 429: "Rate limit reached; see Retry-After"}
+#: OpenAPI links: what one answer lets a client (and schemathesis' stateful phase) do next
+LINKS = {
+    ("create_invitations", "201"): {"RegisterTheInvitee": {
+        "operationId": "create_registration", "parameters": {"meeting_id": "$request.path.meeting_id"},
+        "requestBody": {"invitation_id": "$response.body#/items/0/id", "gender": "woman", "nationality": "KE",
+                        "residence_country": "KE", "given_name": "Wanjiru", "data_consent": True}}},
+    ("create_registration", "201"): {"DecideIt": {
+        "operationId": "decide_registration",
+        "parameters": {"meeting_id": "$request.path.meeting_id", "registration_id": "$response.body#/id"},
+        "requestBody": {"outcome": "approved"}}},
+    ("decide_registration", "200"): {"CheckInTheBadge": {
+        "operationId": "check_in_by_badge", "parameters": {"meeting_id": "$request.path.meeting_id"},
+        "requestBody": {"payload": "$response.body#/registration/badge_payload"}}},
+}
 RATE_HEADERS = {"RateLimit": {"schema": {"type": "string"}, "description": "remaining requests and seconds to reset"},
                 "RateLimit-Policy": {"schema": {"type": "string"}}}
 
@@ -49,7 +64,7 @@ def _query_parameters(model: type[BaseModel] | None) -> list[dict]:
 
 
 def _operation(spec: Endpoint) -> dict:
-    path_params = [{"name": name, "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+    path_params = [{"name": name, "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
                    for name in re.findall(r"<int:(\w+)>", spec.path)]
     parameters = path_params + _query_parameters(spec.query)
     if spec.method != "GET":
@@ -60,6 +75,8 @@ def _operation(spec: Endpoint) -> dict:
     if spec.response is not None:
         success["content"] = {"application/json": {"schema": {"$ref": f"#/components/schemas/{spec.response.__name__}"}}}
     responses = {str(spec.status): success}
+    if links := LINKS.get((spec.name, str(spec.status))):
+        success["links"] = links
     if spec.name == "check_in_by_badge":
         responses["200"] = {**success, "description": "Already checked in: nothing recorded"}
     for status, description in ERRORS.items():

@@ -1,4 +1,6 @@
 """Read endpoints: meetings, registrations, the balance summary, delegations, sessions and attendance."""
+from datetime import UTC
+
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -68,9 +70,18 @@ def list_registrations(_token, meeting, query: s.RegistrationQuery, _body):
         statement = statement.join(Category, Registration.category_id == Category.id).where(
             Category.code == query.category)
     if query.submitted_since:
-        statement = statement.where(Registration.submitted_at >= query.submitted_since.replace(tzinfo=None))
+        statement = statement.where(Registration.submitted_at >= as_utc(query.submitted_since, "submitted_since"))
     rows, cursor = page_of(statement, Registration.id, query, db.session)
     return {"items": [registration_out(r, fields) for r in rows], "next_cursor": cursor}
+
+
+def as_utc(moment, field: str):
+    """A time in UTC; one without an offset is taken as UTC."""
+    try:
+        return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except OverflowError:
+        raise Problem(422, _("This time is out of range."), kind="validation",
+                      errors=[{"field": field, "in": "query", "detail": "out of range"}])
 
 
 def meeting_registration(meeting: Meeting, registration_id: int) -> Registration:

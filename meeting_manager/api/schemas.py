@@ -1,12 +1,26 @@
 """The API's input and output shapes (pydantic): they validate requests and they are the OpenAPI schemas."""
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 
 Status = Literal["pending", "approved", "waitlisted", "declined", "cancelled"]
 Gender = Literal["woman", "man", "another", "undisclosed"]
-CountryCode = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 code")
+#: the largest id a row can have (a 32-bit integer): a bigger one names nothing, and overflows SQLite's driver
+MAX_ID = 2**31 - 1
+
+
+def _no_host_problem(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        ok = False
+    if not ok:
+        raise ValueError("an http(s) address with a host name")
+    return url
 
 
 class _In(BaseModel):
@@ -71,7 +85,7 @@ class RegistrationOut(BaseModel):
 
 class RegistrationQuery(PageQuery):
     status: Status | None = None
-    delegation_id: int | None = Field(None, ge=1)
+    delegation_id: int | None = Field(None, ge=1, le=MAX_ID)
     category: str | None = Field(None, max_length=40, description="a category code")
     represented_country: str | None = Field(None, pattern=r"^[A-Z]{2}$")
     submitted_since: datetime | None = None
@@ -137,7 +151,7 @@ class SessionList(BaseModel):
 
 class AttendanceQuery(PageQuery):
     day: date | None = None
-    session_id: int | None = Field(None, ge=1)
+    session_id: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 class AttendanceOut(BaseModel):
@@ -186,7 +200,7 @@ class InvitationList(BaseModel):
 
 
 class RegistrationIn(_In):
-    invitation_id: int = Field(ge=1, description="the invitation this registration answers")
+    invitation_id: int = Field(ge=1, le=MAX_ID, description="the invitation this registration answers")
     given_name: str = Field("", max_length=120)
     family_name: str = Field("", max_length=120)
     email: EmailStr | None = Field(None, description="defaults to the invitation's address")
@@ -214,7 +228,7 @@ class DecisionOut(BaseModel):
 
 class CheckInIn(_In):
     payload: str = Field(min_length=1, max_length=500, description="the text of the badge's QR code")
-    session_id: int | None = Field(None, ge=1)
+    session_id: int | None = Field(None, ge=1, le=MAX_ID)
     leaving: bool = False
 
 
@@ -228,7 +242,9 @@ class CheckInOut(BaseModel):
 
 
 class WebhookIn(_In):
-    url: str = Field(min_length=8, max_length=500, pattern=r"^https?://", description="http(s) address")
+    url: Annotated[str, AfterValidator(_no_host_problem)] = Field(min_length=8, max_length=500,
+                                                                  pattern=r"^https?://[^\s]+$",
+                                                                  description="http(s) address")
     events: list[Literal["registration.submitted", "registration.decided", "registration.cancelled",
                          "attendance.checked_in"]] = Field(min_length=1)
 

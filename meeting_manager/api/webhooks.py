@@ -11,6 +11,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from urllib.parse import urlsplit
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -30,9 +31,16 @@ KEPT_BODY = 2000  # characters of a receiver's answer kept for the organiser to 
 SIGNATURE_HEADER = "Webhook-Signature"
 
 
+def _host(url: str) -> str | None:
+    try:
+        return urlsplit(url).hostname
+    except ValueError:
+        return None
+
+
 def subscribe(meeting, *, url: str, events: list[str], actor) -> WebhookSubscription:
     url = (url or "").strip()
-    if not url.startswith(("http://", "https://")) or len(url) > 500:
+    if not url.startswith(("http://", "https://")) or len(url) > 500 or not _host(url):
         raise ValidationFailed(_l("The address must start with http:// or https://."))
     known = {e.value for e in WebhookEvent}
     if not events or set(events) - known:
