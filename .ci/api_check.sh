@@ -26,7 +26,7 @@ trap 'kill "$SERVER" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 for _ in $(seq 60); do curl -fs "http://127.0.0.1:$PORT/api/v1/openapi.json" >/dev/null && break; sleep 1; done
 status=0
 "$VENV/bin/schemathesis" --config-file .ci/schemathesis.toml run "http://127.0.0.1:$PORT/api/v1/openapi.json" \
-  --max-examples "${API_CHECK_EXAMPLES:-15}" --max-time "${API_CHECK_SECONDS:-300}" --seed 16 \
+  --max-examples "${API_CHECK_EXAMPLES:-10}" --max-time "${API_CHECK_SECONDS:-180}" --seed 16 \
   --suppress-health-check all --warnings off || status=$?
 if [ "$status" != 0 ]; then tail -n 40 "$WORK/server.log"; fi
 exit "$status"
