@@ -1,8 +1,8 @@
 """The Global Meeting manager: application factory."""
 import importlib
-import os
 import importlib.util
 import logging
+import os
 
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale
@@ -20,7 +20,7 @@ from .navigation import meeting_menu, site_menu
 #: one sub-package per feature; each may have models, views (with `bp`) and cli (with `commands`)
 FEATURES = (
     "reference", "accounts", "meetings", "delegations", "invitations", "registration", "balance",
-    "agenda", "badges", "checkin", "reports", "mail", "jobs", "audit", "privacy", "captcha", "api", "demo", "backup",
+    "agenda", "badges", "checkin", "reports", "mail", "jobs", "audit", "privacy", "captcha", "demo", "backup",
     "health",
 )
 
@@ -85,12 +85,11 @@ def register_extensions(app: Flask) -> None:
 
 
 def _feature_module(name: str, module: str):
+    """The feature's module (models, views, ...) if it has one; a feature that does not exist fails loudly."""
     full = f"{__name__}.{name}.{module}"
-    try:
-        spec = importlib.util.find_spec(full)
-    except ModuleNotFoundError:  # the feature's package is not there (yet): a fresh clone has no empty folders
-        return None
-    return importlib.import_module(full) if spec else None
+    if importlib.util.find_spec(f"{__name__}.{name}") is None:
+        raise ModuleNotFoundError(f"FEATURES lists {name!r}, but meeting_manager/{name}/ does not exist")
+    return importlib.import_module(full) if importlib.util.find_spec(full) else None
 
 
 def register_features(app: Flask) -> None:

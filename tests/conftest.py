@@ -270,7 +270,7 @@ def desk_clock(monkeypatch):
 
     def set_clock(meeting, day=None, hour=10):
         moment = datetime.combine(day or meeting.starts_on, time(hour), tzinfo=meeting.tz)
-        monkeypatch.setattr(services, "utcnow", lambda: moment)
+        monkeypatch.setattr(services.days, "utcnow", lambda: moment)
         return moment
 
     return set_clock

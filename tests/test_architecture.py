@@ -26,7 +26,7 @@ USES = {
     "meetings": {"audit", "reference"},
     "privacy": {"audit", "captcha"},
     "reference": {"audit"},
-    "registration": {"accounts", "audit", "mail", "meetings", "reference"},
+    "registration": {"accounts", "audit", "invitations", "mail", "meetings", "reference"},
 }
 
 

@@ -5,6 +5,7 @@ from wtforms import SelectField, SelectMultipleField, StringField
 from wtforms.validators import URL, DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..widgets import choices_of
 from .models import WebhookEvent
 
 SCOPE_LABELS = (("read", _l("read: meetings, registrations, balance, delegations, agenda, attendance")),
@@ -25,11 +26,12 @@ class _Checkboxes(SelectMultipleField):
 class TokenForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)],
                        description=_l("Where the token is used, e.g. “CRM sync” or “Door scanner 2”."))
-    scopes = _Checkboxes(_l("Scopes"), choices=SCOPE_LABELS, validators=[DataRequired()])
-    days = SelectField(_l("Expires after"), choices=(("30", _l("30 days")), ("90", _l("90 days")),
-                                                      ("365", _l("1 year")), ("", _l("never"))), default="90")
+    scopes = _Checkboxes(_l("Scopes"), choices=choices_of(SCOPE_LABELS), validators=[DataRequired()])
+    days = SelectField(_l("Expires after"), choices=choices_of((("30", _l("30 days")), ("90", _l("90 days")),
+                                                                 ("365", _l("1 year")), ("", _l("never")))),
+                       default="90")
 
 
 class WebhookForm(FlaskForm):
     url = StringField(_l("Address (URL)"), validators=[DataRequired(), URL(require_tld=False), Length(max=500)])
-    events = _Checkboxes(_l("Events"), choices=EVENT_LABELS, validators=[DataRequired()])
+    events = _Checkboxes(_l("Events"), choices=choices_of(EVENT_LABELS), validators=[DataRequired()])

@@ -6,6 +6,7 @@ from flask_login import current_user
 from ..access import ORGANISER, PUBLIC, SIGNED_IN, allow
 from ..extensions import db
 from ..models_base import utcnow
+from ..meetings.loaders import meeting_or_404
 from ..meetings.models import Meeting
 from . import hooks, reads, writes  # noqa: F401 - they declare the endpoints on v1
 from . import tokens, webhooks
@@ -85,7 +86,7 @@ def _subscription_or_404(meeting: Meeting, webhook_id: int):
 @bp.route("/meetings/<int:meeting_id>/webhooks", methods=["GET", "POST"])
 @allow(ORGANISER)
 def webhooks_page(meeting_id: int):
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     form, made = WebhookForm(), None
     if form.validate_on_submit():
         made = webhooks.subscribe(meeting, url=form.url.data, events=form.events.data, actor=current_user)
@@ -99,7 +100,7 @@ def webhooks_page(meeting_id: int):
 @bp.get("/meetings/<int:meeting_id>/webhooks/<int:webhook_id>")
 @allow(ORGANISER)
 def webhook_page(meeting_id: int, webhook_id: int):
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     subscription = _subscription_or_404(meeting, webhook_id)
     before = request.args.get("before", type=int)
     deliveries = webhooks.deliveries_of(subscription, after=before, limit=51)
@@ -110,7 +111,7 @@ def webhook_page(meeting_id: int, webhook_id: int):
 @bp.post("/meetings/<int:meeting_id>/webhooks/<int:webhook_id>/delete")
 @allow(ORGANISER)
 def delete_webhook(meeting_id: int, webhook_id: int):
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     webhooks.unsubscribe(_subscription_or_404(meeting, webhook_id), actor=current_user)
     db.session.commit()
     flash(_("The subscription was removed."), "success")
@@ -120,7 +121,7 @@ def delete_webhook(meeting_id: int, webhook_id: int):
 @bp.post("/meetings/<int:meeting_id>/webhooks/<int:webhook_id>/deliveries/<int:delivery_id>/replay")
 @allow(ORGANISER)
 def replay_delivery(meeting_id: int, webhook_id: int, delivery_id: int):
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     delivery = webhooks.delivery_of(_subscription_or_404(meeting, webhook_id), delivery_id)
     if delivery is None:
         abort(404)

@@ -27,12 +27,14 @@ from .refusals import (
     RegistrationUnavailable,
 )
 from .registering import (
+    Registered,
     apply_wait,
     count_application,
     find_by_submission_key,
     find_registration,
     link_account,
     needs_captcha,
+    register,
     register_participant,
 )
 from .rules import can_edit, edit_deadline_for, registration_window_problem, represented_country_for

@@ -1,5 +1,6 @@
 """Registering: one application per person and meeting, submitted once, its account linked."""
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
@@ -9,10 +10,11 @@ from sqlalchemy.exc import IntegrityError
 
 from ...accounts import throttle
 from ...accounts.models import User
-from ...accounts.services import create_user, get_user_by_email, normalise_email, prove_email
+from ...accounts.services import create_user, get_user_by_email, normalise_email, prove_email, send_sign_in_link
 from ...audit.services import record
 from ...errors import ValidationFailed
 from ...extensions import db
+from ...invitations.services import mark_registered
 from ...meetings.models import Meeting
 from ...models_base import utcnow
 from ...names import Purpose, render_name
@@ -155,6 +157,28 @@ def _build(meeting: Meeting, data: dict, invitation) -> tuple[Registration, dict
     registration.represented_country = represented_country_for(
         registration.residence_country, registration.organisation_country, delegation)
     return registration, visa, answers, questions
+
+
+@dataclass(frozen=True)
+class Registered:
+    """What registering did: the registration, the account it is linked to, and whether to sign in now."""
+    registration: Registration
+    user: User | None
+    sign_in_now: bool
+
+
+def register(meeting: Meeting, data: dict, *, invitation=None, signed_in: User | None = None) -> Registered:
+    """A person registers on the form, from an invitation or the open form: the registration is made, the
+    invitation used up, the account linked where the address is proven, and a sign-in link mailed when the
+    person is not signed in with that address (its owner, perhaps not the person typing, gets a way in)."""
+    registration = register_participant(meeting, data, invitation=invitation, actor=signed_in)
+    if invitation is not None:
+        mark_registered(invitation)
+    proven = invitation is not None and registration.email == invitation.email
+    user, sign_in_now = link_account(registration, signed_in=signed_in, email_proven=proven)
+    if not sign_in_now and (user is None or user != signed_in):
+        send_sign_in_link(registration.email)
+    return Registered(registration, user, sign_in_now)
 
 
 def link_account(registration: Registration, *, signed_in: User | None = None,
