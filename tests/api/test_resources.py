@@ -192,4 +192,6 @@ def test_the_openapi_document_and_its_page(client):
             "create_webhook", "replay_delivery", "balance_summary"} <= operations
     page = client.get("/api/docs")
     assert page.status_code == 200 and b"swagger-ui-bundle.js" in page.data and b"//cdn" not in page.data
-    assert client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200
+    bundle = client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js")
+    assert bundle.status_code == 200
+    bundle.close()
