@@ -107,6 +107,8 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
     RATELIMIT_SWALLOW_ERRORS = True  # a Redis outage must not stop people from signing in
     RATELIMIT_HEADERS_ENABLED = False
+    # Requests per API token (limits' syntax), counted in the same storage as the sign-in limits.
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300/minute")
 
     # Behind a proxy: how many proxies in front of the app set X-Forwarded-For/-Proto/-Host (nginx alone: 1). 0
     # (the default) trusts none of these headers, so that nobody can claim another address by sending them.

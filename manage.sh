@@ -51,7 +51,9 @@ case "${1:-}" in
     # Mail retries without Celery beat: this loop sends every message whose next attempt has come.
     "$VENV/bin/flask" mail deliver --loop --interval 30 &
     MAIL_LOOP=$!
-    trap 'kill "$MAIL_LOOP" 2>/dev/null || true' EXIT
+    "$VENV/bin/flask" api deliver-webhooks --loop --interval 30 &
+    HOOK_LOOP=$!
+    trap 'kill "$MAIL_LOOP" "$HOOK_LOOP" 2>/dev/null || true' EXIT
     "$VENV/bin/gunicorn" --workers 2 --threads 4 --bind "127.0.0.1:$PORT" --access-logfile - wsgi:app
     ;;
   test)

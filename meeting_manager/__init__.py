@@ -20,7 +20,7 @@ from .navigation import meeting_menu, site_menu
 #: one sub-package per feature; each may have models, views (with `bp`) and cli (with `commands`)
 FEATURES = (
     "reference", "accounts", "meetings", "delegations", "invitations", "registration", "balance",
-    "agenda", "badges", "checkin", "reports", "mail", "jobs", "audit", "privacy", "captcha", "demo", "backup",
+    "agenda", "badges", "checkin", "reports", "mail", "jobs", "audit", "privacy", "captcha", "api", "demo", "backup",
     "health",
 )
 

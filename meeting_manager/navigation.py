@@ -15,6 +15,7 @@ SITE_MENU = [
     ("mail.outbox", _l("Outbox")),
     ("privacy.erasure_requests", _l("Erasure")),
     ("audit.log", _l("Audit log")),
+    ("api.tokens_page", _l("API tokens")),
 ]
 
 #: (endpoint, label) of a meeting's own menu, for its organisers and staff
@@ -31,6 +32,7 @@ MEETING_MENU = [
     ("badges.index", _l("Badges")),
     ("checkin.desk", _l("Check-in")),
     ("reports.index", _l("Reports")),
+    ("api.webhooks_page", _l("Webhooks")),
 ]
 
 

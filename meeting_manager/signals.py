@@ -31,3 +31,6 @@ deleting_session = _signals.signal("deleting-session")
 #: a session of the agenda moved or changed its room or capacity (sender: the Session; `old_starts_at`,
 #: `old_ends_at`): sign-ups and places react
 session_moved = _signals.signal("session-moved")
+#: a person was checked in on a day list or a session list (sender: the Attendance row; `registration`, `actor`);
+#: a second check-in that records nothing sends nothing
+checked_in = _signals.signal("checked-in")

@@ -997,3 +997,89 @@ def offline_served(shared_db_app):
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     server.server_close()
+
+
+# --- api --------------------------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def make_api_token(db):
+    """An API token of `user` through the service; returns the secret to send as Bearer."""
+    from meeting_manager.api.tokens import create_token
+
+    def make(user, scopes=("read",), *, days=None, name="Test token"):
+        _token, secret = create_token(user, name=name, scopes=list(scopes), days=days)
+        db.session.commit()
+        return secret
+
+    return make
+
+
+@pytest.fixture
+def api(client):
+    """client.<method>(path, token=..., key=..., json=...) with the token and Idempotency-Key headers."""
+
+    class Api:
+        def request(self, method, path, *, token=None, key=None, headers=None, **kwargs):
+            headers = dict(headers or {})
+            if token:
+                headers["Authorization"] = f"Bearer {token}"
+            if key:
+                headers["Idempotency-Key"] = key
+            return client.open(path, method=method, headers=headers, **kwargs)
+
+        def get(self, path, **kwargs):
+            return self.request("GET", path, **kwargs)
+
+        def post(self, path, **kwargs):
+            return self.request("POST", path, **kwargs)
+
+        def delete(self, path, **kwargs):
+            return self.request("DELETE", path, **kwargs)
+
+    return Api()
+
+
+class WebhookReceiver:
+    """A real HTTP receiver on 127.0.0.1 (ports 5160-5169): records every request; `down` answers 503."""
+
+    def __init__(self):
+        import http.server
+
+        receiver = self
+        self.requests, self.down = [], False
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - the stdlib's name
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                receiver.requests.append((dict(self.headers), body, receiver.down))
+                self.send_response(503 if receiver.down else 200)
+                self.end_headers()
+                self.wfile.write(b"busy" if receiver.down else b"thanks")
+
+            def log_message(self, *args):
+                pass
+
+        for port in range(5160, 5170):
+            try:
+                self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+                break
+            except OSError:
+                continue
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def received(self):
+        """The deliveries it accepted (2xx), as (headers, body)."""
+        return [(headers, body) for headers, body, down in self.requests if not down]
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def webhook_receiver():
+    receiver = WebhookReceiver()
+    yield receiver
+    receiver.close()

@@ -13,6 +13,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "meeting_manager"
 USES = {
     "accounts": {"audit", "mail"},
     "agenda": {"audit", "mail", "meetings", "reference"},
+    "api": {"accounts", "agenda", "audit", "balance", "checkin", "delegations", "invitations", "jobs", "mail",
+            "meetings", "registration"},
     "badges": {"audit", "checkin", "meetings", "reference"},
     "balance": {"audit", "delegations", "reference", "registration"},
     "checkin": {"audit", "reference"},

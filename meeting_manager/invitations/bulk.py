@@ -246,17 +246,33 @@ def check_upload(meeting, upload: dict) -> Preview:
     if problems:
         return Preview(headers, mapping, problems, [], [])
     position = {h: i for i, h in enumerate(headers)}
+    rows = {offset + 2: {f: (cells[position[mapping[f]]] if mapping.get(f) else "") for f in FIELDS}
+            for offset, cells in enumerate(upload["rows"]) if any(cells)}  # a blank line in the sheet is no error
+    good, bad = check_rows(meeting, rows)
+    return Preview(headers, mapping, [], good, bad)
+
+
+def check_rows(meeting, rows: dict[int, dict]) -> tuple[list[CheckedRow], list[CheckedRow]]:
+    """The row checks of an upload for rows of text by number ({field: text}, FIELDS): (good, bad).
+
+    The API's invitations use them too, so that a row refused in a sheet is refused there for the same reason.
+    """
     invited = set(db.session.scalars(select(Invitation.email).where(Invitation.meeting_id == meeting.id)))
     context = {"categories": _category_index(meeting), "delegations": _delegation_index(meeting),
                "capacity": meeting.capacity, "invited": invited, "seen": {}}
     good, bad = [], []
-    for offset, cells in enumerate(upload["rows"]):
-        raw = {f: (cells[position[mapping[f]]] if mapping.get(f) else "") for f in FIELDS}
-        if not any(cells):
-            continue  # a blank line in the sheet is not an error
-        row = _check_row(CheckedRow(number=offset + 2, raw=raw), context)
+    for number, raw in rows.items():
+        text = {f: _text("" if raw.get(f) is None else raw[f]) for f in FIELDS}
+        row = _check_row(CheckedRow(number=number, raw=text), context)
         (good if row.ok else bad).append(row)
-    return Preview(headers, mapping, [], good, bad)
+    return good, bad
+
+
+def invitation_fields(values: dict, *, lock_email: bool) -> dict:
+    """A checked row's values as the fields of an Invitation."""
+    return dict(email=values["email"], given_name=values["given_name"], family_name=values["family_name"],
+                country_code=values["country_code"], organisation=values["organisation"], category=values["category"],
+                seats=values["seats"], delegation=values["delegation"], lock_email=lock_email)
 
 
 def _mapping_problems(mapping: dict, headers: list) -> list[str]:
@@ -339,11 +355,7 @@ def import_upload(meeting, upload_id: str, *, drop_bad: bool, lock_email: bool, 
                                  "leave those rows out.", n=len(preview.bad)))
     if not preview.good:
         raise ValidationFailed(_("Nothing was imported: the file has no good rows."))
-    issue_invitations(meeting, [
-        dict(email=v["email"], given_name=v["given_name"], family_name=v["family_name"],
-             country_code=v["country_code"], organisation=v["organisation"], category=v["category"],
-             seats=v["seats"], delegation=v["delegation"], lock_email=lock_email)
-        for v in (row.values for row in preview.good)
-    ], actor=actor)
+    issue_invitations(meeting, [invitation_fields(row.values, lock_email=lock_email) for row in preview.good],
+                      actor=actor)
     record("invitation.import", actor=actor, meeting=meeting, imported=len(preview.good), dropped=len(preview.bad))
     return len(preview.good), len(preview.bad)

@@ -72,6 +72,7 @@ def make_celery(app: Flask) -> Celery:
         beat_schedule_filename=str(_beat_schedule_file(app)),
         beat_schedule={
             "deliver-due-mail": {"task": "mail.deliver", "schedule": MAIL_RETRY_SECONDS},
+            "deliver-due-webhooks": {"task": "api.webhooks", "schedule": MAIL_RETRY_SECONDS},
             "watch-lost-jobs": {"task": "jobs.watch", "schedule": JOBS_WATCH_SECONDS},
             "clean-up-jobs": {"task": "jobs.cleanup", "schedule": JOBS_CLEANUP_SECONDS},
             "apply-retention": {"task": "privacy.retention", "schedule": 24 * 3600},

@@ -12,6 +12,7 @@ from ...errors import DomainError, ValidationFailed
 from ...extensions import db
 from ...meetings.models import Meeting
 from ...registration.models import Registration
+from ...signals import checked_in
 from ..models import Attendance, AttendanceKind, CheckInMethod
 from .days import _check_list, desk_day, meeting_days, today
 from .refusals import BadgeOfAnotherMeeting, NotToday
@@ -92,6 +93,7 @@ def check_in(meeting: Meeting, registration: Registration, *, day: date, session
         return CheckInResult(registration, last, created=False)
     row = _add_row(meeting, registration, AttendanceKind.check_in, day=day, session_id=session_id, actor=actor,
                    method=method, **({"reason": reason[:300]} if reason else {}))
+    checked_in.send(row, registration=registration, actor=actor)
     return CheckInResult(registration, row, created=True)
 
 
