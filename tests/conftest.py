@@ -1049,7 +1049,7 @@ class WebhookReceiver:
         self.requests, self.down = [], False
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - the stdlib's name
+            def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 receiver.requests.append((dict(self.headers), body, receiver.down))
                 self.send_response(503 if receiver.down else 200)

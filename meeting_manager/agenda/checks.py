@@ -242,6 +242,7 @@ def agenda_findings(meeting, sessions: list[Session], mapping: dict[str, str] | 
     """Every conflict, balance warning and notice of an agenda, in the order the health page lists them."""
     tz = meeting.tz
     mapping = region_map(meeting.region_scheme_id) if mapping is None else mapping
-    return (duplicate_sessions(sessions, tz) + room_conflicts(sessions, tz) + speaker_conflicts(sessions, tz) + date_conflicts(sessions, meeting)
+    return (duplicate_sessions(sessions, tz) + room_conflicts(sessions, tz) + speaker_conflicts(sessions, tz)
+            + date_conflicts(sessions, meeting)
             + room_fit_conflicts(sessions) + people_findings(sessions)
             + balance_findings(panel_balance(sessions, mapping)))

@@ -7,7 +7,6 @@ import time
 import click
 from flask import current_app
 from flask.cli import AppGroup
-
 from sqlalchemy import select
 
 from ..accounts.models import User

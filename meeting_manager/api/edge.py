@@ -139,7 +139,7 @@ def _parse(model, data, where: str):
         return model.model_validate(data)
     except ValidationError as error:
         raise Problem(422, _("Some values are not valid; nothing was changed."), kind="validation",
-                      errors=field_errors(error, where))
+                      errors=field_errors(error, where)) from None
 
 
 def _body():
@@ -148,7 +148,7 @@ def _body():
     try:
         return json.loads(request.data)
     except ValueError:
-        raise Problem(400, _("The body is not valid JSON."), kind="bad-json")
+        raise Problem(400, _("The body is not valid JSON."), kind="bad-json") from None
 
 
 def _answer(spec: Endpoint, result):
@@ -186,7 +186,7 @@ def _write(spec: Endpoint, view, token: ApiToken, meeting, query, kwargs):
     try:
         result = view(token, meeting, query, body, **kwargs)
     except DomainError as error:
-        raise _domain_problem(error)
+        raise _domain_problem(error) from None
     response = _answer(spec, result)
     record("api.write", actor=token.user, meeting=meeting, subject=token, endpoint=spec.name,
            status=response.status_code, idempotency_key=bool(key))
@@ -234,7 +234,7 @@ def _rate_limit(token: ApiToken) -> None:
     try:
         allowed = limiter.hit(limit, "api", key)
         reset, remaining = limiter.get_window_stats(limit, "api", key)
-    except Exception:  # noqa: BLE001 - a Redis outage must not stop check-in at the door
+    except Exception:
         current_app.logger.warning("API rate limit storage unavailable")
         return
     seconds = max(0, int(reset - time.time()))

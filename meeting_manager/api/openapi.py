@@ -64,7 +64,8 @@ def _query_parameters(model: type[BaseModel] | None) -> list[dict]:
 
 
 def _operation(spec: Endpoint) -> dict:
-    path_params = [{"name": name, "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
+    id_schema = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+    path_params = [{"name": name, "in": "path", "required": True, "schema": id_schema}
                    for name in re.findall(r"<int:(\w+)>", spec.path)]
     parameters = path_params + _query_parameters(spec.query)
     if spec.method != "GET":
@@ -73,15 +74,16 @@ def _operation(spec: Endpoint) -> dict:
                            "description": "the same key answers the same again; nothing is done twice"})
     success = {"description": "OK", "headers": RATE_HEADERS}
     if spec.response is not None:
-        success["content"] = {"application/json": {"schema": {"$ref": f"#/components/schemas/{spec.response.__name__}"}}}
+        schema = {"$ref": f"#/components/schemas/{spec.response.__name__}"}
+        success["content"] = {"application/json": {"schema": schema}}
     responses = {str(spec.status): success}
     if links := LINKS.get((spec.name, str(spec.status))):
         success["links"] = links
     if spec.name == "check_in_by_badge":
         responses["200"] = {**success, "description": "Already checked in: nothing recorded"}
     for status, description in ERRORS.items():
-        responses[str(status)] = {"description": description,
-                                  "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+        problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        responses[str(status)] = {"description": description, "content": problem}
     operation = {"operationId": spec.name, "summary": spec.summary, "tags": [spec.tag],
                  "security": [{"token": [spec.scope]}], "parameters": parameters, "responses": responses,
                  "description": f"Scope: `{spec.scope}`." + (f" Role in the meeting: {' or '.join(spec.roles)}."

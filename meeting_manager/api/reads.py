@@ -81,7 +81,7 @@ def as_utc(moment, field: str):
         return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
     except OverflowError:
         raise Problem(422, _("This time is out of range."), kind="validation",
-                      errors=[{"field": field, "in": "query", "detail": "out of range"}])
+                      errors=[{"field": field, "in": "query", "detail": "out of range"}]) from None
 
 
 def meeting_registration(meeting: Meeting, registration_id: int) -> Registration:

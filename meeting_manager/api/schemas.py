@@ -1,7 +1,6 @@
 """The API's input and output shapes (pydantic): they validate requests and they are the OpenAPI schemas."""
 from datetime import date, datetime
 from typing import Annotated, Literal
-
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field

@@ -5,11 +5,10 @@ from flask_login import current_user
 
 from ..access import ORGANISER, PUBLIC, SIGNED_IN, allow
 from ..extensions import db
-from ..models_base import utcnow
 from ..meetings.loaders import meeting_or_404
 from ..meetings.models import Meeting
-from . import hooks, reads, writes  # noqa: F401 - they declare the endpoints on v1
-from . import tokens, webhooks
+from ..models_base import utcnow
+from . import hooks, reads, tokens, webhooks, writes  # noqa: F401 - they declare the endpoints on v1
 from .blueprint import v1
 from .forms import TokenForm, WebhookForm
 from .openapi import document

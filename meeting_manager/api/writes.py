@@ -7,12 +7,12 @@ from sqlalchemy import select
 
 from ..balance.services import RuleViolation, decide
 from ..checkin.services import CheckInRefused, scan_badge
+from ..extensions import db
 from ..invitations.bulk import FIELDS, check_rows, invitation_fields
 from ..invitations.models import Invitation
 from ..invitations.services import USABLE, issue_invitations
 from ..meetings.models import Category
 from ..models_base import utcnow
-from ..extensions import db
 from ..registration.models import RegistrationStatus
 from ..registration.services import register
 from . import schemas as s
@@ -98,7 +98,7 @@ def decide_registration(token, meeting, _query, body: s.DecisionIn, registration
         raise Problem(409, str(refused.message), kind="rule-violation", errors=[
             {"field": "override_reason", "in": "body", "pointer": "#/override_reason", "detail": f.message,
              "rule": f.rule.value, "dimension": f.dimension, "value": f.value, "limit": f.limit, "after": f.after}
-            for f in refused.check.violations])
+            for f in refused.check.violations]) from None
     return s.DecisionOut(registration=registration_out(registration),
                          findings=[_finding(f) for f in (check.findings if check else ())])
 
@@ -111,8 +111,8 @@ def check_in_by_badge(token, meeting, _query, body: s.CheckInIn):
         result = scan_badge(meeting, body.payload, session_id=body.session_id, leaving=body.leaving,
                             actor=token.user)
     except CheckInRefused as refused:
-        raise Problem(409, str(refused.message), kind=type(refused).__name__,
-                      errors=[{"field": "payload", "in": "body", "pointer": "#/payload", "detail": str(refused.message)}])
+        problem = {"field": "payload", "in": "body", "pointer": "#/payload", "detail": str(refused.message)}
+        raise Problem(409, str(refused.message), kind=type(refused).__name__, errors=[problem]) from None
     row = result.attendance
     return s.CheckInOut(registration_id=result.registration.id, attendance_id=row.id, kind=row.kind.value,
                         day=row.day, session_id=row.session_id, created=result.created), \

@@ -205,7 +205,7 @@ def parse_sync(data) -> tuple[str, list[QueuedCheckIn]]:
             raise TypeError("items")
         items = [_item(raw) for raw in raw_items]
     except (KeyError, TypeError, ValueError, AttributeError):
-        raise ValidationFailed(_l("The sync request is not one the desk sends: nothing was recorded."))
+        raise ValidationFailed(_l("The sync request is not one the desk sends: nothing was recorded.")) from None
     if len(items) > SYNC_BATCH:
         raise ValidationFailed(_l("Send at most %(n)s check-ins at a time: nothing was recorded.", n=SYNC_BATCH))
     if len({item.client_id for item in items}) != len(items):

@@ -314,4 +314,4 @@ def live_json(meeting_id: int):
 
 
 # The offline desk app's routes live in their own module, on this blueprint.
-from . import offline_views  # noqa: F401
+from . import offline_views  # noqa: E402, F401

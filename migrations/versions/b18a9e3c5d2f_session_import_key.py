@@ -1,14 +1,14 @@
 """Sessions keep the id an imported file gave them, so that importing it again updates instead of copying
 
 Revision ID: b18a9e3c5d2f
-Revises: 5b1e0a11c0de
+Revises: a17c0ff1e5d0
 Create Date: 2026-12-02 13:05:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = 'b18a9e3c5d2f'
-down_revision = '5b1e0a11c0de'
+down_revision = 'a17c0ff1e5d0'
 branch_labels = None
 depends_on = None
 

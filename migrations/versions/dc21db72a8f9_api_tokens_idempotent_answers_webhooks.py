@@ -2,7 +2,7 @@
 their deliveries.
 
 Revision ID: dc21db72a8f9
-Revises: 5b1e0a11c0de
+Revises: b18a9e3c5d2f
 Create Date: 2026-12-02 13:05:53.549500
 
 """
@@ -14,7 +14,7 @@ import meeting_manager.models_base
 
 # revision identifiers, used by Alembic.
 revision = 'dc21db72a8f9'
-down_revision = '5b1e0a11c0de'
+down_revision = 'b18a9e3c5d2f'
 branch_labels = None
 depends_on = None
 

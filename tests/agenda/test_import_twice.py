@@ -84,7 +84,7 @@ def test_without_an_id_title_start_and_room_match(client, auth, db, organiser, m
     header = HEADER.split(",", 1)[1]
     _confirm(client, meeting, _preview(client, meeting, _file(meeting, *rows, header=header)))
     assert _count(db) == 3
-    moved = rows[:2] + ["{day},11:00,12:00,Atrocity prevention and the media,workshop,Plenary Hall"]
+    moved = [*rows[:2], "{day},11:00,12:00,Atrocity prevention and the media,workshop,Plenary Hall"]
     preview = _preview(client, meeting, _file(meeting, *moved, header=header))
     assert _summary(preview) == {"new": 0, "changed": 1, "unchanged": 2, "not_in_file": 0}
 

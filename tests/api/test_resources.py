@@ -5,7 +5,7 @@ from meeting_manager.api.models import IdempotentAnswer
 from meeting_manager.audit.models import AuditEvent
 from meeting_manager.checkin.services import badge_payload
 from meeting_manager.invitations.models import Invitation
-from meeting_manager.registration.models import Registration, RegistrationStatus as S
+from meeting_manager.registration.models import RegistrationStatus as S
 
 
 @pytest.fixture

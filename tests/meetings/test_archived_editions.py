@@ -82,8 +82,9 @@ def test_an_archived_editions_invitation_link_opens_nothing(client, archived_row
 
 def test_the_pages_of_an_archived_edition_say_it_is_read_only(client, auth, admin, archived_rows):
     auth.sign_in(admin)
-    for path in (f"/meetings/{archived_rows['meeting_id']}/manage", f"/meetings/{archived_rows['meeting_id']}/delegations",
-                 f"/meetings/{archived_rows['meeting_id']}/registrations"):
+    meeting_id = archived_rows["meeting_id"]
+    for path in (f"/meetings/{meeting_id}/manage", f"/meetings/{meeting_id}/delegations",
+                 f"/meetings/{meeting_id}/registrations"):
         page = client.get(path)
         assert page.status_code == 200 and "This edition is archived and read-only." in page.text, path
 
@@ -91,7 +92,7 @@ def test_the_pages_of_an_archived_edition_say_it_is_read_only(client, auth, admi
 def test_an_organiser_reopens_an_archived_edition(client, db, auth, organiser_of_archived, archived):
     auth.sign_in(organiser_of_archived)
     form = client.get(f"/meetings/{archived.id}/edit").text
-    data = {name: value for name, value in re.findall(r'name="([a-z_]+)"[^>]*value="([^"]*)"', form)}
+    data = dict(re.findall(r'name="([a-z_]+)"[^>]*value="([^"]*)"', form))
     data.update({"title": archived.title, "status": "closed", "timezone": archived.timezone,
                  "starts_on": archived.starts_on.isoformat(), "ends_on": archived.ends_on.isoformat(),
                  "capacity": str(archived.capacity), "registration_mode": archived.registration_mode.value,

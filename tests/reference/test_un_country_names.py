@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import BROWSER_ARGS, CHROMIUM
 from meeting_manager.reference.country_names import country_names
 from meeting_manager.reference.services import COUNTRIES_CSV
 
@@ -57,8 +58,6 @@ def test_the_combobox_script_is_served_by_the_app(client, meeting):
 
 
 # --- in a browser, on a phone ------------------------------------------------------------------------------------
-
-from conftest import BROWSER_ARGS, CHROMIUM
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
