@@ -28,3 +28,9 @@ seat_freed = _signals.signal("seat-freed")
 #: a session of the agenda moved or changed its room or capacity (sender: the Session; `old_starts_at`,
 #: `old_ends_at`): sign-ups and places react
 session_moved = _signals.signal("session-moved")
+#: a message about a meeting is being queued (sender: the meeting id; `template`, `locale`): the meeting's mail
+#: feature returns {"sender_name", "reply_to", "layout": {...}, "text": (subject, body) or None} for its look
+mail_composing = _signals.signal("mail-composing")
+#: a queued message is being built for SMTP and names an attachment recipe (sender: the recipe's kind, e.g.
+#: "e_ticket" or "ics"; `ref`: the id it names): the owning feature returns (filename, mime type, bytes) or None
+mail_attachment_wanted = _signals.signal("mail-attachment-wanted")

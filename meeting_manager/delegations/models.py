@@ -33,6 +33,8 @@ class Delegation(TimestampMixin, db.Model):
     note_verbale_path: Mapped[str | None] = mapped_column(String(300))
     note_verbale_uploaded_at: Mapped[datetime | None]
     note_verbale_verified_at: Mapped[datetime | None]
+    #: how the focal point hears what happens to the delegation: "each" (a mail per event), "digest" (one a day)
+    focal_notice: Mapped[str] = mapped_column(String(10), default="each")
     note_verbale_verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     meeting: Mapped["Meeting"] = relationship()  # noqa: F821

@@ -172,7 +172,7 @@ def _local(meeting: Meeting, moment: datetime) -> str:
 # --- cleaning input -----------------------------------------------------------------------------------------------
 
 #: text columns of a registration and whether they may hold line breaks
-TEXT_FIELDS = {"given_name": False, "family_name": False, "badge_name": False, "passport_name": False,
+TEXT_FIELDS = {"title": False, "given_name": False, "family_name": False, "badge_name": False, "passport_name": False,
                "latin_name": False, "organisation": False, "position": False, "dietary": True, "accessibility": True}
 #: fields whose change would move a registration between balance groups: locked once it is approved
 BALANCE_FIELDS = ("gender", "category_id", "residence_country", "organisation_country")
@@ -637,12 +637,17 @@ def external_url(endpoint: str, **values) -> str:
         return url_for(endpoint, _external=True, **values)
 
 
+#: what a mail of that kind carries: the approval brings the e-ticket and the meeting for the calendar
+MAIL_ATTACHMENTS = {"registration_approved": ("e_ticket", "ics")}
+
+
 def _queue_mail(registration: Registration, template: str) -> None:
     """The participant's mail about their registration, in the language they registered in."""
     meeting = registration.meeting
     with force_locale(registration.locale or "en"):
         queue_message(
             registration.email, template, kind=template, meeting_id=meeting.id, registration=registration,
+            attachments=[{"kind": kind, "id": registration.id} for kind in MAIL_ATTACHMENTS.get(template, ())],
             meeting=meeting, link=external_url("registration.show", registration_id=registration.id),
             sign_in_link=external_url("accounts.request_sign_in_link"),
         )
@@ -664,6 +669,7 @@ def _erase_registrations(email: str) -> dict[str, int]:
     for registration in found:
         country = registration.represented_country
         registration.given_name, registration.family_name, registration.badge_name = ERASED_NAME, "", ERASED_NAME
+        registration.title = ""
         registration.email = f"erased-{registration.id}@erased.invalid"
         registration.nationality = registration.residence_country = country
         registration.organisation = registration.position = registration.dietary = registration.accessibility = ""
