@@ -50,7 +50,10 @@ case "${1:-}" in
     # Mail retries without Celery beat: this loop sends every message whose next attempt has come.
     "$VENV/bin/flask" mail deliver --loop --interval 30 &
     MAIL_LOOP=$!
-    trap 'kill "$MAIL_LOOP" 2>/dev/null || true' EXIT
+    # Waiting-list offers past their deadline are closed and offered on; organisers' digests go out.
+    "$VENV/bin/flask" waitlist tick --loop --interval 300 &
+    WAITLIST_LOOP=$!
+    trap 'kill "$MAIL_LOOP" "$WAITLIST_LOOP" 2>/dev/null || true' EXIT
     "$VENV/bin/gunicorn" --workers 2 --threads 4 --bind "127.0.0.1:$PORT" --access-logfile - wsgi:app
     ;;
   test)

@@ -99,6 +99,7 @@ def make_celery(app: Flask) -> Celery:
             "watch-lost-jobs": {"task": "jobs.watch", "schedule": JOBS_WATCH_SECONDS},
             "clean-up-jobs": {"task": "jobs.cleanup", "schedule": JOBS_CLEANUP_SECONDS},
             "apply-retention": {"task": "privacy.retention", "schedule": 24 * 3600},
+            "waitlist-offers": {"task": "waitlist.tick", "schedule": 300},  # expiries are minutes late at most
         },
     )
     _import_task_modules()
@@ -208,6 +209,7 @@ def _import_task_modules() -> None:
     from .jobs import services as _jobs  # noqa: F401
     from .mail import services as _mail  # noqa: F401
     from .privacy import services as _privacy  # noqa: F401
+    from .waitlist import cli as _waitlist  # noqa: F401
 
 
 def send_task(app: Flask, name: str, *args) -> None:

@@ -24,6 +24,7 @@ from ..reference.models import RegionAssignment
 from ..reference.services import UNASSIGNED, default_scheme, region_map, region_of
 from ..registration.models import Registration, RegistrationStatus
 from ..registration.services import change_status, link_status_audits
+from ..signals import seat_freed
 from . import engine, solver
 from .models import BalancePolicy, BoundUnit, DecisionMode, PolicyBound
 from .policy import CATEGORY, GENDER, REGION, Bound, Policy, Severity, seats_for_percent, validate_policy
@@ -379,6 +380,11 @@ def _note_verbale_finding(registration: Registration) -> engine.Finding | None:
                           str(delegation.id), 0, 0, None)
 
 
+def waits_for_note_verbale(registration: Registration) -> bool:
+    """Whether approving waits for the delegation's note verbale to be verified (the waiting list skips them)."""
+    return _note_verbale_finding(registration) is not None
+
+
 def _approve_locked(context: _Context, registration: Registration, *, actor, override_reason: str | None,
                     flush: bool = True):
     """Approve inside the lock if every rule holds, or if a written reason overrides the violations."""
@@ -440,6 +446,7 @@ def decide_many(registrations: list[Registration], outcome: RegistrationStatus, 
         raise BatchRefused(refusals, len(registrations))
     if freed:
         _promote_from_waitlist(meeting, _Context.load(meeting), actor=actor)
+        seat_freed.send(meeting, actor=actor)
     return results
 
 

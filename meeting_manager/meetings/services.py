@@ -11,6 +11,7 @@ from ..audit.services import record
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..reference.services import default_scheme
+from ..signals import seat_freed
 from .models import DEFAULT_CATEGORIES, Category, Meeting, MeetingStatus
 
 #: form fields that hold a local wall-clock time in the meeting's time zone
@@ -92,6 +93,7 @@ def update_meeting(meeting: Meeting, data: dict, *, actor) -> Meeting:
 
         db.session.flush()
         on_seat_freed(meeting, actor=actor)
+        seat_freed.send(meeting, actor=actor)
     return meeting
 
 

@@ -40,7 +40,8 @@ from ..meetings.models import Meeting, MeetingStatus, RegistrationMode
 from ..meetings.services import to_utc
 from ..models_base import utcnow
 from ..names import NameOrder, Purpose, default_order, render_name
-from ..signals import address_awaits_proof, email_proven, erasing_person, retention_due
+from ..signals import (address_awaits_proof, email_proven, erasing_person, registration_status_changed,
+                       registration_submitted, retention_due, seat_freed)
 from ..reference.services import iso_countries
 from .models import (
     STATELESS, UN_LANGUAGES, Answer, Gender, Question, Registration, RegistrationStatus, Relation, StatusChange,
@@ -354,6 +355,7 @@ def register_participant(meeting: Meeting, data: dict, *, invitation=None, actor
            invitation_id=getattr(invitation, "id", None), visa_letter=visa is not None)
     _queue_mail(registration, "registration_received")
     _call_balance_hook("on_registration_submitted", registration, actor=actor)
+    registration_submitted.send(registration, actor=actor)
     return registration
 
 
@@ -478,6 +480,7 @@ def change_status(registration: Registration, new_status: RegistrationStatus, *,
         release_signups(registration, actor=actor)  # their session places go to the waiting lists
     if notify:
         _queue_mail(registration, f"registration_{new_status.value}")
+    registration_status_changed.send(registration, old=old, new=new_status, actor=actor)
     return change
 
 
@@ -497,6 +500,7 @@ def cancel_registration(registration: Registration, *, actor) -> StatusChange:
     change = change_status(registration, S.cancelled, actor=actor)
     if held_seat:
         _call_balance_hook("on_seat_freed", registration.meeting, actor=actor)
+        seat_freed.send(registration.meeting, actor=actor)
     return change
 
 
