@@ -84,6 +84,9 @@ def upgrade():
         batch_op.add_column(sa.Column('title', sa.String(length=60), nullable=False, server_default=''))
     with op.batch_alter_table('delegations') as batch_op:
         batch_op.add_column(sa.Column('focal_notice', sa.String(length=10), nullable=False, server_default='each'))
+        batch_op.add_column(sa.Column('focal_digest_at', UTC, nullable=True))
+        batch_op.add_column(sa.Column('note_verbale_rejection', sa.String(length=500), nullable=False,
+                                      server_default=''))
     with op.batch_alter_table('outbox_messages') as batch_op:
         batch_op.add_column(sa.Column('sender_name', sa.String(length=120), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('reply_to', sa.String(length=254), nullable=False, server_default=''))
@@ -96,6 +99,8 @@ def downgrade():
         batch_op.drop_column('reply_to')
         batch_op.drop_column('sender_name')
     with op.batch_alter_table('delegations') as batch_op:
+        batch_op.drop_column('note_verbale_rejection')
+        batch_op.drop_column('focal_digest_at')
         batch_op.drop_column('focal_notice')
     with op.batch_alter_table('registrations') as batch_op:
         batch_op.drop_column('title')
