@@ -53,7 +53,9 @@ case "${1:-}" in
     # Waiting-list offers past their deadline are closed and offered on; organisers' digests go out.
     "$VENV/bin/flask" waitlist tick --loop --interval 300 &
     WAITLIST_LOOP=$!
-    trap 'kill "$MAIL_LOOP" "$WAITLIST_LOOP" 2>/dev/null || true' EXIT
+    "$VENV/bin/flask" delegations digest --loop --interval 3600 &
+    DIGEST_LOOP=$!
+    trap 'kill "$MAIL_LOOP" "$WAITLIST_LOOP" "$DIGEST_LOOP" 2>/dev/null || true' EXIT
     "$VENV/bin/gunicorn" --workers 2 --threads 4 --bind "127.0.0.1:$PORT" --access-logfile - wsgi:app
     ;;
   test)

@@ -100,6 +100,7 @@ def make_celery(app: Flask) -> Celery:
             "clean-up-jobs": {"task": "jobs.cleanup", "schedule": JOBS_CLEANUP_SECONDS},
             "apply-retention": {"task": "privacy.retention", "schedule": 24 * 3600},
             "waitlist-offers": {"task": "waitlist.tick", "schedule": 300},  # expiries are minutes late at most
+            "focal-point-digests": {"task": "delegations.focal_digest", "schedule": 3600},
         },
     )
     _import_task_modules()
@@ -209,6 +210,7 @@ def _import_task_modules() -> None:
     from .jobs import services as _jobs  # noqa: F401
     from .mail import services as _mail  # noqa: F401
     from .privacy import services as _privacy  # noqa: F401
+    from .delegations import cli as _delegations  # noqa: F401
     from .waitlist import cli as _waitlist  # noqa: F401
 
 
