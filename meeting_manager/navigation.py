@@ -24,6 +24,7 @@ MEETING_MENU = [
     ("balance.review", _l("Registrations")),
     ("balance.dashboard", _l("Balance")),
     ("balance.edit_policy", _l("Policy")),
+    ("waitlist.index", _l("Waiting list")),
     ("invitations.index", _l("Invitations")),
     ("delegations.index", _l("Delegations")),
     ("registration.questions", _l("Questions")),
@@ -31,6 +32,7 @@ MEETING_MENU = [
     ("badges.index", _l("Badges")),
     ("checkin.desk", _l("Check-in")),
     ("reports.index", _l("Reports")),
+    ("meeting_mail.settings", _l("Mail")),
 ]
 
 

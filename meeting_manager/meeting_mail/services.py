@@ -19,7 +19,7 @@ from ..extensions import db
 from ..mail.services import PLACEHOLDERS
 from ..meetings.models import Meeting
 from ..models_base import utcnow
-from ..registration.models import Registration
+from ..registration.models import UN_LANGUAGES, Registration
 from ..signals import mail_attachment_wanted, mail_composing
 from .models import MailText, MeetingMailSettings
 
@@ -102,10 +102,8 @@ def list_texts(meeting: Meeting) -> dict[tuple[str, str], MailText]:
 
 
 def _checked(template: str, locale: str, subject: str, body: str) -> tuple[str, str]:
-    from flask import current_app
-
     problems = []
-    if template not in EDITABLE or locale not in current_app.config["LANGUAGES"]:
+    if template not in EDITABLE or locale not in UN_LANGUAGES:
         problems.append(_l("There is no such message to edit."))
     subject, body = " ".join((subject or "").split()), (body or "").strip()
     if not subject:

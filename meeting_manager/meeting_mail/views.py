@@ -11,10 +11,14 @@ from ..access import ORGANISER, PUBLIC, allow
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..meetings.models import Meeting
+from ..registration.models import UN_LANGUAGES
 from . import services
 from .forms import MailSettingsForm, MailTextForm
 
 bp = Blueprint("meeting_mail", __name__)
+#: the route parts naming a message and a language: only existing ones match (anything else is a 404)
+_TEXT = (f"<any({', '.join(services.EDITABLE)}):template>/"
+         f"<any({', '.join(UN_LANGUAGES)}):locale>")
 
 
 @bp.app_template_filter("mail_date")
@@ -26,7 +30,8 @@ def mail_date(value) -> str:
 
 
 def _languages() -> list[str]:
-    return list(current_app.config["LANGUAGES"])
+    """Every language a participant may register in: their mail comes in it, so a text can be written in it."""
+    return list(UN_LANGUAGES)
 
 
 @bp.route("/meetings/<int:meeting_id>/mail", methods=["GET", "POST"])
@@ -61,7 +66,7 @@ def _text_target(meeting_id: int, template: str, locale: str) -> Meeting:
     return meeting
 
 
-@bp.route("/meetings/<int:meeting_id>/mail/texts/<template>/<locale>", methods=["GET", "POST"])
+@bp.route(f"/meetings/<int:meeting_id>/mail/texts/{_TEXT}", methods=["GET", "POST"])
 @allow(ORGANISER)
 def edit_text(meeting_id: int, template: str, locale: str):
     """Write the meeting's own subject and text for one message in one language; preview it; save it."""
@@ -88,7 +93,7 @@ def edit_text(meeting_id: int, template: str, locale: str):
                            problems=problems, placeholders=services.PLACEHOLDERS), code
 
 
-@bp.route("/meetings/<int:meeting_id>/mail/texts/<template>/<locale>/reset", methods=["POST"])
+@bp.route(f"/meetings/<int:meeting_id>/mail/texts/{_TEXT}/reset", methods=["POST"])
 @allow(ORGANISER)
 def reset_text(meeting_id: int, template: str, locale: str):
     """Go back to the default wording of one message in one language."""
@@ -101,7 +106,7 @@ def reset_text(meeting_id: int, template: str, locale: str):
     return redirect(url_for(".edit_text", meeting_id=meeting.id, template=template, locale=locale), 303)
 
 
-@bp.route("/meetings/<int:meeting_id>/mail/texts/<template>/<locale>/preview")
+@bp.route(f"/meetings/<int:meeting_id>/mail/texts/{_TEXT}/preview")
 @allow(ORGANISER)
 def preview_html(meeting_id: int, template: str, locale: str):
     """The HTML of the message as it is now (own or default text), to look at in a frame of the edit page."""
