@@ -89,7 +89,7 @@ def edit_text(meeting_id: int, template: str, locale: str):
     else:
         shown = services.preview(meeting, template, locale)
     return render_template("meeting_mail/edit_text.html", meeting=meeting, form=form, template=template,
-                           locale=locale, label=services.EDITABLE[template], own=own, preview=shown,
+                           language=locale, label=services.EDITABLE[template], own=own, preview=shown,
                            problems=problems, placeholders=services.PLACEHOLDERS), code
 
 
