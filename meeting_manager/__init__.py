@@ -1,8 +1,8 @@
 """The Global Meeting manager: application factory."""
 import importlib
-import os
 import importlib.util
 import logging
+import os
 
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale
@@ -12,6 +12,7 @@ from .access import refuse_undeclared_routes
 from .database import configure_sqlite
 from .errors import register_error_handlers
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .jobs.broker import make_celery
 from .logs import configure_logging
 from .names import render_name
 from .navigation import meeting_menu, site_menu
@@ -20,7 +21,7 @@ from .navigation import meeting_menu, site_menu
 FEATURES = (
     "reference", "accounts", "meetings", "delegations", "invitations", "registration", "balance",
     "agenda", "badges", "checkin", "reports", "mail", "meeting_mail", "waitlist", "jobs", "audit", "privacy",
-    "captcha", "api", "demo", "backup", "health",
+    "captcha", "demo", "backup", "health",
 )
 
 
@@ -35,6 +36,8 @@ def create_app(config: object | str = "config.Config") -> Flask:
     register_extensions(app)
     configure_sqlite(app)
     register_features(app)
+    if app.config.get("CELERY_BROKER_URL"):
+        make_celery(app)  # after the features: every background task they registered becomes a Celery task
     register_error_handlers(app)
     app.before_request(refuse_undeclared_routes)
     app.context_processor(template_helpers)
@@ -82,17 +85,18 @@ def register_extensions(app: Flask) -> None:
 
 
 def _feature_module(name: str, module: str):
+    """The feature's module (models, views, ...) if it has one; a feature that does not exist fails loudly."""
     full = f"{__name__}.{name}.{module}"
-    try:
-        spec = importlib.util.find_spec(full)
-    except ModuleNotFoundError:  # the feature's package is not there (yet): a fresh clone has no empty folders
-        return None
-    return importlib.import_module(full) if spec else None
+    if importlib.util.find_spec(f"{__name__}.{name}") is None:
+        raise ModuleNotFoundError(f"FEATURES lists {name!r}, but meeting_manager/{name}/ does not exist")
+    return importlib.import_module(full) if importlib.util.find_spec(full) else None
 
 
 def register_features(app: Flask) -> None:
     for name in FEATURES:
         _feature_module(name, "models")
+        _feature_module(name, "receivers")  # connects the feature to the signals it reacts to
+        _feature_module(name, "jobs")  # registers the feature's job kinds
     for name in FEATURES:
         if views := _feature_module(name, "views"):
             app.register_blueprint(views.bp)

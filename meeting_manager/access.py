@@ -62,16 +62,6 @@ def _focal_point(user, view_args) -> bool:
 FOCAL_POINT = Rule("focal point", _focal_point)
 
 
-def _job_owner(user, view_args) -> bool:
-    """Who started the job named by the route's `job_id` (its result may hold personal data), or an admin."""
-    from .jobs.services import can_see_job
-
-    return can_see_job(user, view_args.get("job_id"))
-
-
-JOB_OWNER = Rule("job owner", _job_owner)
-
-
 def allow(rule: Rule):
     """Declare who may use a view; checked before the view runs."""
 

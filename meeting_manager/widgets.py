@@ -1,4 +1,5 @@
-"""Form widgets shared by features.
+"""Form widgets shared by features, and `choices_of`: the one way a select's options are given (WTForms' own
+SelectChoice; its tuples are deprecated).
 
 `CachedOptionsSelect`: a <select> whose options (the ~250 countries of a country field) are rendered once per
 list and language and reused: WTForms would build every <option> anew on each request (html_params and escaping
@@ -6,8 +7,10 @@ per option), which was three quarters of the registration form's time. The selec
 cached text; the output is what WTForms' own Select writes.
 """
 import threading
+from collections.abc import Iterable
 
 from markupsafe import Markup, escape
+from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import Select, html_params
 
 #: rendered options by (values and labels): a few lists (nationality, residence, organisation) × languages
@@ -38,6 +41,11 @@ class CachedOptionsSelect(Select):
         return Markup(f"<select {html_params(name=field.name, **kwargs)}>{options}</select>")
 
 
+def choices_of(pairs: Iterable) -> list[SelectChoice]:
+    """A select's options from (value, label) pairs (or SelectChoices, kept as they are)."""
+    return [pair if isinstance(pair, SelectChoice) else SelectChoice(*pair) for pair in pairs]
+
+
 def _pairs(choices):
     for choice in choices or ():
-        yield choice[0], choice[1]
+        yield (choice.value, choice.label) if isinstance(choice, SelectChoice) else (choice[0], choice[1])

@@ -270,7 +270,7 @@ def desk_clock(monkeypatch):
 
     def set_clock(meeting, day=None, hour=10):
         moment = datetime.combine(day or meeting.starts_on, time(hour), tzinfo=meeting.tz)
-        monkeypatch.setattr(services, "utcnow", lambda: moment)
+        monkeypatch.setattr(services.days, "utcnow", lambda: moment)
         return moment
 
     return set_clock
@@ -589,13 +589,17 @@ def registrations(db):
 
 
 @pytest.fixture
-def seat_freed_calls(monkeypatch):
-    """Record the calls of balance.services.on_seat_freed, to check that registration tells balance."""
-    from meeting_manager.balance import services as balance
+def seat_freed_calls():
+    """Record the seat_freed signals sent, to check that registration tells whoever listens (balance)."""
+    from meeting_manager.signals import seat_freed
 
     calls = []
-    monkeypatch.setattr(balance, "on_seat_freed", lambda meeting, actor=None: calls.append((meeting.id, actor)))
-    return calls
+
+    def heard(meeting, *, actor=None):
+        calls.append((meeting.id, actor))
+
+    with seat_freed.connected_to(heard):
+        yield calls
 
 
 @pytest.fixture

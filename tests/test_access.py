@@ -60,16 +60,13 @@ def _demo_objects(meeting, organiser, staff, participant):
     statuses = {status: 1 for status in RegistrationStatus}
     registrations = add_registrations(meeting, rng, 14, statuses, organiser, utcnow() - timedelta(days=10))
     _db.session.flush()
-    hooks = [("balance.demo", "add_demo_policy", meeting, organiser, rng),
-             ("invitations.demo", "add_demo_invitations", meeting, organiser, rng),
-             ("agenda.demo", "add_demo_agenda", meeting, rng),
-             ("badges.demo", "add_demo_print_log", meeting, staff, rng),
-             ("checkin.demo", "add_demo_attendance", meeting, rng, staff)]
+    hooks = [("demo.balance", "add_demo_policy", meeting, organiser, rng),
+             ("demo.invitations", "add_demo_invitations", meeting, organiser, rng),
+             ("demo.agenda", "add_demo_agenda", meeting, rng),
+             ("demo.badges", "add_demo_print_log", meeting, staff, rng),
+             ("demo.checkin", "add_demo_attendance", meeting, rng, staff)]
     for module, function, *args in hooks:
-        try:
-            hook = getattr(import_module(f"meeting_manager.{module}"), function)
-        except (ImportError, AttributeError):
-            continue
+        hook = getattr(import_module(f"meeting_manager.{module}"), function)  # a missing hook fails loudly
         savepoint = _db.session.begin_nested()
         try:
             hook(*args)

@@ -251,11 +251,18 @@ def test_domain_error_redirects_only_to_our_own_pages(app, client):
     assert "Not now." in client.get(response.headers["Location"]).get_data(as_text=True)
 
 
-def test_a_feature_package_that_is_not_there_is_skipped(monkeypatch, tmp_path):
-    """A fresh clone has no empty feature folders; the factory must not need them."""
+def test_a_listed_feature_that_is_not_there_stops_the_start(monkeypatch, tmp_path):
+    """FEATURES lists only what exists: a typo or a package left out of a commit fails loudly, not silently."""
     import meeting_manager
 
     monkeypatch.setattr(meeting_manager, "FEATURES", (*meeting_manager.FEATURES, "no_such_feature"))
     monkeypatch.setattr(TestingConfig, "STORAGE_DIR", tmp_path / "files")
-    app = create_app(TestingConfig)
-    assert "meetings" in app.blueprints
+    with pytest.raises(ModuleNotFoundError, match="no_such_feature"):
+        create_app(TestingConfig)
+
+
+def test_every_listed_feature_is_a_package():
+    import meeting_manager
+
+    package = Path(meeting_manager.__file__).parent
+    assert [name for name in meeting_manager.FEATURES if not (package / name).is_dir()] == []

@@ -3,17 +3,17 @@ import pytest
 from werkzeug.datastructures import MultiDict
 from wtforms import Form, SelectField
 
-from meeting_manager.widgets import CachedOptionsSelect
+from meeting_manager.widgets import CachedOptionsSelect, choices_of
 
 CHOICES = [("", "—"), ("AF", "Afghanistan"), ("CI", "Côte d'Ivoire"), ("SN", "Senegal & <x>")]
 
 
 class Plain(Form):
-    country = SelectField("Country", choices=CHOICES)
+    country = SelectField("Country", choices=choices_of(CHOICES))
 
 
 class Cached(Form):
-    country = SelectField("Country", choices=CHOICES, widget=CachedOptionsSelect())
+    country = SelectField("Country", choices=choices_of(CHOICES), widget=CachedOptionsSelect())
 
 
 @pytest.mark.parametrize("data", [{}, {"country": "SN"}, {"country": ""}, {"country": "XX"}])

@@ -4,6 +4,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
+from ..widgets import choices_of
+
 PASSWORD_RULES = [DataRequired(), Length(min=10, max=200, message=_l("Use 10 to 200 characters."))]
 
 
@@ -32,4 +34,4 @@ class UserForm(FlaskForm):
 
 class RoleForm(FlaskForm):
     meeting_id = SelectField(_l("Meeting"), coerce=int, validators=[DataRequired()])
-    role = SelectField(_l("Role"), choices=[("organiser", _l("Organiser")), ("staff", _l("Staff"))])
+    role = SelectField(_l("Role"), choices=choices_of([("organiser", _l("Organiser")), ("staff", _l("Staff"))]))

@@ -8,7 +8,9 @@ from sqlalchemy import select
 
 from ..access import ADMIN, PUBLIC, SIGNED_IN, allow
 from ..extensions import db, limiter
+from ..meetings.loaders import meeting_or_404
 from ..meetings.models import Meeting
+from ..widgets import choices_of
 from . import services
 from .forms import EmailForm, NewPasswordForm, RoleForm, SignInForm, UserForm
 from .models import MeetingRoleName, User
@@ -161,9 +163,9 @@ def user(user_id: int):
     """An account's roles per meeting: grant one, or revoke one."""
     user = db.get_or_404(User, user_id)
     form = RoleForm()
-    form.meeting_id.choices = [(m.id, m.title) for m in db.session.scalars(select(Meeting).order_by(Meeting.starts_on.desc()))]
+    form.meeting_id.choices = choices_of([(m.id, m.title) for m in db.session.scalars(select(Meeting).order_by(Meeting.starts_on.desc()))])
     if form.validate_on_submit():
-        meeting = db.get_or_404(Meeting, form.meeting_id.data)
+        meeting = meeting_or_404(form.meeting_id.data)
         services.grant_meeting_role(user, meeting, MeetingRoleName(form.role.data), actor=current_user)
         db.session.commit()
         flash(_("Role granted."), "success")
@@ -175,7 +177,7 @@ def user(user_id: int):
 @allow(ADMIN)
 def revoke_role(user_id: int, meeting_id: int, role: str):
     user = db.get_or_404(User, user_id)
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     if role not in MeetingRoleName.__members__:
         abort(404)
     services.revoke_meeting_role(user, meeting, MeetingRoleName(role), actor=current_user)

@@ -7,20 +7,17 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import pandas as pd
-import weasyprint
 from flask import current_app, render_template
 from flask_babel import gettext as _
 from icalendar import Calendar, Event
-from weasyprint.urls import URLFetcher
 
 from ..meetings.models import Meeting
 from ..models_base import utcnow
-from ..pdf import cached_pdf
+from ..pdf import cached_pdf, html_to_pdf
 from ..tokens import link_for
 from .forms import KIND_LABELS, ROLE_LABELS
 from .models import PersonRole, Room, Session, SessionKind, SessionSignup, SignupStatus
 from .services import public_name
-
 
 # --- iCalendar ---------------------------------------------------------------------------------------------
 
@@ -86,15 +83,6 @@ def agenda_ics(meeting: Meeting, sessions: list[Session], *, signups: dict[int, 
 
 # --- PDF ---------------------------------------------------------------------------------------------------
 
-class NothingFetcher(URLFetcher):
-    """The agenda PDF needs no outside resource; refusing every fetch keeps typed URLs from reaching the network."""
-
-    def fetch(self, url, headers=None):
-        if url.split(":", 1)[0].lower() == "data":
-            return super().fetch(url, headers)
-        raise ValueError("the agenda PDF fetches nothing")
-
-
 def room_grid(day_sessions: list[Session], rooms: list[Room], tz) -> dict:
     """The room-columns layout of one day: columns (rooms in use), rows by start time, cells of sessions.
 
@@ -137,11 +125,7 @@ def agenda_pdf(meeting: Meeting, sessions: list[Session], *, layout: str = "list
     `draft` marks unpublished sessions (the organisers' copy) and names everyone; the public copy names only
     people who agreed to be listed.
     """
-    return _render_pdf(agenda_html(meeting, sessions, layout=layout, rooms=rooms, draft=draft))
-
-
-def _render_pdf(html: str) -> bytes:
-    return weasyprint.HTML(string=html, url_fetcher=NothingFetcher()).write_pdf()
+    return html_to_pdf(agenda_html(meeting, sessions, layout=layout, rooms=rooms, draft=draft))
 
 
 #: a fixed "printed at" for the cache key: the same agenda gives the same key whenever it is asked for

@@ -2,12 +2,24 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import (BooleanField, DateField, FieldList, Form, FormField, IntegerField, SelectField,
-                     SelectMultipleField, StringField, TextAreaField, TimeField)
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..registration.models import Gender
+from ..widgets import choices_of
 from .models import PersonRole, SessionKind
 
 KIND_LABELS = {
@@ -43,12 +55,12 @@ class RoomForm(FlaskForm):
 class PersonForm(Form):
     """One row of a session's people: a registered participant by email, or an outside person by name."""
 
-    role = SelectField(_l("Role"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()],
+    role = SelectField(_l("Role"), choices=choices_of([(r.value, label) for r, label in ROLE_LABELS.items()]),
                        default=PersonRole.speaker.value)
     email = StringField(_l("Participant's email"), validators=[Optional(), Length(max=254)])
     outside_name = StringField(_l("or outside person's name"), validators=[Optional(), Length(max=200)])
     gender = SelectField(_l("Gender (outside person)"),
-                         choices=[("", "—")] + [(g.value, label) for g, label in GENDER_LABELS.items()],
+                         choices=choices_of([("", "—")] + [(g.value, label) for g, label in GENDER_LABELS.items()]),
                          validators=[Optional()])
     country = StringField(_l("Country (outside person)"), validators=[Optional(), Length(max=10)])
     organisation = StringField(_l("Organisation (outside person)"), validators=[Optional(), Length(max=200)])
@@ -63,7 +75,7 @@ class PersonForm(Form):
 
 
 class SessionForm(FlaskForm):
-    kind = SelectField(_l("Kind"), choices=[(k.value, label) for k, label in KIND_LABELS.items()],
+    kind = SelectField(_l("Kind"), choices=choices_of([(k.value, label) for k, label in KIND_LABELS.items()]),
                        default=SessionKind.workshop.value)
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)])

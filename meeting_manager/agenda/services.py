@@ -22,6 +22,7 @@ from ..models_base import utcnow
 from ..reference.services import iso_countries
 from ..tokens import hash_token, link_for, new_token
 from ..registration.models import Gender, Registration, RegistrationStatus
+from ..signals import session_moved
 from .checks import Finding, agenda_findings
 from .models import PersonRole, Room, Session, SessionKind, SessionPerson, SessionSignup, SignupStatus
 
@@ -246,13 +247,20 @@ def save_session(meeting: Meeting, data: SessionInput, *, session: Session | Non
         raise ValidationFailed(_("The session was not saved."), problems=problems)
     creating = session is None
     session = session or Session(meeting_id=meeting.id)
+    before = _placing(session)
     _apply(meeting, session, data, registrations)
     db.session.add(session)
     db.session.flush()
-    promote_waitlist(session, actor=actor)
+    if not creating and _placing(session) != before:
+        session_moved.send(session, old_starts_at=before[0], old_ends_at=before[1], actor=actor)
     record("agenda.session_create" if creating else "agenda.session_update", actor=actor, meeting=meeting,
            subject=session, people=len(session.people))
     return session, findings_for(meeting, session) if with_findings else []
+
+
+def _placing(session: Session) -> tuple:
+    """When, where and for how many a session is: what its sign-ups depend on."""
+    return session.starts_at, session.ends_at, session.room_id, session.capacity
 
 
 def findings_for(meeting: Meeting, session: Session) -> list[Finding]:

@@ -6,9 +6,8 @@ from datetime import date
 
 from babel import Locale
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, get_locale
+from flask_babel import format_date, get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 
 from ..access import ORGANISER, PUBLIC, SIGNED_IN, allow
@@ -16,14 +15,15 @@ from ..audit.services import record
 from ..errors import ValidationFailed
 from ..exports import csv_bytes, xlsx_bytes
 from ..extensions import db
+from ..meetings.loaders import meeting_or_404, of_meeting_or_404
 from ..meetings.models import Meeting
 from ..names import sort_key
 from ..reference.services import iso_countries, region_map
+from ..registration.models import UN_LANGUAGES, Gender, Registration
 from ..tokens import link_for
-from ..registration.models import Gender, Registration, UN_LANGUAGES
+from ..widgets import choices_of
 from . import checks, exports, imports, services
-from .forms import (BLANK_PERSON_ROWS, GENDER_LABELS, KIND_LABELS, ROLE_LABELS, ImportForm, RoomForm,
-                    SessionForm)
+from .forms import BLANK_PERSON_ROWS, GENDER_LABELS, KIND_LABELS, ROLE_LABELS, ImportForm, RoomForm, SessionForm
 from .models import PersonRole, Room, Session, SessionKind, SignupStatus
 
 bp = Blueprint("agenda", __name__)
@@ -63,7 +63,7 @@ def agenda_helpers():
 @allow(ORGANISER)
 def manage(meeting_id: int):
     """Every session by day, with its conflicts counted, and what can be done with the agenda."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     sessions = services.list_sessions(meeting)
     warnings = [f for f in checks.agenda_findings(meeting, sessions) if f.severity == "warning"]
     conflicts = Counter(sid for f in warnings for sid in {f.session_id, f.other_session_id} if sid)
@@ -76,7 +76,7 @@ def manage(meeting_id: int):
 @allow(ORGANISER)
 def rooms(meeting_id: int):
     """The meeting's rooms, and a form to add one."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     form = RoomForm()
     if form.validate_on_submit():
         services.save_room(meeting, form.data, actor=current_user)
@@ -87,19 +87,12 @@ def rooms(meeting_id: int):
         422 if form.errors else 200
 
 
-def _room_or_404(meeting: Meeting, room_id: int) -> Room:
-    room = db.get_or_404(Room, room_id)
-    if room.meeting_id != meeting.id:
-        abort(404)
-    return room
-
-
 @bp.route("/meetings/<int:meeting_id>/agenda/rooms/<int:room_id>", methods=["GET", "POST"])
 @allow(ORGANISER)
 def edit_room(meeting_id: int, room_id: int):
     """Change a room's name, seats, booths, access or equipment."""
-    meeting = db.get_or_404(Meeting, meeting_id)
-    room = _room_or_404(meeting, room_id)
+    meeting = meeting_or_404(meeting_id)
+    room = of_meeting_or_404(Room, meeting, room_id)
     form = RoomForm(obj=room)
     if form.validate_on_submit():
         services.save_room(meeting, form.data, room=room, actor=current_user)
@@ -113,8 +106,8 @@ def edit_room(meeting_id: int, room_id: int):
 @allow(ORGANISER)
 def delete_room(meeting_id: int, room_id: int):
     """Delete a room no session uses."""
-    meeting = db.get_or_404(Meeting, meeting_id)
-    services.delete_room(meeting, _room_or_404(meeting, room_id), actor=current_user)
+    meeting = meeting_or_404(meeting_id)
+    services.delete_room(meeting, of_meeting_or_404(Room, meeting, room_id), actor=current_user)
     db.session.commit()
     flash(_("Room deleted."), "success")
     return redirect(url_for("agenda.rooms", meeting_id=meeting.id), 303)
@@ -123,9 +116,9 @@ def delete_room(meeting_id: int, room_id: int):
 def _session_form(meeting: Meeting, session: Session | None = None) -> SessionForm:
     data = services.session_form_data(meeting, session) if session else {"day": meeting.starts_on}
     form = SessionForm(data=data) if request.method != "POST" else SessionForm()
-    form.room_id.choices = [(0, _("— no room —"))] + [
-        (r.id, f"{r.name} ({r.capacity})" if r.capacity else r.name) for r in services.list_rooms(meeting)]
-    form.languages.choices = [(code, language_name(code)) for code in UN_LANGUAGES]
+    form.room_id.choices = choices_of([(0, _("— no room —"))] + [
+        (r.id, f"{r.name} ({r.capacity})" if r.capacity else r.name) for r in services.list_rooms(meeting)])
+    form.languages.choices = choices_of([(code, language_name(code)) for code in UN_LANGUAGES])
     if request.method != "POST":  # GET and HEAD show the same page
         for _row in range(BLANK_PERSON_ROWS):
             form.people.append_entry()
@@ -172,7 +165,7 @@ def _saved(meeting: Meeting, session: Session, findings):
 @allow(ORGANISER)
 def new_session(meeting_id: int):
     """Add a session; hard errors are refused, conflicts are saved and shown."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     form = _session_form(meeting)
     if form.validate_on_submit():
         try:
@@ -196,7 +189,7 @@ def _session_or_404(meeting: Meeting, session_id: int, *, published_only: bool =
 @allow(ORGANISER)
 def edit_session(meeting_id: int, session_id: int):
     """Edit a session and see the conflicts it is part of."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     session = _session_or_404(meeting, session_id)
     form = _session_form(meeting, session)
     if form.validate_on_submit():
@@ -215,7 +208,7 @@ def edit_session(meeting_id: int, session_id: int):
 @allow(ORGANISER)
 def delete_session(meeting_id: int, session_id: int):
     """Delete a session (its sign-ups go with it)."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     services.delete_session(meeting, _session_or_404(meeting, session_id), actor=current_user)
     db.session.commit()
     flash(_("Session deleted."), "success")
@@ -226,7 +219,7 @@ def delete_session(meeting_id: int, session_id: int):
 @allow(ORGANISER)
 def publish_session(meeting_id: int, session_id: int):
     """Publish or unpublish one session (`published` = 1 or 0)."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     session = _session_or_404(meeting, session_id)
     services.set_published(meeting, [session], request.form.get("published") == "1", actor=current_user)
     db.session.commit()
@@ -238,7 +231,7 @@ def publish_session(meeting_id: int, session_id: int):
 @allow(ORGANISER)
 def publish_all(meeting_id: int):
     """Publish or unpublish every session at once (`published` = 1 or 0)."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     published = request.form.get("published") == "1"
     n = services.set_published(meeting, services.list_sessions(meeting), published, actor=current_user)
     db.session.commit()
@@ -251,7 +244,7 @@ def publish_all(meeting_id: int):
 @allow(ORGANISER)
 def health(meeting_id: int):
     """Every conflict and balance warning of the agenda, each with a link to fix it."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     sessions = services.list_sessions(meeting)
     findings = checks.agenda_findings(meeting, sessions)
     groups = {kind: [f for f in findings if f.kind == kind] for kind in checks.KIND_TITLES}
@@ -263,7 +256,7 @@ def health(meeting_id: int):
 @allow(ORGANISER)
 def balance(meeting_id: int):
     """Gender and region mix of each panel and of the whole agenda."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     result = checks.panel_balance(services.list_sessions(meeting), region_map(meeting.region_scheme_id))
     return render_template("agenda/balance.html", meeting=meeting, balance=result,
                            genders=[g.value for g in Gender])
@@ -275,7 +268,7 @@ def balance(meeting_id: int):
 @allow(ORGANISER)
 def import_agenda(meeting_id: int):
     """Import draft sessions from CSV/XLSX: every row is checked; nothing is imported unless all are good."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     form, problems, failed = ImportForm(), [], False
     if form.validate_on_submit():
         upload = form.file.data
@@ -298,7 +291,7 @@ def import_agenda(meeting_id: int):
 @allow(ORGANISER)
 def import_template(meeting_id: int):
     """A CSV with the import columns and two example rows."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     return _download(imports.template_csv(meeting), "text/csv; charset=utf-8", "agenda-import-template.csv")
 
 
@@ -325,7 +318,7 @@ def _layout() -> str:
 @allow(ORGANISER)
 def export_pdf(meeting_id: int):
     """The print-ready agenda with every session, published or not (`layout` = list or rooms)."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     sessions = services.list_sessions(meeting)
     pdf, etag = exports.agenda_pdf_cached(meeting, sessions, layout=_layout(), rooms=services.list_rooms(meeting),
                                           draft=True)
@@ -338,7 +331,7 @@ def export_pdf(meeting_id: int):
 @allow(ORGANISER)
 def export_table(meeting_id: int, fmt: str):
     """Every session as a table, with people and sign-up counts (CSV or XLSX)."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     sessions = services.list_sessions(meeting)
     frame = exports.agenda_frame(meeting, sessions, services.count_signups([s.id for s in sessions]))
     record("agenda.export", actor=current_user, meeting=meeting, format=fmt, sessions=len(sessions))
@@ -352,7 +345,7 @@ def export_table(meeting_id: int, fmt: str):
 # --- everyone: the published agenda ------------------------------------------------------------------------
 
 def _public_meeting_or_404(meeting_id: int) -> Meeting:
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     if not services.is_public(meeting):
         abort(404)
     return meeting

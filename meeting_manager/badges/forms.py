@@ -5,11 +5,12 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, SelectField
 from wtforms.validators import Optional
 
+from ..widgets import choices_of
 from .formats import FORMATS
 
 
 class BatchForm(FlaskForm):
-    format = SelectField(_l("Format"), choices=[(f.key, f.label) for f in FORMATS.values()], default="a6")
+    format = SelectField(_l("Format"), choices=choices_of([(f.key, f.label) for f in FORMATS.values()]), default="a6")
     region = SelectField(_l("Region"), default="")
     category = SelectField(_l("Category"), default="")
     delegation = SelectField(_l("Delegation"), default="")

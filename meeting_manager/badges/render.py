@@ -12,7 +12,6 @@ import hashlib
 import io
 import json
 import math
-import mimetypes
 import multiprocessing
 import multiprocessing.forkserver
 import os
@@ -23,19 +22,16 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import astuple, dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
-from urllib.request import url2pathname
 
 import jinja2
 import pypdf
 import segno
 import weasyprint
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from ..pdf import STATIC_DIR, pdf_document
 from .formats import FORMATS, MAX_PT, MIN_PT, PT_PER_MM, BadgeFormat, count_lines, fit_text, line_height_em
 from .qr import pdf_path_ops
 
-STATIC_DIR = Path(__file__).parents[1] / "static"
 TEMPLATES_DIR = Path(__file__).parents[2] / "templates"
 #: most badges per WeasyPrint document (rounded to whole sheets); a batch is shared out evenly over the workers up
 #: to this size. Each document costs about 0.15 s of its own (style sheet, font subsets): chunks of 250 took 14.8 ms
@@ -221,8 +217,7 @@ class _Joiner:
 def render_chunk(fmt: str, badges: Sequence[BadgeData]) -> bytes:
     """One WeasyPrint document of `badges` (whole sheets), in this process."""
     html = render_chunk_html(fmt, badges)
-    document = weasyprint.HTML(string=html, base_url=str(STATIC_DIR) + "/", url_fetcher=StaticFilesFetcher())
-    return document.write_pdf(finisher=functools.partial(_draw_qr_codes, FORMATS[fmt], badges))
+    return pdf_document(html).write_pdf(finisher=functools.partial(_draw_qr_codes, FORMATS[fmt], badges))
 
 
 def warm_up() -> None:
@@ -323,21 +318,6 @@ def _mm(value: float) -> str:
 def _templates() -> jinja2.Environment:
     return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True,
                               undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-
-
-class StaticFilesFetcher(URLFetcher):
-    """Like Indico's IndicoURLFetcher: data: URIs and files under meeting_manager/static, nothing from the network."""
-
-    def fetch(self, url, headers=None):
-        scheme = url.split(":", 1)[0].lower()
-        if scheme == "data":
-            return super().fetch(url, headers)
-        if scheme == "file":
-            path = Path(url2pathname(urlsplit(url).path)).resolve()
-            if path.is_relative_to(STATIC_DIR.resolve()) and path.is_file():
-                mime_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-                return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime_type})
-        raise ValueError(f"badges may only use data: URIs and static files, not {url[:100]}")
 
 
 # --- Text and colour -----------------------------------------------------------------------------------------------

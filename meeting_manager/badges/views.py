@@ -13,9 +13,11 @@ from ..errors import ValidationFailed
 from ..extensions import db
 from ..jobs.dispatch import runner_mode
 from ..jobs.services import start_job
+from ..meetings.loaders import meeting_or_404
 from ..meetings.models import Meeting
 from ..reference.services import region_map
 from ..registration.models import Registration, RegistrationStatus
+from ..widgets import choices_of
 from . import services
 from .formats import FORMATS
 from .forms import BatchForm, LogoForm
@@ -28,10 +30,10 @@ HEX = re.compile(r"#[0-9a-fA-F]{6}")
 def _batch_form(meeting: Meeting) -> BatchForm:
     form = BatchForm()
     everyone = [("", _("all"))]
-    form.region.choices = everyone + [(r, r) for r in sorted(set(region_map(meeting.region_scheme_id).values()))]
-    form.category.choices = everyone + [(c.code, c.name) for c in meeting.categories]
+    form.region.choices = choices_of(everyone + [(r, r) for r in sorted(set(region_map(meeting.region_scheme_id).values()))])
+    form.category.choices = choices_of(everyone + [(c.code, c.name) for c in meeting.categories])
     delegations = db.session.execute(db.select(Delegation.id, Delegation.name).where(Delegation.meeting_id == meeting.id))
-    form.delegation.choices = everyone + [(str(i), name) for i, name in delegations]
+    form.delegation.choices = choices_of(everyone + [(str(i), name) for i, name in delegations])
     return form
 
 
@@ -53,7 +55,7 @@ def _start_batch(meeting: Meeting, people: list[Registration], fmt: str):
 @allow(STAFF)
 def index(meeting_id: int):
     """Choose who to print badges for and in which format; the batch runs in the background."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     form = _batch_form(meeting)
     if form.validate_on_submit():
         people = services.badge_holders(
@@ -74,7 +76,7 @@ def index(meeting_id: int):
 @allow(STAFF)
 def reprint(meeting_id: int, registration_id: int):
     """Print one badge again (lost, damaged, or a corrected name)."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     registration = db.get_or_404(Registration, registration_id)
     if registration.meeting_id != meeting.id or registration.status != RegistrationStatus.approved:
         flash(_("Only approved participants of this meeting get a badge."), "error")
@@ -86,7 +88,7 @@ def reprint(meeting_id: int, registration_id: int):
 @allow(ORGANISER)
 def design(meeting_id: int):
     """Save the category colours and, if one is uploaded, the meeting's logo."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     colours = {c.id: request.form.get(f"colour-{c.id}", c.colour) for c in meeting.categories}
     if bad := [c.name for c in meeting.categories if not HEX.fullmatch(colours[c.id] or "")]:
         flash(_("Use colours like #1f5f8b for: %(names)s.", names=", ".join(bad)), "error")

@@ -2,13 +2,24 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField, DateField, DateTimeLocalField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField,
-    SelectMultipleField, StringField, TextAreaField,
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..meetings.forms import LOCAL_FORMATS
 from ..registration.models import RegistrationStatus
+from ..widgets import choices_of
 from .models import BoundUnit, DecisionMode
 
 
@@ -17,7 +28,7 @@ class BoundForm(Form):
 
     dimension = HiddenField()
     value = HiddenField()
-    unit = SelectField(_l("Unit"), choices=[(BoundUnit.seats.value, _l("seats")), (BoundUnit.percent.value, "%")])
+    unit = SelectField(_l("Unit"), choices=choices_of([(BoundUnit.seats.value, _l("seats")), (BoundUnit.percent.value, "%")]))
     minimum = IntegerField(_l("Reserved (min)"), validators=[Optional(), NumberRange(min=0, max=100000)])
     maximum = IntegerField(_l("Cap (max)"), validators=[Optional(), NumberRange(min=0, max=100000)])
 
@@ -28,9 +39,9 @@ class BoundForm(Form):
 
 class PolicyForm(FlaskForm):
     decision_mode = SelectField(
-        _l("Decisions"), choices=[(DecisionMode.manual.value, _l("Manual review of every registration")),
+        _l("Decisions"), choices=choices_of([(DecisionMode.manual.value, _l("Manual review of every registration")),
                                   (DecisionMode.auto.value, _l("Approve automatically while every rule holds, "
-                                                                "otherwise waitlist"))])
+                                                                "otherwise waitlist"))]))
     reservations_release_at = DateTimeLocalField(_l("Reservations lapse at (meeting time)"), format=LOCAL_FORMATS,
                                                  validators=[Optional()])
     mix_min_size = IntegerField(_l("Delegations of this many members or more must not be single-gender"),
@@ -50,9 +61,9 @@ def real_ids(form, field):
 class DecisionForm(FlaskForm):
     registration_ids = SelectMultipleField(coerce=int, validate_choice=False,
                                            validators=[DataRequired(_l("Choose at least one registration.")), real_ids])
-    outcome = SelectField(_l("Decision"), choices=[(RegistrationStatus.approved.value, _l("Approve")),
+    outcome = SelectField(_l("Decision"), choices=choices_of([(RegistrationStatus.approved.value, _l("Approve")),
                                                    (RegistrationStatus.waitlisted.value, _l("Waitlist")),
-                                                   (RegistrationStatus.declined.value, _l("Decline"))])
+                                                   (RegistrationStatus.declined.value, _l("Decline"))]))
     override_reason = TextAreaField(_l("Reason to override a rule (kept in the audit log)"),
                                     validators=[Optional(), Length(max=2000)])
 
@@ -80,7 +91,7 @@ class ReviewFilterForm(FlaskForm):
     submitted_from = DateField(_l("Submitted from"), validators=[Optional()])
     submitted_to = DateField(_l("Submitted until"), validators=[Optional()])
     sort = SelectField(_l("Sort by"), default="submitted",
-                       choices=[("submitted", _l("submission, earliest first")),
+                       choices=choices_of([("submitted", _l("submission, earliest first")),
                                 ("-submitted", _l("submission, latest first")),
                                 ("name", _l("family name, A to Z")), ("-name", _l("family name, Z to A")),
-                                ("country", _l("country")), ("organisation", _l("organisation"))])
+                                ("country", _l("country")), ("organisation", _l("organisation"))]))

@@ -15,6 +15,7 @@ from sqlalchemy import String, and_, bindparam, case, cast, func, literal, selec
 from sqlalchemy.orm import aliased, selectinload
 
 from ..audit.services import record
+from ..delegations import services as delegations
 from ..delegations.models import Delegation
 from ..errors import DomainError
 from ..extensions import db
@@ -370,8 +371,6 @@ class _Context:
 
 def _note_verbale_finding(registration: Registration) -> engine.Finding | None:
     """A State delegation's member waits for a verified note verbale when the meeting requires one."""
-    from ..delegations import services as delegations
-
     delegation = registration.delegation
     if delegation is None or delegations.note_verbale_ok(delegation):
         return None
@@ -444,8 +443,7 @@ def decide_many(registrations: list[Registration], outcome: RegistrationStatus, 
         raise refusals[0]
     if refusals:
         raise BatchRefused(refusals, len(registrations))
-    if freed:
-        _promote_from_waitlist(meeting, _Context.load(meeting), actor=actor)
+    if freed:  # a decline after approval: balance promotes (auto mode), the waiting list offers (by hand)
         seat_freed.send(meeting, actor=actor)
     return results
 

@@ -1,19 +1,19 @@
 """Balance pages for organisers: the policy, the review queue with decisions, suggested decisions, the dashboard."""
 from datetime import datetime, timedelta, timezone
-
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from flask_babel import get_locale, ngettext
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import ORGANISER, allow
 from ..audit.services import record
 from ..delegations.models import Delegation
 from ..exports import csv_bytes, xlsx_workbook
-from ..jobs.services import start_job
 from ..extensions import db
+from ..jobs.services import start_job
+from ..meetings.loaders import meeting_or_404
 from ..meetings.models import Meeting
 from ..meetings.services import to_local, to_utc
 from ..pdf import cached_pdf, html_to_pdf
@@ -21,6 +21,7 @@ from ..reference.services import iso_countries, region_map
 from ..registration.forms import gender_label
 from ..registration.models import Gender, Registration, RegistrationStatus
 from ..registration.services import status_label
+from ..widgets import choices_of
 from . import services
 from .dashboard import GENDERS, build_dashboard, dashboard_frames
 from .forms import AcceptSuggestionForm, DecisionForm, PolicyForm, ReviewFilterForm
@@ -48,7 +49,7 @@ def _policy_rows(meeting: Meeting) -> list[dict]:
 @allow(ORGANISER)
 def edit_policy(meeting_id: int):
     """The meeting's balance policy: bounds per region, gender and category, reservations, mix rule, mode."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     row, rows = services.get_policy_row(meeting), _policy_rows(meeting)
     data = {"bounds": [{k: r[k] for k in ("dimension", "value", "minimum", "maximum")} | {
         "unit": getattr(r["unit"], "value", "seats")} for r in rows]}
@@ -81,7 +82,7 @@ def edit_policy(meeting_id: int):
 @allow(ORGANISER)
 def copy_policy(meeting_id: int):
     """Copy the previous edition's policy."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     services.copy_previous_policy(meeting, actor=current_user)
     db.session.commit()
     flash(_("The previous edition's policy was copied. Check it against this meeting's capacity."), "success")
@@ -99,14 +100,14 @@ def _day(day, meeting: Meeting, *, next_day: bool = False) -> datetime | None:
 def _filter_form(meeting: Meeting) -> ReviewFilterForm:
     form = ReviewFilterForm(request.args)
     everyone = [("", _("all"))]
-    form.status.choices = [(s.value, status_label(s)) for s in RegistrationStatus]
-    form.region.choices = everyone + [(r, r) for r in sorted(set(region_map(meeting.region_scheme_id).values()))] + [
-        (UNASSIGNED, _("unassigned"))]
-    form.gender.choices = everyone + [(g.value, gender_label(g)) for g in Gender]
-    form.category.choices = everyone + [(c.code, c.name) for c in meeting.categories]
+    form.status.choices = choices_of([(s.value, status_label(s)) for s in RegistrationStatus])
+    form.region.choices = choices_of(everyone + [(r, r) for r in sorted(set(region_map(meeting.region_scheme_id).values()))] + [
+        (UNASSIGNED, _("unassigned"))])
+    form.gender.choices = choices_of(everyone + [(g.value, gender_label(g)) for g in Gender])
+    form.category.choices = choices_of(everyone + [(c.code, c.name) for c in meeting.categories])
     delegations = db.session.execute(db.select(Delegation.id, Delegation.name).where(Delegation.meeting_id == meeting.id)
                                      .order_by(Delegation.name))
-    form.delegation.choices = everyone + [(str(i), name) for i, name in delegations]
+    form.delegation.choices = choices_of(everyone + [(str(i), name) for i, name in delegations])
     return form
 
 
@@ -132,7 +133,7 @@ def _queue_filters(form: ReviewFilterForm, meeting: Meeting) -> services.QueueFi
 @allow(ORGANISER)
 def review(meeting_id: int):
     """The review queue: registrations with filters, search, sort and pages, and what approving each would do."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     filters = _filter_form(meeting)
     refused = session.pop(REFUSED_KEY, None) if request.args.get("refused") else None
     if not filters.validate():
@@ -153,7 +154,7 @@ def review(meeting_id: int):
 @allow(ORGANISER)
 def decide(meeting_id: int):
     """Approve, waitlist or decline the chosen registrations (a rule's violation needs a written reason)."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     form = DecisionForm()
     back = request.referrer or url_for("balance.review", meeting_id=meeting.id)
     if not form.validate_on_submit():
@@ -212,7 +213,7 @@ def _ids(values) -> list[int]:
 def suggestions(meeting_id: int):
     """The largest set of waitlisted and pending registrations that can be approved together, with the balance
     after it; the organiser leaves people out (re-solved), then confirms, and a job approves them."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     form = AcceptSuggestionForm()
     # Passing over the waiting list is the organiser's explicit choice in this step, never a default.
     pass_over = request.values.get("pass_over_waitlist") == "1"
@@ -236,7 +237,7 @@ def suggestions(meeting_id: int):
 @allow(ORGANISER)
 def dashboard(meeting_id: int):
     """The balance dashboard; refreshes itself while open."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     board = build_dashboard(meeting)
     template = "balance/_dashboard_body.html" if request.headers.get("X-Refresh") else "balance/dashboard.html"
     return render_template(template, meeting=meeting, board=board, genders=GENDERS,
@@ -247,7 +248,7 @@ def dashboard(meeting_id: int):
 @allow(ORGANISER)
 def dashboard_pdf(meeting_id: int):
     """The dashboard as a PDF for board meetings."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     board = build_dashboard(meeting)
 
     def page(refreshed: datetime) -> str:
@@ -270,7 +271,7 @@ def dashboard_pdf(meeting_id: int):
 @allow(ORGANISER)
 def dashboard_export(meeting_id: int, fmt: str):
     """The dashboard's tables as XLSX (a sheet per table) or CSV (the region × gender table and bounds)."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     frames = dashboard_frames(build_dashboard(meeting))
     record("balance.export", actor=current_user, meeting=meeting, format=fmt)
     db.session.commit()

@@ -9,8 +9,10 @@ from flask_login import current_user
 from ..access import ORGANISER, STAFF, allow
 from ..errors import DomainError
 from ..extensions import db
+from ..meetings.loaders import meeting_or_404, of_meeting_or_404
 from ..meetings.models import Meeting
 from ..registration.models import Registration
+from ..widgets import choices_of
 from . import services
 from .forms import CollectBadgeForm, CorrectionForm, ListForm, MoveForm, OtherDayForm, SearchForm
 from .models import Attendance, CheckInMethod
@@ -51,18 +53,11 @@ def _posted_list(meeting: Meeting, form) -> tuple[date, int | None]:
 
 def _list_form(meeting: Meeting, day: date, session_id: int | None) -> ListForm:
     form = ListForm(formdata=None, day=day.isoformat(), session=session_id or 0)
-    form.day.choices = [(d.isoformat(), format_date(d, "EEE d MMM")) for d in services.meeting_days(meeting)]
-    form.session.choices = [(0, _("Whole day (entrance)"))] + [
+    form.day.choices = choices_of([(d.isoformat(), format_date(d, "EEE d MMM")) for d in services.meeting_days(meeting)])
+    form.session.choices = choices_of([(0, _("Whole day (entrance)"))] + [
         (s.id, services.session_label(meeting, s)) for s in services.list_sessions(meeting, day)
-    ]
+    ])
     return form
-
-
-def _registration(meeting: Meeting, registration_id: int) -> Registration:
-    registration = db.get_or_404(Registration, registration_id)
-    if registration.meeting_id != meeting.id:
-        abort(404)
-    return registration
 
 
 def _session_arg(session_id: int | None) -> dict:
@@ -117,7 +112,7 @@ def _desk_page(meeting: Meeting, day: date, session_id: int | None, search_form=
 @allow(STAFF)
 def desk(meeting_id: int):
     """The desk: scan a badge with the camera, or search by name or delegation."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     day, session_id = _chosen_list(meeting, None, request.args.get("session"), desk=True)
     return _desk_page(meeting, day, session_id, outcome=_desk_outcome(meeting, day, session_id))
 
@@ -126,7 +121,7 @@ def desk(meeting_id: int):
 @allow(STAFF)
 def search(meeting_id: int):
     """Find people by name, organisation or delegation (case and accents ignored)."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     form = SearchForm()
     day, session_id = _chosen_list(meeting, None, form.session.data, desk=True)
     if not form.validate_on_submit():
@@ -139,7 +134,7 @@ def search(meeting_id: int):
 @allow(STAFF)
 def scan(meeting_id: int):
     """JSON: check in (or out of a session room) the person whose badge was scanned."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     data = request.get_json(silent=True) or {}
     try:  # the list is taken as sent: a wrong one is refused, never silently replaced by another
         day = date.fromisoformat(str(data["day"])) if data.get("day") else None  # None: today
@@ -173,8 +168,8 @@ def _scan_json(meeting: Meeting, outcome: services.CheckInResult, day: date, ses
 @allow(STAFF)
 def check_in(meeting_id: int, registration_id: int):
     """One tap from the search results: check this person in on the chosen list."""
-    meeting = db.get_or_404(Meeting, meeting_id)
-    registration = _registration(meeting, registration_id)
+    meeting = meeting_or_404(meeting_id)
+    registration = of_meeting_or_404(Registration, meeting, registration_id)
     day, session_id = _posted_list(meeting, MoveForm())
     day = services.desk_day(meeting, day)  # only today; another day is an organiser's correction (record_day)
     outcome = services.check_in(meeting, registration, day=day, session_id=session_id, actor=current_user,
@@ -191,8 +186,8 @@ def check_in(meeting_id: int, registration_id: int):
 @allow(STAFF)
 def check_out(meeting_id: int, registration_id: int):
     """Record that this person left the session room."""
-    meeting = db.get_or_404(Meeting, meeting_id)
-    registration = _registration(meeting, registration_id)
+    meeting = meeting_or_404(meeting_id)
+    registration = of_meeting_or_404(Registration, meeting, registration_id)
     day, session_id = _posted_list(meeting, MoveForm())
     services.check_out(meeting, registration, day=services.desk_day(meeting, day), session_id=session_id,
                        actor=current_user, method=CheckInMethod.search)
@@ -205,8 +200,8 @@ def check_out(meeting_id: int, registration_id: int):
 @allow(STAFF)
 def card(meeting_id: int, registration_id: int):
     """One person at the desk: in or not on the chosen list, badge collection, attendance history."""
-    meeting = db.get_or_404(Meeting, meeting_id)
-    registration = _registration(meeting, registration_id)
+    meeting = meeting_or_404(meeting_id)
+    registration = of_meeting_or_404(Registration, meeting, registration_id)
     day, session_id = _chosen_list(meeting, request.args.get("day"), request.args.get("session"))
     desk_card = services.desk_card(meeting, registration, day=day, session_id=session_id)
     return render_template(
@@ -224,8 +219,8 @@ def card(meeting_id: int, registration_id: int):
 def _other_day_form(meeting: Meeting, formdata=None) -> OtherDayForm:
     form = OtherDayForm(formdata=formdata) if formdata is not None else OtherDayForm(formdata=None)
     today = services.today(meeting)
-    form.day.choices = [(d.isoformat(), format_date(d, "EEE d MMM")) for d in services.meeting_days(meeting)
-                        if d <= today]
+    form.day.choices = choices_of([(d.isoformat(), format_date(d, "EEE d MMM")) for d in services.meeting_days(meeting)
+                        if d <= today])
     return form
 
 
@@ -233,8 +228,8 @@ def _other_day_form(meeting: Meeting, formdata=None) -> OtherDayForm:
 @allow(ORGANISER)
 def record_day(meeting_id: int, registration_id: int):
     """An organiser records attendance on a past day of the meeting, with a reason (audited)."""
-    meeting = db.get_or_404(Meeting, meeting_id)
-    registration = _registration(meeting, registration_id)
+    meeting = meeting_or_404(meeting_id)
+    registration = of_meeting_or_404(Registration, meeting, registration_id)
     form = _other_day_form(meeting, request.form)
     if not form.validate_on_submit():
         flash(_("Choose a past day of the meeting and say why it is recorded now."), "error")
@@ -251,8 +246,8 @@ def record_day(meeting_id: int, registration_id: int):
 @allow(STAFF)
 def collect_badge(meeting_id: int, registration_id: int):
     """Hand the badge over after checking a photo ID; records who and when."""
-    meeting = db.get_or_404(Meeting, meeting_id)
-    registration = _registration(meeting, registration_id)
+    meeting = meeting_or_404(meeting_id)
+    registration = of_meeting_or_404(Registration, meeting, registration_id)
     form = CollectBadgeForm()
     if not form.validate_on_submit():
         flash(_("Check a photo ID and tick the box before handing over the badge."), "error")
@@ -269,8 +264,8 @@ def collect_badge(meeting_id: int, registration_id: int):
 @allow(STAFF)
 def replace_badge(meeting_id: int, registration_id: int):
     """A lost badge: issue a new badge code (the old badge then scans as replaced); the new badge is printed next."""
-    meeting = db.get_or_404(Meeting, meeting_id)
-    registration = _registration(meeting, registration_id)
+    meeting = meeting_or_404(meeting_id)
+    registration = of_meeting_or_404(Registration, meeting, registration_id)
     services.replace_badge(meeting, registration, actor=current_user)
     db.session.commit()
     flash(_("The lost badge no longer admits anyone. Print the new badge and hand it over after a photo ID "
@@ -283,10 +278,8 @@ def replace_badge(meeting_id: int, registration_id: int):
 @allow(STAFF)
 def correct(meeting_id: int, attendance_id: int):
     """Void a wrong check-in or check-out with a correction row (nothing is edited or deleted)."""
-    meeting = db.get_or_404(Meeting, meeting_id)
-    attendance = db.get_or_404(Attendance, attendance_id)
-    if attendance.meeting_id != meeting.id:
-        abort(404)
+    meeting = meeting_or_404(meeting_id)
+    attendance = of_meeting_or_404(Attendance, meeting, attendance_id)
     form = CorrectionForm()
     if not form.validate_on_submit():
         flash(_("Say why this entry is wrong."), "error")
@@ -304,7 +297,7 @@ def correct(meeting_id: int, attendance_id: int):
 @allow(STAFF)
 def live(meeting_id: int):
     """The live count at the door: checked in today by category and by region."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     day, _session = _chosen_list(meeting, request.args.get("day"), None)
     counts = services.live_counts(meeting, day)
     return render_template("checkin/live.html", meeting=meeting, counts=counts, day=day,
@@ -315,6 +308,6 @@ def live(meeting_id: int):
 @allow(STAFF)
 def live_json(meeting_id: int):
     """JSON for the live count page's polling."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     day, _session = _chosen_list(meeting, request.args.get("day"), None)
     return jsonify(services.live_counts(meeting, day).as_dict())

@@ -17,8 +17,8 @@ from ..invitations.models import Invitation, InvitationStatus
 from ..invitations.services import USABLE, issue_invitation, resend_invitation, send_invitation
 from ..models_base import utcnow
 from ..registration.models import Registration, RegistrationStatus
-from ..tokens import new_token
 from ..signals import erasing_person
+from ..tokens import new_token
 from .models import Delegation, DelegationKind
 
 #: the participant category a nominee starts with, by kind of delegation (the organiser may change it later)
@@ -73,12 +73,6 @@ def list_delegations(meeting) -> list[Delegation]:
 def delegations_of_focal_point(user) -> list[Delegation]:
     return list(db.session.scalars(select(Delegation).where(Delegation.focal_point_user_id == user.id)
                                    .order_by(Delegation.name)))
-
-
-def get_meeting_delegation(meeting, delegation_id: int) -> Delegation | None:
-    """A delegation of this meeting (None for another meeting's)."""
-    delegation = db.session.get(Delegation, delegation_id)
-    return delegation if delegation is not None and delegation.meeting_id == meeting.id else None
 
 
 def _apply(delegation: Delegation, data: dict) -> None:

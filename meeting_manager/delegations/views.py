@@ -1,5 +1,5 @@
 """Delegation pages: the organiser's list and forms, and the focal point's own page (nominate, confirm, upload)."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -7,9 +7,11 @@ from ..access import FOCAL_POINT, ORGANISER, allow
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..invitations.services import STATUS_LABELS
+from ..meetings.loaders import meeting_or_404, of_meeting_or_404
 from ..meetings.models import Meeting
-from ..registration.services import status_label as registration_status_label
 from ..reference.services import country_choices
+from ..registration.services import status_label as registration_status_label
+from ..widgets import choices_of
 from . import notices, services
 from .forms import DelegationForm, NominationForm, NoteVerbaleForm
 from .models import Delegation
@@ -23,13 +25,13 @@ def inject_labels():
 
 
 def _meeting_delegation(meeting_id: int, delegation_id: int) -> tuple[Meeting, Delegation]:
-    meeting = db.get_or_404(Meeting, meeting_id)
-    return meeting, services.get_meeting_delegation(meeting, delegation_id) or abort(404)
+    meeting = meeting_or_404(meeting_id)
+    return meeting, of_meeting_or_404(Delegation, meeting, delegation_id)
 
 
 def _form(delegation: Delegation | None = None) -> DelegationForm:
     form = DelegationForm(obj=delegation)
-    form.country_code.choices = country_choices(blank="—")
+    form.country_code.choices = choices_of(country_choices(blank="—"))
     if delegation is not None:
         del form.invite_focal_point
     return form
@@ -44,7 +46,7 @@ def _data(form: DelegationForm) -> dict:
 @allow(ORGANISER)
 def index(meeting_id: int):
     """The meeting's delegations with their seats, focal point, confirmation and note verbale."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     delegations = services.list_delegations(meeting)
     taken = {d.id: services.seats_taken(d) for d in delegations}
     return render_template("delegations/index.html", meeting=meeting, delegations=delegations, taken=taken,
@@ -55,7 +57,7 @@ def index(meeting_id: int):
 @allow(ORGANISER)
 def new(meeting_id: int):
     """Create a delegation and, if wished, invite its focal point."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     form = _form()
     if form.validate_on_submit():
         delegation = services.create_delegation(meeting, _data(form), actor=current_user,

@@ -6,11 +6,6 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import select
 
 from ..accounts.models import MeetingRole, MeetingRoleName, User
-from ..agenda.demo import add_demo_agenda
-from ..badges.demo import add_demo_print_log
-from ..balance.demo import add_demo_policy
-from ..checkin.demo import add_demo_attendance
-from ..invitations.demo import add_demo_invitations
 from ..accounts.services import create_user, get_user_by_email, set_password
 from ..delegations.models import Delegation, DelegationKind
 from ..extensions import db
@@ -20,6 +15,11 @@ from ..models_base import utcnow
 from ..names import NameOrder, Purpose, render_name
 from ..reference.models import Country
 from ..registration.models import Gender, Registration, RegistrationStatus, Relation, StatusChange
+from .agenda import add_demo_agenda
+from .badges import add_demo_print_log
+from .balance import add_demo_policy
+from .checkin import add_demo_attendance
+from .invitations import add_demo_invitations
 from .names import LATIN_BY_GROUP, ORGANISATIONS, POOLS, SCRIPT_BY_COUNTRY
 
 DEMO_TITLE = "Global Meeting of the Network, 5th edition"

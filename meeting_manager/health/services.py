@@ -76,7 +76,7 @@ def _broker(app: Flask) -> tuple[bool, str]:
 
 
 def _worker(app: Flask) -> tuple[bool, str]:
-    from ..celery_app import WORKER_SEEN_SECONDS, seen_workers
+    from ..jobs.broker import WORKER_SEEN_SECONDS, seen_workers
 
     workers = seen_workers(app)
     if not workers:

@@ -5,6 +5,7 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, EmailField, HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
+from ..widgets import choices_of
 from .bulk import FIELD_LABELS, FIELDS
 
 
@@ -43,7 +44,7 @@ def mapping_form(headers: list[str], mapping: dict[str, str], upload_id: str) ->
 
     choices = [("", _l("— not in the file —"))] + [(h, h) for h in headers]
     for name in FIELDS:
-        setattr(MappingForm, name, SelectField(FIELD_LABELS[name], choices=choices, default=""))
+        setattr(MappingForm, name, SelectField(FIELD_LABELS[name], choices=choices_of(choices), default=""))
     return MappingForm(data={"upload_id": upload_id, **mapping})
 
 

@@ -12,8 +12,8 @@ from ..extensions import db
 from ..mail.services import queue_message
 from ..models_base import utcnow
 from ..names import Purpose, render_name
-from ..tokens import hash_token, link_for, new_token
 from ..signals import erasing_person
+from ..tokens import hash_token, link_for, new_token
 from .models import Invitation, InvitationStatus
 
 #: states in which the link still works
@@ -101,13 +101,10 @@ def find_by_token(token: str) -> Invitation | None:
 
 
 def get_valid_invitation(token: str) -> Invitation:
-    """The invitation behind a link, if it can still be used; otherwise InvitationInvalid (one message for all)."""
+    """The invitation behind a link, if it can still be used; otherwise InvitationInvalid (one message for all).
+    A read: an expired link is refused here and marked expired by `expire_overdue` (the organiser's list)."""
     invitation = find_by_token(token)
-    if invitation is None:
-        raise InvitationInvalid()
-    if invitation.status in USABLE and invitation.expires_at <= utcnow():
-        invitation.status = InvitationStatus.expired
-    if invitation.status not in USABLE:
+    if invitation is None or invitation.status not in USABLE or invitation.expires_at <= utcnow():
         raise InvitationInvalid()
     return invitation
 
@@ -230,12 +227,6 @@ def list_invitations_query(meeting, status: InvitationStatus | None = None):
     if status is not None:
         query = query.where(Invitation.status == status)
     return query.order_by(Invitation.created_at.desc(), Invitation.id.desc())
-
-
-def get_meeting_invitation(meeting, invitation_id: int) -> Invitation | None:
-    """An invitation of this meeting (None for another meeting's, so ids cannot be probed across meetings)."""
-    invitation = db.session.get(Invitation, invitation_id)
-    return invitation if invitation is not None and invitation.meeting_id == meeting.id else None
 
 
 def invite_person(meeting, *, email: str, actor, delegation=None, is_focal_point: bool = False, **fields):

@@ -1,5 +1,5 @@
 """Invitation pages: the organiser's list, single and bulk invitations, and the invitee's public landing page."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -9,11 +9,13 @@ from ..accounts.web import sign_in_as
 from ..delegations.models import Delegation
 from ..errors import ValidationFailed
 from ..extensions import db
+from ..meetings.loaders import meeting_or_404, of_meeting_or_404
 from ..meetings.models import Meeting
 from ..reference.services import country_choices
+from ..widgets import choices_of
 from . import bulk, services
 from .forms import ImportForm, InvitationForm, UploadForm, mapping_form
-from .models import InvitationStatus
+from .models import Invitation, InvitationStatus
 
 bp = Blueprint("invitations", __name__)
 
@@ -30,15 +32,11 @@ def invalid_link(error: services.InvitationInvalid):
     return render_template("invitations/invalid.html", message=error.message), 404
 
 
-def _invitation_or_404(meeting: Meeting, invitation_id: int):
-    return services.get_meeting_invitation(meeting, invitation_id) or abort(404)
-
-
 @bp.route("/meetings/<int:meeting_id>/invitations")
 @allow(ORGANISER)
 def index(meeting_id: int):
     """Every invitation of the meeting with its status, filtered by status, with counts per status."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     if services.expire_overdue(meeting):
         db.session.commit()
     status = request.args.get("status")
@@ -50,11 +48,11 @@ def index(meeting_id: int):
 
 def _invitation_form(meeting: Meeting) -> InvitationForm:
     form = InvitationForm()
-    form.country_code.choices = country_choices(blank="—")
-    form.category_id.choices = [(0, "—")] + [(c.id, c.name) for c in meeting.categories]
+    form.country_code.choices = choices_of(country_choices(blank="—"))
+    form.category_id.choices = choices_of([(0, "—")] + [(c.id, c.name) for c in meeting.categories])
     delegations = db.session.scalars(select(Delegation).where(Delegation.meeting_id == meeting.id)
                                      .order_by(Delegation.name))
-    form.delegation_id.choices = [(0, "—")] + [(d.id, d.name) for d in delegations]
+    form.delegation_id.choices = choices_of([(0, "—")] + [(d.id, d.name) for d in delegations])
     if request.method != "POST" and (chosen := request.args.get("delegation", type=int)):
         form.delegation_id.data = chosen
     return form
@@ -64,7 +62,7 @@ def _invitation_form(meeting: Meeting) -> InvitationForm:
 @allow(ORGANISER)
 def new(meeting_id: int):
     """Invite one person, or a delegation's focal point."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     form = _invitation_form(meeting)
     if form.validate_on_submit():
         services.invite_person(
@@ -82,8 +80,8 @@ def new(meeting_id: int):
 
 
 def _act(meeting_id: int, invitation_id: int, action, message: str):
-    meeting = db.get_or_404(Meeting, meeting_id)
-    invitation = _invitation_or_404(meeting, invitation_id)
+    meeting = meeting_or_404(meeting_id)
+    invitation = of_meeting_or_404(Invitation, meeting, invitation_id)
     action(invitation, actor=current_user)
     db.session.commit()
     flash(message, "success")
@@ -115,7 +113,7 @@ def bounced(meeting_id: int, invitation_id: int):
 @allow(ORGANISER)
 def remind(meeting_id: int):
     """Remind the chosen invitees, or everyone who has not answered."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     chosen = None if request.form.get("all") else request.form.getlist("invitation_ids", type=int)
     if chosen == []:
         flash(_("Choose the people to remind, or remind everyone who has not answered."), "error")
@@ -141,7 +139,7 @@ def _preview(meeting: Meeting, upload_id: str, upload: dict, code: int = 200):
 @allow(ORGANISER)
 def upload(meeting_id: int):
     """Upload a spreadsheet of invitees; it is checked and shown before anything is imported."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     form = UploadForm()
     if form.validate_on_submit():
         try:
@@ -160,7 +158,7 @@ def upload(meeting_id: int):
 @allow(ORGANISER)
 def map_columns(meeting_id: int):
     """Choose which of the file's columns holds each of our fields, and check the rows again."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     upload_id = request.form.get("upload_id", "")
     kept = bulk.load_upload(meeting, upload_id, actor=current_user)
     form = mapping_form(kept["headers"], kept["mapping"], upload_id)
@@ -174,7 +172,7 @@ def map_columns(meeting_id: int):
 @allow(ORGANISER)
 def import_upload(meeting_id: int):
     """Issue the invitations of a checked upload in one transaction (bad rows only if the organiser drops them)."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     form = ImportForm()
     upload_id = form.upload_id.data or ""
     try:

@@ -34,7 +34,7 @@ def check_worker(timeout: float) -> None:
     """Readiness: a worker on this broker takes a task from each queue (jobs, mail), or this fails."""
     from flask import current_app
 
-    from ..celery_app import check_workers
+    from .broker import check_workers
 
     if not current_app.config.get("CELERY_BROKER_URL"):
         raise click.ClickException("No broker is configured (REDIS_URL or CELERY_BROKER_URL): jobs run in the app.")

@@ -8,7 +8,7 @@ rows yet), and nothing starts at all if the transaction rolls back.
 How a task runs (`runner_mode`, overridable with the JOBS_RUNNER setting):
 
 - ``celery`` when CELERY_BROKER_URL (or REDIS_URL) is set: a short-lived thread sends the task to the broker and a
-  Celery worker runs it (see `meeting_manager.celery_app`). If the broker cannot be reached, that thread runs the
+  Celery worker runs it (see `jobs.broker`). If the broker cannot be reached, that thread runs the
   task itself, so that nothing waits for a broker that may not come back.
 - ``thread`` (the default without a broker): a daemon thread of the web process, with its own app context.
 - ``inline`` (the default under TESTING): at the end of the request that committed, in the request's thread, so
@@ -99,10 +99,16 @@ def dispatch(app: Flask, name: str, *args) -> None:
         g.setdefault(_INLINE, []).append((name, args))
 
 
+def send_task(app: Flask, name: str, *args) -> None:
+    """Hand task `name` to the broker (raises if the broker cannot be reached)."""
+    celery = app.extensions["celery"]  # made by the app factory when a broker is configured (jobs.broker)
+    # Fail at once when the broker is down (kombu would otherwise retry for seconds): the caller falls back.
+    with celery.connection_for_write(transport_options={"max_retries": 0}) as connection:
+        celery.send_task(name, args=list(args), connection=connection, retry=False, ignore_result=True)
+
+
 def _send_or_run(app: Flask, name: str, *args) -> None:
     """Hand the task to Celery; if the broker cannot be reached, run it here rather than lose it."""
-    from ..celery_app import send_task
-
     try:
         send_task(app, name, *args)
     except Exception as error:  # noqa: BLE001 - a broker outage must not lose the work

@@ -37,8 +37,6 @@ as lost) stops at its next progress report or heartbeat, and its result is dropp
 Old results are deleted by `cleanup_jobs` (`flask jobs cleanup`, or hourly by Celery beat), which also marks as
 failed the jobs still queued after JOBS_STALE_HOURS (no worker ever took them).
 """
-import importlib
-import importlib.util
 import logging
 import shutil
 import threading
@@ -109,23 +107,8 @@ def job_kind(name: str, *, title=None, rule_for: Callable[[Job], object] | None 
 
 
 def get_kind(name: str) -> JobKind | None:
-    """The registered kind `name`, importing the features' `jobs` modules if it is not known yet."""
-    if name not in KINDS:
-        _import_job_modules()
+    """The registered kind `name` (the app factory imports the features' `jobs` modules, which register theirs)."""
     return KINDS.get(name)
-
-
-def _import_job_modules() -> None:
-    from .. import FEATURES
-
-    for feature in FEATURES:
-        module = f"meeting_manager.{feature}.jobs"
-        try:
-            found = importlib.util.find_spec(module)
-        except ModuleNotFoundError:
-            continue
-        if found:
-            importlib.import_module(module)
 
 
 def start_job(kind: str, *, meeting=None, actor=None, params: dict) -> Job:

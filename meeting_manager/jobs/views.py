@@ -5,7 +5,7 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import JOB_OWNER, allow
+from ..access import Rule, allow
 from ..audit.services import record
 from ..extensions import db
 from ..meetings.models import Meeting
@@ -14,6 +14,8 @@ from .dispatch import dispatch, run_inline_tasks, runner_mode
 from .models import Job
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
+#: who started the job named by the route's `job_id` (its result may hold personal data), or an admin
+JOB_OWNER = Rule("job owner", lambda user, view_args: services.can_see_job(user, view_args.get("job_id")))
 
 
 @bp.app_context_processor

@@ -1,8 +1,8 @@
 """The outbox, for admins: every message, its status, attempts and last error; sending again on demand."""
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 
 from ..access import ADMIN, allow

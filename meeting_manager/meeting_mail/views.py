@@ -10,6 +10,7 @@ from flask_login import current_user
 from ..access import ORGANISER, PUBLIC, allow
 from ..errors import ValidationFailed
 from ..extensions import db
+from ..meetings.loaders import meeting_or_404
 from ..meetings.models import Meeting
 from ..registration.models import UN_LANGUAGES
 from . import services
@@ -38,7 +39,7 @@ def _languages() -> list[str]:
 @allow(ORGANISER)
 def settings(meeting_id: int):
     """The meeting's sender name, reply-to, footer contact and colour, and the list of its messages' texts."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     row = services.settings_for(meeting)
     form = MailSettingsForm(obj=row)
     code = 200
@@ -60,7 +61,7 @@ def settings(meeting_id: int):
 
 
 def _text_target(meeting_id: int, template: str, locale: str) -> Meeting:
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     if template not in services.EDITABLE or locale not in _languages():
         abort(404)
     return meeting
@@ -126,7 +127,7 @@ def logo(meeting_id: int):
     from ..badges.render import logo_mime_type
     from ..badges.services import meeting_logo
 
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id, published=True)
     data = meeting_logo(meeting) or abort(404)
     response = current_app.make_response(data)
     response.headers["Content-Type"] = logo_mime_type(data)

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from ..widgets import choices_of
 from .models import MeetingStatus, RegistrationMode
 
 TIMEZONES = sorted(available_timezones() - {"localtime", "Factory"})
@@ -22,7 +23,7 @@ class MeetingForm(FlaskForm):
     description = TextAreaField(_l("What participants should know"), validators=[Optional(), Length(max=20000)])
     starts_on = DateField(_l("First day"), validators=[InputRequired()])
     ends_on = DateField(_l("Last day"), validators=[InputRequired()])
-    timezone = SelectField(_l("Time zone"), choices=[(tz, tz) for tz in TIMEZONES], default="UTC")
+    timezone = SelectField(_l("Time zone"), choices=choices_of([(tz, tz) for tz in TIMEZONES]), default="UTC")
     venue = StringField(_l("Venue"), validators=[Optional(), Length(max=200)])
     city = StringField(_l("City"), validators=[Optional(), Length(max=120)])
     country_code = SelectField(_l("Country"), validators=[Optional()])
@@ -34,13 +35,13 @@ class MeetingForm(FlaskForm):
     edit_deadline = DateTimeLocalField(_l("Participants may edit until (meeting time)"), format=LOCAL_FORMATS,
                                     validators=[Optional()])
     status = SelectField(
-        _l("Status"), choices=[(s.value, _l(s.value.capitalize())) for s in MeetingStatus], coerce=MeetingStatus
+        _l("Status"), choices=choices_of([(s.value, _l(s.value.capitalize())) for s in MeetingStatus]), coerce=MeetingStatus
     )
     registration_mode = SelectField(
         _l("Registration"),
         coerce=RegistrationMode,
-        choices=[(RegistrationMode.invitation_only.value, _l("By invitation only")),
-                 (RegistrationMode.open.value, _l("Open: anyone may apply"))],
+        choices=choices_of([(RegistrationMode.invitation_only.value, _l("By invitation only")),
+                 (RegistrationMode.open.value, _l("Open: anyone may apply"))]),
     )
     region_scheme_id = SelectField(_l("Region scheme for balance"), coerce=int)
     previous_id = SelectField(_l("Previous edition"), coerce=int)

@@ -89,10 +89,7 @@ def update_meeting(meeting: Meeting, data: dict, *, actor) -> Meeting:
     _apply(meeting, data)
     record("meeting.update", actor=actor, meeting=meeting, subject=meeting, fields=sorted(data))
     if meeting.capacity > old_capacity:
-        from ..balance.services import on_seat_freed  # balance builds on meetings, not the other way round
-
         db.session.flush()
-        on_seat_freed(meeting, actor=actor)
         seat_freed.send(meeting, actor=actor)
     return meeting
 

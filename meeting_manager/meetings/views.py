@@ -7,8 +7,10 @@ from sqlalchemy import select
 from ..access import ORGANISER, PUBLIC, STAFF, allow
 from ..extensions import db
 from ..reference.services import country_choices, country_name, list_schemes
+from ..widgets import choices_of
 from . import services
 from .forms import MeetingForm
+from .loaders import meeting_or_404
 from .models import Meeting, MeetingStatus
 
 bp = Blueprint("meetings", __name__)
@@ -31,7 +33,7 @@ def index():
 @allow(PUBLIC)
 def show(meeting_id: int):
     """What a prospective participant needs to know about a meeting."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     if meeting.status == MeetingStatus.draft and not _can_manage(meeting):
         abort(404)
     return render_template("meetings/show.html", meeting=meeting)
@@ -45,10 +47,10 @@ def _can_manage(meeting: Meeting) -> bool:
 
 def _meeting_form(meeting: Meeting | None = None) -> MeetingForm:
     form = MeetingForm(data=services.form_data(meeting) if meeting else None)
-    form.country_code.choices = country_choices(blank="—")
-    form.region_scheme_id.choices = [(s.id, s.name) for s in list_schemes()]
+    form.country_code.choices = choices_of(country_choices(blank="—"))
+    form.region_scheme_id.choices = choices_of([(s.id, s.name) for s in list_schemes()])
     others = db.session.scalars(select(Meeting).order_by(Meeting.starts_on.desc()))
-    form.previous_id.choices = [(0, "—")] + [(m.id, m.title) for m in others if m is not meeting]
+    form.previous_id.choices = choices_of([(0, "—")] + [(m.id, m.title) for m in others if m is not meeting])
     return form
 
 
@@ -77,7 +79,7 @@ def new():
 @allow(ORGANISER)
 def edit(meeting_id: int):
     """Edit a meeting's details, dates and registration window."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     form = _meeting_form(meeting)
     if form.validate_on_submit():
         try:
@@ -97,5 +99,5 @@ def edit(meeting_id: int):
 @allow(STAFF)
 def manage(meeting_id: int):
     """A meeting's home for organisers and staff: what there is to do."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     return render_template("meetings/manage.html", meeting=meeting)

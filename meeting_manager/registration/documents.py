@@ -9,30 +9,25 @@ language, followed by English.
 """
 import secrets
 from datetime import date, timedelta
-from pathlib import Path
 
 from flask import render_template
-from markupsafe import Markup
 from flask_babel import force_locale, format_date
-from weasyprint import CSS, HTML
-from weasyprint.urls import URLFetcher
+from markupsafe import Markup
 
 from ..audit.services import record
 from ..badges.qr import qr_svg
 from ..checkin.services import badge_payload
 from ..extensions import db
+from ..pdf import STATIC_DIR, render_pdf
 from ..reference.services import country_name
 from ..tokens import link_for
 from .models import Registration
 
-PDF_CSS = Path(__file__).resolve().parents[1] / "static" / "css" / "registration-pdf.css"
+PDF_CSS = STATIC_DIR / "css" / "registration-pdf.css"
 
 
 def _pdf(template: str, **context) -> bytes:
-    html = render_template(template, country_name=country_name, **context)
-    # Nothing is fetched from the network or the disk: the templates carry all they need inline.
-    fetcher = URLFetcher(allowed_protocols=("data",))
-    return HTML(string=html, url_fetcher=fetcher).write_pdf(stylesheets=[CSS(filename=str(PDF_CSS))])
+    return render_pdf(template, stylesheets=(PDF_CSS,), country_name=country_name, **context)
 
 
 def visa_reference(registration: Registration) -> str:

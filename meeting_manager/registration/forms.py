@@ -5,15 +5,23 @@ import secrets
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField, DateField, DateTimeLocalField, EmailField, HiddenField, IntegerField, SelectField,
-    SelectMultipleField, StringField, TextAreaField,
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..names import NameOrder
 from ..reference.services import country_choices
-from ..widgets import CachedOptionsSelect
+from ..widgets import CachedOptionsSelect, choices_of
 from .models import Gender, QuestionKind, Relation
 from .questions import ANSWER_LIMITS, clean_answers
 from .services import clean_visa
@@ -81,12 +89,12 @@ class RegistrationForm(FlaskForm):
     title = _text(_l("Title or honorific"), 60)
     given_name = _text(_l("Given name(s)"), 120)
     family_name = _text(_l("Family name(s)"), 120)
-    name_order = SelectField(_l("Order of your names"), choices=NAME_ORDER_CHOICES, default="")
+    name_order = SelectField(_l("Order of your names"), choices=choices_of(NAME_ORDER_CHOICES), default="")
     badge_name = _text(_l("Name on the badge"), 100)
     latin_name = _text(_l("Name in Latin letters"), 200)
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)],
                        filters=[lambda v: v.strip().lower() if isinstance(v, str) else v])
-    gender = SelectField(_l("Gender"), choices=[CHOOSE, *GENDER_CHOICES], validators=[DataRequired()])
+    gender = SelectField(_l("Gender"), choices=choices_of([CHOOSE, *GENDER_CHOICES]), validators=[DataRequired()])
     nationality = SelectField(_l("Nationality"), validators=[DataRequired()], widget=CachedOptionsSelect())
     residence_country = SelectField(_l("Country of residence"), validators=[DataRequired()],
                                     widget=CachedOptionsSelect())
@@ -95,11 +103,11 @@ class RegistrationForm(FlaskForm):
                                        widget=CachedOptionsSelect())
     position = _text(_l("Position"), 200)
     category_id = SelectField(_l("Category"), coerce=_optional_int, validators=[DataRequired()])
-    relation = SelectField(_l("Relation to the network"), choices=[CHOOSE, *RELATION_CHOICES],
+    relation = SelectField(_l("Relation to the network"), choices=choices_of([CHOOSE, *RELATION_CHOICES]),
                            validators=[DataRequired()])
     dietary = _text(_l("Dietary needs"), 500, multiline=True)
     accessibility = _text(_l("Accessibility needs"), 500, multiline=True)
-    interpretation_language = SelectField(_l("Interpretation language"), choices=LANGUAGE_CHOICES, default="")
+    interpretation_language = SelectField(_l("Interpretation language"), choices=choices_of(LANGUAGE_CHOICES), default="")
     visa_letter = BooleanField(_l("I need a letter of invitation for a visa"))
     passport_number = _text(_l("Passport number"), 40)
     passport_expiry = DateField(_l("Passport valid until"), validators=[Optional()])
@@ -180,12 +188,12 @@ def _question_field(question):
         return _text(label, ANSWER_LIMITS[kind], multiline=kind == QuestionKind.long_text)
     if kind == QuestionKind.single_choice:
         # default "": an unanswered (or hidden) question is empty, not an invalid choice
-        return SelectField(label, choices=[CHOOSE, *((o, o) for o in question.options)], default="")
+        return SelectField(label, choices=choices_of([CHOOSE, *((o, o) for o in question.options)]), default="")
     if kind == QuestionKind.multiple_choice:
-        return SelectMultipleField(label, choices=[(o, o) for o in question.options],
+        return SelectMultipleField(label, choices=choices_of([(o, o) for o in question.options]),
                                    widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
     if kind == QuestionKind.yes_no:
-        return SelectField(label, choices=[CHOOSE, ("yes", _l("Yes")), ("no", _l("No"))], default="")
+        return SelectField(label, choices=choices_of([CHOOSE, ("yes", _l("Yes")), ("no", _l("No"))]), default="")
     return DateField(label, validators=[Optional()])
 
 
@@ -203,13 +211,13 @@ def registration_form(meeting, questions, *, remove=(), visa_on_file=False, **kw
             del form[name]
     countries = country_choices(blank="—")
     if "nationality" in form:
-        form.nationality.choices = country_choices(stateless=True, blank="—")
+        form.nationality.choices = choices_of(country_choices(stateless=True, blank="—"))
     if "residence_country" in form:
-        form.residence_country.choices = countries
+        form.residence_country.choices = choices_of(countries)
     if "organisation_country" in form:
-        form.organisation_country.choices = [("", _l("Same as the country of residence")), *countries[1:]]
+        form.organisation_country.choices = choices_of([("", _l("Same as the country of residence")), *countries[1:]])
     if "category_id" in form:
-        form.category_id.choices = [CHOOSE, *((c.id, c.name) for c in meeting.categories)]
+        form.category_id.choices = choices_of([CHOOSE, *((c.id, c.name) for c in meeting.categories)])
     if "submission_key" in form and not form.submission_key.data:
         form.submission_key.data = secrets.token_urlsafe(24)
     for question, field in form.question_fields():
@@ -260,7 +268,7 @@ class QuestionForm(FlaskForm):
     """An organiser's question; options one per line."""
 
     label = _text(_l("Question"), 300, required=True)
-    kind = SelectField(_l("Kind of answer"), choices=KIND_CHOICES)
+    kind = SelectField(_l("Kind of answer"), choices=choices_of(KIND_CHOICES))
     options = TextAreaField(_l("Options (one per line; for choice questions)"),
                             validators=[Optional(), Length(max=12000), PlainText(multiline=True)])
     required = BooleanField(_l("An answer is required"))

@@ -8,17 +8,25 @@ from flask_login import current_user
 from ..access import ORGANISER, PUBLIC, SIGNED_IN, allow
 from ..accounts.services import send_sign_in_link
 from ..accounts.web import sign_in_as
+from ..captcha import services as captcha
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db
 from ..invitations import services as invitations
-from ..meetings.models import Meeting, MeetingStatus
+from ..meetings.loaders import meeting_or_404, of_meeting_or_404
 from ..meetings.services import to_local
 from ..reference.services import country_name
-from ..captcha import services as captcha
+from ..widgets import choices_of
 from . import documents, questions, services
 from .forms import (
-    KIND_CHOICES, CancelForm, QuestionForm, TravelForm, VisaAddressForm, gender_label, language_label,
-    registration_form, relation_label,
+    KIND_CHOICES,
+    CancelForm,
+    QuestionForm,
+    TravelForm,
+    VisaAddressForm,
+    gender_label,
+    language_label,
+    registration_form,
+    relation_label,
 )
 from .models import Question, Registration, RegistrationStatus
 
@@ -50,9 +58,7 @@ def _pdf_response(pdf: bytes, filename: str) -> Response:
 def apply(meeting_id: int):
     """Apply to a meeting with open registration, without an invitation: limited per network address and per
     email address, with a CAPTCHA when the address's rate or the meeting asks for one."""
-    meeting = db.get_or_404(Meeting, meeting_id)
-    if meeting.status == MeetingStatus.draft:
-        abort(404)
+    meeting = meeting_or_404(meeting_id, published=True)
     if problem := services.registration_window_problem(meeting):
         return render_template("registration/unavailable.html", meeting=meeting, message=problem), 403
     if mine := _registered_already(meeting):
@@ -84,7 +90,6 @@ def register_invited(token: str):
     try:
         invitation = invitations.get_valid_invitation(token)
     except invitations.InvitationInvalid as error:
-        db.session.commit()  # keeps an expiry noticed on the way
         return render_template(["invitations/invalid.html", "registration/invitation_invalid.html"],
                                message=error.message, error=error), 404
     meeting = invitation.meeting
@@ -154,7 +159,7 @@ def _submit(meeting, form, *, invitation=None):
         data.update({k: v for k, v in (("email", invitation.email), ("category_id", invitation.category_id))
                      if k not in form})
     try:
-        registration = services.register_participant(meeting, data, invitation=invitation, actor=_signed_in())
+        done = services.register(meeting, data, invitation=invitation, signed_in=_signed_in())
     except services.AlreadySubmitted as done:
         return _already_submitted(done.registration)
     except services.DuplicateRegistration as error:
@@ -169,19 +174,13 @@ def _submit(meeting, form, *, invitation=None):
         return _form_page(meeting, form, invitation=invitation, problems=[message], status=409)
     except ValidationFailed as error:
         return _form_page(meeting, form, invitation=invitation, problems=error.problems or [error.message])
-    if invitation is not None:
-        invitations.mark_registered(invitation)
-    proven = invitation is not None and registration.email == invitation.email
-    user, sign_in_now = services.link_account(registration, signed_in=_signed_in(), email_proven=proven)
-    if not sign_in_now and (user is None or user != _signed_in()):
-        send_sign_in_link(registration.email)
     db.session.commit()
-    if sign_in_now:
-        sign_in_as(user)
-    if user is not None and user == _signed_in():
+    if done.sign_in_now:
+        sign_in_as(done.user)
+    if done.user is not None and done.user == _signed_in():
         flash(_("Thank you: your registration is received. The organisers will review it and write to you."),
               "success")
-        return _after_submit(registration)
+        return _after_submit(done.registration)
     return _received(meeting)
 
 
@@ -207,9 +206,7 @@ def _after_submit(registration):
 @allow(PUBLIC)
 def received(meeting_id: int):
     """Thanks, for someone who is not signed in: the rest comes by email."""
-    meeting = db.get_or_404(Meeting, meeting_id)
-    if meeting.status == MeetingStatus.draft:
-        abort(404)
+    meeting = meeting_or_404(meeting_id, published=True)
     return render_template("registration/received.html", meeting=meeting)
 
 
@@ -392,7 +389,7 @@ def verify_visa_letter(token: str):
 @allow(ORGANISER)
 def visa_address(meeting_id: int, registration_id: int):
     """Edit the address line of a participant's visa letter (empty: the embassy of the meeting's country)."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     registration = db.get_or_404(Registration, registration_id)
     if registration.meeting_id != meeting.id or registration.visa_request is None:
         abort(404)
@@ -410,10 +407,8 @@ def visa_address(meeting_id: int, registration_id: int):
 @allow(ORGANISER)
 def detail(meeting_id: int, registration_id: int):
     """Everything about one registration; passport data only on request, and that look is audited."""
-    meeting = db.get_or_404(Meeting, meeting_id)
-    registration = db.get_or_404(Registration, registration_id)
-    if registration.meeting_id != meeting.id:
-        abort(404)
+    meeting = meeting_or_404(meeting_id)
+    registration = of_meeting_or_404(Registration, meeting, registration_id)
     show_visa = request.args.get("visa") == "1" and registration.visa_request is not None
     if show_visa:
         services.record_visa_view(registration, actor=_signed_in())
@@ -430,7 +425,7 @@ def detail(meeting_id: int, registration_id: int):
 @allow(ORGANISER)
 def questions_page(meeting_id: int):
     """The meeting's own questions: list them and add one."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     form = _question_form(meeting)
     if form.validate_on_submit():
         try:
@@ -459,7 +454,7 @@ def _question_form(meeting, question=None) -> QuestionForm:
         data.update(kind=question.kind.value, options="\n".join(question.options))
     form = QuestionForm(data=data)
     others = [q for q in questions.list_questions(meeting) if q is not question]
-    form.shown_if_question_id.choices = [("", _("— always shown —")), *((q.id, q.label) for q in others)]
+    form.shown_if_question_id.choices = choices_of([("", _("— always shown —")), *((q.id, q.label) for q in others)])
     return form
 
 
@@ -467,7 +462,7 @@ def _question_form(meeting, question=None) -> QuestionForm:
 @allow(ORGANISER)
 def edit_question(meeting_id: int, question_id: int):
     """Change a question; answers already given stay as they were given."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     question = _meeting_question(meeting, question_id)
     form = _question_form(meeting, question)
     problems = []
@@ -489,7 +484,7 @@ def edit_question(meeting_id: int, question_id: int):
 @allow(ORGANISER)
 def archive_question(meeting_id: int, question_id: int):
     """Take a question off the form (its answers stay), or put it back."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     question = _meeting_question(meeting, question_id)
     questions.set_question_archived(question, not question.archived, actor=_signed_in())
     db.session.commit()
@@ -498,7 +493,5 @@ def archive_question(meeting_id: int, question_id: int):
 
 
 def _meeting_question(meeting, question_id: int) -> Question:
-    question = db.get_or_404(Question, question_id)
-    if question.meeting_id != meeting.id:
-        abort(404)
+    question = of_meeting_or_404(Question, meeting, question_id)
     return question

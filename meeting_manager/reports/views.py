@@ -10,6 +10,7 @@ from ..audit.services import record
 from ..checkin.services import meeting_days
 from ..extensions import db
 from ..jobs.services import start_job
+from ..meetings.loaders import meeting_or_404
 from ..meetings.models import Meeting
 from ..reference.services import region_map
 from . import queries
@@ -71,7 +72,7 @@ def _narrowed(report, filters: Filters) -> Filters:
 @allow(STAFF)
 def index(meeting_id: int):
     """The reports this user may see, each with a preview of its main table and its downloads."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     filters, errors = parse_filters(meeting, request.args)
     for message in errors:
         flash(message, "error")
@@ -90,7 +91,7 @@ def index(meeting_id: int):
 @allow(STAFF)
 def export(meeting_id: int, key: str):
     """Start building a download in the background; its page shows progress, then the file."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     report = _report_or_403(meeting, key)
     fmt = request.form.get("format", "")
     filters, errors = parse_filters(meeting, request.form)

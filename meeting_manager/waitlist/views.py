@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from ..access import ORGANISER, PUBLIC, allow
 from ..extensions import db
-from ..meetings.models import Meeting
+from ..meetings.loaders import meeting_or_404
 from . import services
 from .forms import WaitlistSettingsForm
 from .models import NoticeMode
@@ -54,7 +54,7 @@ def offer(token: str):
 @allow(ORGANISER)
 def index(meeting_id: int):
     """The meeting's offers (open, answered, expired) and how long people have to answer, how organisers hear."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = meeting_or_404(meeting_id)
     row = services.settings_for(meeting)
     form = WaitlistSettingsForm(obj=row, organiser_notice=row.organiser_notice.value)
     code = 200

@@ -3,6 +3,7 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from meeting_manager.accounts.forms import EmailForm, NewPasswordForm, RoleForm, SignInForm, UserForm
+from meeting_manager.widgets import choices_of
 
 
 def validate(app, form_class, data, **setup):
@@ -10,7 +11,7 @@ def validate(app, form_class, data, **setup):
     with app.test_request_context(method="POST", data=MultiDict(data)):
         form = form_class()
         for name, choices in setup.items():
-            getattr(form, name).choices = choices
+            getattr(form, name).choices = choices_of(choices)
         form.validate()
         return form
 

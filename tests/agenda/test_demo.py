@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 
 from meeting_manager.agenda import checks, services
-from meeting_manager.agenda.demo import add_demo_agenda
 from meeting_manager.agenda.models import SessionKind, SessionSignup, SignupStatus
+from meeting_manager.demo.agenda import add_demo_agenda
 from meeting_manager.registration.models import Gender, RegistrationStatus
 
 #: two countries of each UN Regional Group

@@ -10,8 +10,8 @@ from meeting_manager.extensions import db
 def renders(monkeypatch):
     """How many PDFs were rendered (laid out by WeasyPrint), whatever served them."""
     count = []
-    render = exports._render_pdf
-    monkeypatch.setattr(exports, "_render_pdf", lambda html: count.append(1) or render(html))
+    render = exports.html_to_pdf
+    monkeypatch.setattr(exports, "html_to_pdf", lambda html: count.append(1) or render(html))
     return count
 
 

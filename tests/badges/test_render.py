@@ -12,7 +12,8 @@ import pytest
 
 from meeting_manager.badges import render
 from meeting_manager.badges.formats import FORMATS, PT_PER_MM, READABLE_PT, count_lines, fit_font_pt, fit_text
-from meeting_manager.badges.render import BadgeData, StaticFilesFetcher, render_badges_pdf
+from meeting_manager.badges.render import BadgeData, render_badges_pdf
+from meeting_manager.pdf import StaticFilesFetcher
 
 NAMES = {
     "latin": "Zoë Ångström Łukasiewicz-Nguyễn",

@@ -4,9 +4,9 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from meeting_manager.checkin.demo import add_demo_attendance
 from meeting_manager.checkin.models import Attendance, AttendanceKind, BadgeCollection
 from meeting_manager.checkin.services import is_in, live_counts, meeting_days
+from meeting_manager.demo.checkin import add_demo_attendance
 from meeting_manager.registration.models import RegistrationStatus
 
 

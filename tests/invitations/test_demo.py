@@ -4,7 +4,7 @@ from pathlib import Path
 
 from meeting_manager.delegations.models import Delegation
 from meeting_manager.delegations.services import note_verbale_ok, seats_taken
-from meeting_manager.invitations.demo import add_demo_invitations
+from meeting_manager.demo.invitations import add_demo_invitations
 from meeting_manager.invitations.models import InvitationStatus
 from meeting_manager.invitations.services import status_counts
 from meeting_manager.registration.models import Registration

@@ -18,6 +18,7 @@ from conftest import PASSWORD
 from meeting_manager.accounts.services import create_user
 from meeting_manager.extensions import db
 from meeting_manager.jobs import services
+from meeting_manager.jobs.broker import make_celery
 from meeting_manager.jobs.models import Job, JobStatus
 from meeting_manager.mail import services as mail
 from meeting_manager.mail.models import MessageStatus, OutboxMessage
@@ -49,6 +50,7 @@ def celery_worker(shared_db_app, smtp_server, tmp_path):
     queue = f"mm-test-{uuid.uuid4().hex[:12]}"
     smtp_server.configure(app)
     app.config.update(CELERY_BROKER_URL=REDIS_URL, CELERY_QUEUE=queue)
+    make_celery(app)  # what the app factory does when the broker is configured from the start
     env = {key: value for key, value in os.environ.items() if not key.startswith(("MAIL_", "CELERY_", "REDIS_"))}
     env.update(
         DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], STORAGE_DIR=str(app.config["STORAGE_DIR"]),

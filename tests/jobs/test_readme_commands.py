@@ -17,6 +17,7 @@ import pytest
 
 from meeting_manager.extensions import db
 from meeting_manager.jobs import services
+from meeting_manager.jobs.broker import make_celery
 from meeting_manager.jobs.models import Job
 from meeting_manager.mail import services as mail
 from meeting_manager.mail.models import MessageStatus, OutboxMessage
@@ -65,6 +66,7 @@ def deployment(shared_db_app, smtp_server, tmp_path):
     app = shared_db_app
     smtp_server.configure(app)
     app.config.update(CELERY_BROKER_URL=REDIS_URL, CELERY_QUEUE=queue)
+    make_celery(app)  # what the app factory does when the broker is configured from the start
     env = deployment_env(app, smtp_server, tmp_path, queue)
     started = []
 
@@ -199,7 +201,8 @@ def test_a_thousand_queued_mails_do_not_hold_a_badge_batch_back(deployment):
     """Mail and jobs are on separate queues: a job is not behind the mail, and a worker takes both."""
     import redis
 
-    from meeting_manager.celery_app import make_celery, queue_names, send_task
+    from meeting_manager.jobs.broker import queue_names
+    from meeting_manager.jobs.dispatch import send_task
 
     app = deployment.app
     celery = make_celery(app)

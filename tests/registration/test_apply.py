@@ -138,7 +138,7 @@ def test_duplicate_of_a_registration_without_account_gives_its_owner_a_way_in(ap
 def test_race_between_two_requests_is_caught_cleanly(client, meeting, form_data, registrations, monkeypatch):
     client.post(f"/meetings/{meeting.id}/apply", data=form_data())
     # the other request passed its check before this one committed: the database constraint decides
-    monkeypatch.setattr(services, "find_registration", lambda meeting, email: None)
+    monkeypatch.setattr(services.registering, "find_registration", lambda meeting, email: None)
     response = client.post(f"/meetings/{meeting.id}/apply", data=form_data())
     assert response.status_code == 303 and response.location.endswith("/registered")
     assert len(registrations()) == 1
@@ -149,7 +149,7 @@ def test_race_is_caught_in_the_service_without_losing_the_callers_work(db, meeti
                 nationality="RU", residence_country="RU", category_id=meeting.categories[0].id, relation="expert",
                 data_consent=True)
     services.register_participant(meeting, data)
-    monkeypatch.setattr(services, "find_registration", lambda meeting, email: None)
+    monkeypatch.setattr(services.registering, "find_registration", lambda meeting, email: None)
     meeting.venue = "Changed in the same transaction"
     with pytest.raises(services.DuplicateRegistration):
         services.register_participant(meeting, data)

@@ -4,6 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from meeting_manager.errors import ValidationFailed
 from meeting_manager.models_base import utcnow
 from meeting_manager.registration import services
 from meeting_manager.registration.models import RegistrationStatus
@@ -114,7 +115,7 @@ def test_balance_fields_lock_once_approved(register, approve, form_data, meeting
     db.session.refresh(registration)
     assert (registration.gender.value, registration.residence_country, registration.dietary) == ("woman", "SN",
                                                                                                "halal")
-    with pytest.raises(services.ValidationFailed):
+    with pytest.raises(ValidationFailed):
         services.update_registration(registration, {"gender": "man"}, actor=None)
 
 

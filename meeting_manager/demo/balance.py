@@ -2,11 +2,11 @@
 sight — two regions nearly at their cap, a reservation not yet met, and one State delegation of men only."""
 from sqlalchemy import select
 
+from ..balance.models import BoundUnit, DecisionMode
+from ..balance.services import current_counts, save_policy
 from ..delegations.models import Delegation, DelegationKind
 from ..extensions import db
 from ..registration.models import Gender, Registration, RegistrationStatus
-from .models import BoundUnit, DecisionMode
-from .services import current_counts, save_policy
 
 NEARLY_FULL = ("Western European and Others States", "Latin American and Caribbean States")
 

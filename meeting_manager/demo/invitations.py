@@ -15,10 +15,10 @@ from sqlalchemy import select
 from ..accounts.services import create_user, get_user_by_email
 from ..delegations.models import Delegation, DelegationKind
 from ..extensions import db
+from ..invitations.models import Invitation, InvitationStatus
 from ..models_base import utcnow
 from ..registration.models import Registration
 from ..tokens import new_token
-from .models import Invitation, InvitationStatus
 
 S = InvitationStatus
 #: (name, kind, country, seats, focal point email, focal point state, note verbale state)

@@ -3,9 +3,9 @@ from datetime import datetime, time, timedelta, timezone
 
 from sqlalchemy import select
 
+from ..badges.models import BadgePrint
 from ..extensions import db
 from ..registration.models import Registration, RegistrationStatus
-from .models import BadgePrint
 
 
 def add_demo_print_log(meeting, staff_user, rng) -> None:

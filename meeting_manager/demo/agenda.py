@@ -7,13 +7,13 @@ from datetime import time, timedelta
 
 from sqlalchemy import select
 
+from ..agenda.models import PersonRole, Room, Session, SessionKind, SessionPerson, SessionSignup, SignupStatus
+from ..agenda.services import local_instant
 from ..extensions import db
 from ..meetings.models import Meeting, MeetingStatus
 from ..models_base import utcnow
 from ..reference.services import region_map, region_of
 from ..registration.models import Gender, Registration, RegistrationStatus
-from .models import PersonRole, Room, Session, SessionKind, SessionPerson, SessionSignup, SignupStatus
-from .services import local_instant
 
 ROOMS = [  # name, seats, interpretation booths, step-free, equipment
     ("Plenary Hall", 400, 6, True, "stage, projector, livestream, hearing loop"),

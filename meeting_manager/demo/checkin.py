@@ -4,11 +4,11 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
+from ..checkin.models import Attendance, AttendanceKind, BadgeCollection, CheckInMethod
+from ..checkin.services import list_sessions, meeting_days
 from ..extensions import db
 from ..meetings.models import Meeting
 from ..registration.models import Registration, RegistrationStatus
-from .models import Attendance, AttendanceKind, BadgeCollection, CheckInMethod
-from .services import list_sessions, meeting_days
 
 #: share of the badge holders who come on each day (fewer on the last day, as at real meetings)
 TURNOUT = (0.92, 0.84, 0.71, 0.65)
