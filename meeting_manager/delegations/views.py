@@ -1,5 +1,5 @@
 """Delegation pages: the organiser's list and forms, and the focal point's own page (nominate, confirm, upload)."""
-from flask import Blueprint, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
