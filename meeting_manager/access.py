@@ -9,8 +9,10 @@ from functools import wraps
 
 from flask import abort, current_app, request
 from flask_login import current_user
+from sqlalchemy import select
 
-from .extensions import login_manager
+from .delegations.models import Delegation
+from .extensions import db, login_manager
 
 
 @dataclass(frozen=True)
@@ -47,12 +49,6 @@ def _focal_point(user, view_args) -> bool:
     """The focal point of the delegation named by the route's `delegation_id` (of any delegation where it names none)."""
     if user.is_admin:
         return True
-    # Imported here: access.py is loaded before the feature models exist.
-    from sqlalchemy import select
-
-    from .delegations.models import Delegation
-    from .extensions import db
-
     query = select(Delegation.id).where(Delegation.focal_point_user_id == user.id)
     if (delegation_id := view_args.get("delegation_id")) is not None:
         query = query.where(Delegation.id == delegation_id)

@@ -38,12 +38,12 @@ def _modules() -> dict[str, tuple[Path, bool]]:
     return found
 
 
-def _imports(name: str, path: Path, is_init: bool, modules: dict) -> set[str]:
-    """The package's modules that module `name` imports, anywhere in its code."""
+def _imports(name: str, tree: ast.AST, is_init: bool, modules: dict) -> set[str]:
+    """The package's modules that module `name` (parsed as `tree`) imports, anywhere in that tree."""
     here = name.split(".") if name else []
     package = here if is_init else here[:-1]
     targets = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
             named = node.module.split(".") if node.module else []
             if node.level:
@@ -62,10 +62,14 @@ def _imports(name: str, path: Path, is_init: bool, modules: dict) -> set[str]:
     return {target for target in targets if target in modules and target != name}
 
 
+def _parse(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
 @pytest.fixture(scope="module")
 def graph() -> dict[str, set[str]]:
     modules = _modules()
-    return {name: _imports(name, path, is_init, modules) for name, (path, is_init) in modules.items()}
+    return {name: _imports(name, _parse(path), is_init, modules) for name, (path, is_init) in modules.items()}
 
 
 def _feature_services(name: str) -> str | None:
@@ -90,6 +94,27 @@ def test_services_use_other_features_services_only_as_declared(graph):
     assert undeclared == [], "declare the use in USES or let the feature react to a signal"
 
 
+def _lazy_imports(path: Path, is_init: bool, name: str, modules: dict) -> set[str]:
+    """The package's modules imported inside a function of module `name`."""
+    functions = [node for node in ast.walk(_parse(path)) if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)]
+    return _imports(name, ast.Module(body=functions, type_ignores=[]), is_init, modules)
+
+
+#: modules that may import the app lazily: entry points, which nothing in the app imports
+ENTRY_POINTS = {"celery_app"}
+
+
+def test_no_feature_imports_another_inside_a_function():
+    """A lazy import across features is a circle postponed: react to a signal or declare the use instead."""
+    modules = _modules()
+    lazy = sorted(
+        f"{name} imports {target}"
+        for name, (path, is_init) in modules.items() if name not in ENTRY_POINTS
+        for target in _lazy_imports(path, is_init, name, modules)
+        if target.split(".")[0] != name.split(".")[0])
+    assert lazy == []
+
+
 def test_the_declared_uses_are_acyclic():
     list(graphlib.TopologicalSorter(USES).static_order())  # raises CycleError on a circle
 
@@ -99,5 +124,5 @@ def test_the_checks_see_lazy_imports_and_services_packages(tmp_path):
     modules = {"a.services": None, "b.services.status": None, "b.services": None}
     source = tmp_path / "services.py"
     source.write_text("def f():\n    from ..b.services.status import change\n", encoding="utf-8")
-    assert _imports("a.services", source, False, modules) == {"b.services.status"}
+    assert _lazy_imports(source, False, "a.services", modules) == {"b.services.status"}
     assert _feature_services("b.services.status") == "b"

@@ -20,12 +20,11 @@ from ..meetings.models import Meeting, MeetingStatus
 from ..meetings.services import to_local, to_utc
 from ..models_base import utcnow
 from ..reference.services import iso_countries
-from ..tokens import hash_token, link_for, new_token
 from ..registration.models import Gender, Registration, RegistrationStatus
-from ..signals import session_moved
+from ..signals import deleting_session, session_moved
+from ..tokens import hash_token, link_for, new_token
 from .checks import Finding, agenda_findings
 from .models import PersonRole, Room, Session, SessionKind, SessionPerson, SessionSignup, SignupStatus
-
 
 # --- input shapes shared by the form, the import and (later) the API ---------------------------------------
 
@@ -270,14 +269,8 @@ def findings_for(meeting: Meeting, session: Session) -> list[Finding]:
 
 def delete_session(meeting: Meeting, session: Session, *, actor) -> None:
     """Delete a session and its sign-ups; refused once anyone was checked in to it (attendance is a record)."""
-    from ..checkin.models import Attendance  # check-in builds on the agenda, not the reverse
-
-    checked_in = db.session.scalar(select(func.count()).select_from(Attendance)
-                                   .where(Attendance.session_id == session.id))
-    if checked_in:
-        raise DomainError(ngettext(
-            "%(num)d check-in is recorded for this session: unpublish it instead of deleting it.",
-            "%(num)d check-ins are recorded for this session: unpublish it instead of deleting it.", checked_in))
+    if refusals := [reason for _receiver, reason in deleting_session.send(session) if reason]:
+        raise DomainError(refusals[0])
     record("agenda.session_delete", actor=actor, meeting=meeting, subject=session,
            signups=sum(1 for s in session.signups if s.status != SignupStatus.cancelled))
     db.session.delete(session)

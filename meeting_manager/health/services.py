@@ -10,6 +10,7 @@ from flask import Flask, current_app
 from sqlalchemy import inspect, text
 
 from ..extensions import db
+from ..jobs.broker import WORKER_SEEN_SECONDS, seen_workers
 from ..jobs.dispatch import runner_mode
 
 
@@ -76,8 +77,6 @@ def _broker(app: Flask) -> tuple[bool, str]:
 
 
 def _worker(app: Flask) -> tuple[bool, str]:
-    from ..jobs.broker import WORKER_SEEN_SECONDS, seen_workers
-
     workers = seen_workers(app)
     if not workers:
         return False, f"no worker seen on this broker within {WORKER_SEEN_SECONDS} s"

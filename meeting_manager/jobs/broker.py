@@ -94,11 +94,8 @@ _beating = threading.Event()
 
 @worker_ready.connect
 def _worker_ready(sender=None, **_kwargs) -> None:
-    """A worker is ready: start the badge render processes' forkserver (not in the first batch), its sign of life
-    in the broker, and a look for jobs lost while no worker ran."""
-    from ..badges.render import start_workers_early
-
-    start_workers_early()
+    """A worker is ready: its sign of life in the broker, and a look for jobs lost while no worker ran (the badges
+    feature starts its render processes on the same signal, see badges/receivers.py)."""
     celery = getattr(sender, "app", None)
     app = getattr(celery, "flask_app", None)
     if app is None:

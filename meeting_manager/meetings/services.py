@@ -11,6 +11,7 @@ from ..audit.services import record
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..reference.services import default_scheme
+from ..registration.models import Registration, RegistrationStatus
 from ..signals import seat_freed
 from .models import DEFAULT_CATEGORIES, Category, Meeting, MeetingStatus
 
@@ -67,8 +68,6 @@ class CapacityBelowApproved(ValidationFailed):
 
 
 def _approved_total(meeting: Meeting) -> int:
-    from ..registration.models import Registration, RegistrationStatus  # registration builds on meetings
-
     return db.session.scalar(select(func.count()).select_from(Registration).where(
         Registration.meeting_id == meeting.id, Registration.status == RegistrationStatus.approved))
 

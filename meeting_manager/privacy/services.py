@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm.attributes import flag_modified
 
 from ..accounts import throttle
 from ..accounts.models import User
@@ -22,7 +23,7 @@ from ..jobs.dispatch import task
 from ..meetings.models import Meeting
 from ..models_base import utcnow
 from ..registration import documents
-from ..registration.models import Registration, RegistrationStatus
+from ..registration.models import Registration, RegistrationStatus, VisaRequest
 from ..signals import erasing_person, retention_due
 from .models import ErasureRequest
 
@@ -153,10 +154,6 @@ def run_retention() -> None:
 def reseal_passports() -> int:
     """Seal every stored passport value again, with the newest key (after a new key was put first): reading
     opens with any listed key, writing seals with the first."""
-    from sqlalchemy.orm.attributes import flag_modified
-
-    from ..registration.models import VisaRequest
-
     count = 0
     for visa in db.session.scalars(select(VisaRequest)):
         for name in ("passport_number", "passport_expiry", "date_of_birth", "place_of_birth"):

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from ..balance.dashboard import GENDERS, build_dashboard
 from ..balance.services import group_tally
 from ..checkin.services import meeting_days
+from ..delegations import services as delegations
 from ..meetings.models import Meeting
 from ..names import Purpose, collation_key, render_name, sort_key
 from ..reference.services import country_name, region_map, region_of
@@ -277,8 +278,6 @@ def delegation_frames(meeting: Meeting, filters: Filters) -> dict[str, pd.DataFr
     """Each delegation with its seats and members as its focal point sees them (delegations/services.py): open
     nominations with their invitation's status, registrations with theirs; "seats taken" counts only those that
     hold a seat (not declined, cancelled, withdrawn or expired)."""
-    from ..delegations import services as delegations
-
     summary, rows = [], []
     locale = _reader_locale()
     for delegation in delegations.list_delegations(meeting):
