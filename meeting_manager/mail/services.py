@@ -75,7 +75,7 @@ def queue_message(recipient: str, template: str, *, kind: str = "", meeting_id: 
     look = _meeting_look(meeting_id, template)
     context = {**context, "layout": look.get("layout")}
     if look.get("text"):
-        subject, text_body, html = _custom_parts(look["text"], context)
+        subject, text_body, html = custom_parts(look["text"], context)
     else:
         subject = render_template(f"emails/{template}.subject.txt", **context)
         text_body = render_template(f"emails/{template}.txt", **context)
@@ -87,7 +87,7 @@ def queue_message(recipient: str, template: str, *, kind: str = "", meeting_id: 
         recipient_name=" ".join(recipient_name.split())[:200],
         subject=subject,
         text_body=text_body,
-        html_body=_html_document(html, subject, look.get("layout")),
+        html_body=html_document(html, subject, look.get("layout")),
         rfc_message_id=make_msgid(domain=_sender_domain()),
         status=MessageStatus.queued if current_app.config.get("MAIL_SERVER") else MessageStatus.held,
         kind=kind,
@@ -112,7 +112,7 @@ def _meeting_look(meeting_id: int | None, template: str) -> dict:
     return look
 
 
-def _custom_parts(text, context: dict) -> tuple[str, str, str]:
+def custom_parts(text, context: dict) -> tuple[str, str, str]:
     """An organiser's own subject and body (placeholders filled in), in the standard salutation and links."""
     subject, body = (fill_placeholders(part, context) for part in text)
     return (subject, render_template("emails/_custom.txt", body=body, **context),
@@ -138,7 +138,7 @@ def fill_placeholders(text: str, context: dict) -> str:
     return text
 
 
-def _html_document(html: str, subject: str, layout: dict | None = None) -> str:
+def html_document(html: str, subject: str, layout: dict | None = None) -> str:
     """Wrap a template's HTML fragment in a complete document (language, direction, charset) and, for a
     meeting's message, its layout: name and logo, colours, the organisers' contact."""
     if "<html" in html[:500].lower():

@@ -9,6 +9,7 @@ import re
 from datetime import timedelta
 
 from flask import render_template
+from icalendar import Calendar, Event
 from flask_babel import force_locale, format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -16,10 +17,12 @@ from sqlalchemy import select
 from ..audit.services import record
 from ..errors import ValidationFailed
 from ..extensions import db
-from ..mail.services import PLACEHOLDERS
+from ..mail.services import PLACEHOLDERS, custom_parts, html_document
 from ..meetings.models import Meeting
 from ..models_base import utcnow
-from ..registration.models import UN_LANGUAGES, Registration
+from ..registration.documents import render_e_ticket
+from ..registration.models import UN_LANGUAGES, Registration, RegistrationStatus
+from ..registration.services import external_url
 from ..signals import mail_attachment_wanted, mail_composing
 from .models import MailText, MeetingMailSettings
 
@@ -67,8 +70,6 @@ def save_settings(meeting: Meeting, data: dict, *, actor) -> MeetingMailSettings
 
 def layout_for(meeting: Meeting, row: MeetingMailSettings | None = None) -> dict:
     """What the mail layout shows: meeting name, dates in the reader's language, logo, colour, contact."""
-    from ..registration.services import external_url
-
     row = row or settings_for(meeting)
     return {
         "meeting_title": meeting.title,
@@ -150,9 +151,6 @@ def preview(meeting: Meeting, template: str, locale: str, subject: str | None = 
             body: str | None = None) -> dict:
     """The message as a participant would get it (subject, text, HTML), with the given own text or, without
     one, the meeting's current text (own or default). Nothing is stored."""
-    from ..mail.services import _custom_parts, _html_document
-    from ..registration.services import external_url
-
     if template not in EDITABLE:
         raise ValidationFailed(problems=[_l("There is no such message to edit.")])
     with force_locale(locale):
@@ -166,21 +164,19 @@ def preview(meeting: Meeting, template: str, locale: str, subject: str | None = 
             subject, body = own.subject, own.body
         if subject is not None:
             subject, body = _checked(template, locale, subject, body or "")
-            subject, text, html = _custom_parts((subject, body), context)
+            subject, text, html = custom_parts((subject, body), context)
         else:
             subject = render_template(f"emails/{template}.subject.txt", **context)
             text = render_template(f"emails/{template}.txt", **context)
             html = render_template(f"emails/{template}.html", **context)
         subject = " ".join(subject.split())
-        return {"subject": subject, "text": text, "html": _html_document(html, subject, context["layout"])}
+        return {"subject": subject, "text": text, "html": html_document(html, subject, context["layout"])}
 
 
 # --- what an approval carries -------------------------------------------------------------------------------------
 
 def calendar_entry(meeting: Meeting) -> bytes:
     """The meeting as an all-day calendar event (.ics) in the meeting's dates, with its venue."""
-    from icalendar import Calendar, Event
-
     calendar = Calendar()
     calendar.add("prodid", "-//Global Meeting manager//EN")
     calendar.add("version", "2.0")
@@ -198,9 +194,6 @@ def calendar_entry(meeting: Meeting) -> bytes:
 
 @mail_attachment_wanted.connect_via("e_ticket")
 def _e_ticket(kind: str, *, ref) -> tuple[str, str, bytes] | None:
-    from ..registration.documents import render_e_ticket
-    from ..registration.models import RegistrationStatus
-
     registration = db.session.get(Registration, ref)
     if registration is None or registration.status != RegistrationStatus.approved:
         return None  # cancelled or declined since: no ticket goes out

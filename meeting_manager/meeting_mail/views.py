@@ -8,6 +8,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import ORGANISER, PUBLIC, allow
+from ..badges.render import logo_mime_type
+from ..badges.services import meeting_logo
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..meetings.loaders import meeting_or_404
@@ -124,9 +126,6 @@ def preview_html(meeting_id: int, template: str, locale: str):
 @allow(PUBLIC)
 def logo(meeting_id: int):
     """The meeting's logo, shown at the top of its mail (public like the meeting's name; nothing personal)."""
-    from ..badges.render import logo_mime_type
-    from ..badges.services import meeting_logo
-
     meeting = meeting_or_404(meeting_id, published=True)
     data = meeting_logo(meeting) or abort(404)
     response = current_app.make_response(data)
