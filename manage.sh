@@ -2,7 +2,8 @@
 # Set up and run the Global Meeting manager, or run its tests. Both commands are idempotent.
 #   ./manage.sh run    install what is missing, build the database with demo data, serve on http://127.0.0.1:5000
 #                      (PORT=5001 ./manage.sh run serves another port; PUBLIC_URL follows it)
-#   ./manage.sh test   install the test tools, run the whole test suite (SQLite; PostgreSQL if TEST_DATABASE_URL is set)
+#   ./manage.sh test   install the test tools, lint (ruff) and type-check (mypy), run the whole test suite
+#                      (SQLite; PostgreSQL if TEST_DATABASE_URL is set)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -62,6 +63,12 @@ case "${1:-}" in
     apt_install $RUN_PACKAGES $TEST_PACKAGES
     venv requirements-test.txt
     shift
+    # The guardrails first (CONTRIBUTING.md): the lint and the type check must be clean before the suite runs.
+    # GUARDRAILS=0 skips them, e.g. to rerun one failing test while a change is half done.
+    if [ "${GUARDRAILS:-1}" != 0 ]; then
+      "$VENV/bin/ruff" check .
+      if [ -x "$VENV/bin/mypy" ]; then "$VENV/bin/mypy"; fi
+    fi
     # Two workers: the suite is mostly waiting on SQLite, PostgreSQL and WeasyPrint, one per core.
     exec "$VENV/bin/python" -m pytest -q -p no:cacheprovider -n "${TEST_WORKERS:-2}" "$@"
     ;;

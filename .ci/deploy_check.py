@@ -8,6 +8,7 @@ again; the job must be re-run to done. Afterwards: every registration stored onc
 
 Run (from the checkout, services up): .venv/bin/python .ci/deploy_check.py
 """
+import contextlib
 import json
 import os
 import shlex
@@ -46,8 +47,9 @@ def readme(subcommand: str) -> list[str]:
 
 
 def start(args: list[str], env: dict, log: Path) -> subprocess.Popen:
-    process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=open(log, "ab"), stderr=subprocess.STDOUT,
-                               start_new_session=True)
+    with open(log, "ab") as output:  # the child has its own copy of the file descriptor
+        process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
     started.append(process)
     return process
 
@@ -239,10 +241,8 @@ def main() -> int:
         return 0
     finally:
         for process in reversed(started):
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
         for process in started:
             try:
                 process.wait(timeout=30)
@@ -257,7 +257,7 @@ def main() -> int:
             client = redis.Redis.from_url(REDIS)
             if keys := client.keys(f"*mm-deploy-{tag}*"):
                 client.delete(*keys)
-        except Exception:  # noqa: BLE001
+        except Exception:
             pass
         for log in sorted(work.glob("*.log")):
             if os.environ.get("DEPLOY_CHECK_LOGS"):

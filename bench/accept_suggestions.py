@@ -18,21 +18,20 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import timing  # noqa: F401 - puts the repository on sys.path
+from sqlalchemy import func, insert, select, text, update
 
-from sqlalchemy import func, insert, select, text, update  # noqa: E402
-
-from config import TestingConfig  # noqa: E402
-from meeting_manager import create_app  # noqa: E402
-from meeting_manager.accounts.models import User  # noqa: E402
-from meeting_manager.balance import services  # noqa: E402
-from meeting_manager.delegations.models import Delegation  # noqa: E402
-from meeting_manager.extensions import db  # noqa: E402
-from meeting_manager.jobs.services import run_job, start_job  # noqa: E402
-from meeting_manager.meetings.services import create_meeting  # noqa: E402
-from meeting_manager.models_base import utcnow  # noqa: E402
-from meeting_manager.reference.models import Country  # noqa: E402
-from meeting_manager.reference.services import load_reference_data  # noqa: E402
-from meeting_manager.registration.models import Registration  # noqa: E402
+from config import TestingConfig
+from meeting_manager import create_app
+from meeting_manager.accounts.models import User
+from meeting_manager.balance import services
+from meeting_manager.delegations.models import Delegation
+from meeting_manager.extensions import db
+from meeting_manager.jobs.services import run_job, start_job
+from meeting_manager.meetings.services import create_meeting
+from meeting_manager.models_base import utcnow
+from meeting_manager.reference.models import Country
+from meeting_manager.reference.services import load_reference_data
+from meeting_manager.registration.models import Registration
 
 N = 5000
 REGIONS = ("African States", "Asia-Pacific States", "Eastern European States", "Latin American and Caribbean States",
@@ -88,7 +87,7 @@ def run(url: str) -> dict:
     baseline = time.perf_counter() - start
     db.session.rollback()
     start = time.perf_counter()
-    chosen, suggestion = services.suggest(meeting)
+    chosen, _suggestion = services.suggest(meeting)
     suggested = time.perf_counter() - start
     job = start_job("balance.accept_suggestion", meeting=meeting, actor=organiser,
                     params={"registration_ids": [r.id for r in chosen]})

@@ -20,6 +20,7 @@ import argparse
 import os
 import random
 from datetime import date, datetime, timedelta
+from functools import partial
 
 from timing import median_ms, sqlite_app
 
@@ -87,20 +88,20 @@ def main() -> None:
             sessions = services.list_sessions(meeting)
             rooms = services.list_rooms(meeting)
 
-            def fresh_load():
+            def fresh_load(meeting=meeting):  # bound now: a closure would see the loop's later meeting
                 db.session.expire_all()
                 return services.list_sessions(meeting)
 
             baseline = median_ms(fresh_load, args.runs)
             sessions = fresh_load()
-            findings = median_ms(lambda: checks.agenda_findings(meeting, sessions), args.runs)
-            public = median_ms(lambda: client.get(f"/meetings/{meeting.id}/programme"), args.runs)
+            findings = median_ms(partial(checks.agenda_findings, meeting, sessions), args.runs)
+            public = median_ms(partial(client.get, f"/meetings/{meeting.id}/programme"), args.runs)
             with app.test_request_context():
-                ics = median_ms(lambda: exports.agenda_ics(meeting, sessions), args.runs)
+                ics = median_ms(partial(exports.agenda_ics, meeting, sessions), args.runs)
                 # WeasyPrint takes tens of seconds beyond a few hundred sessions: the PDFs are timed up to 400.
                 pdf_runs = 1 if size > 40 else args.runs
                 pdf_list, pdf_rooms = (
-                    median_ms(lambda: exports.agenda_pdf(meeting, sessions, layout=layout, rooms=rooms), pdf_runs)
+                    median_ms(partial(exports.agenda_pdf, meeting, sessions, layout=layout, rooms=rooms), pdf_runs)
                     if size <= 400 else float("nan") for layout in ("list", "rooms"))
             n_findings = len(checks.agenda_findings(meeting, sessions))
             print(f"{size:>8} {baseline:>8.1f}ms {findings:>8.1f}ms {public:>8.1f}ms {ics:>8.1f}ms "

@@ -14,7 +14,8 @@ Cases, each group in a fresh Python process (so that peak memory and warm-up bel
             badge page opens; then a next batch
 Times cover the call only (imports excluded, the forkserver start and worker warm-up included), medians of
 --runs runs (time.perf_counter). CPU s: user + system time of the group's whole process tree, imports included,
-from /proc (the same figure for the three parallel rows); on a shared, busy machine it says more than wall time. Peak memory: resource.getrusage for self and for waited-for children, and the
+from /proc (the same figure for the three parallel rows); on a shared, busy machine it says more than wall time.
+Peak memory: resource.getrusage for self and for waited-for children, and the
 largest sum of RSS over this case's whole process tree, sampled every 20 ms from /proc (pool workers are
 grandchildren through the forkserver, so getrusage's children figure misses them).
 
@@ -199,12 +200,13 @@ def main() -> None:
 
     print(f"# {time.strftime('%Y-%m-%d %H:%M')} · {machine()} · WeasyPrint {weasyprint.__version__} · "
           f"load average {os.getloadavg()[0]:.2f}")
-    print("| badges | case | median s | runs s | pages/s | CPU s (tree) | PDF KB | peak RSS self / children / tree MB |")
+    print("| badges | case | median s | runs s | pages/s | CPU s (tree) | PDF KB "
+          "| peak RSS self / children / tree MB |")
     print("|---:|---|---:|---|---:|---:|---:|---|")
     for n in args.sizes:
         for case in args.cases:
             runs = [measure(case, n) for _ in range(args.runs)]
-            for label_results in zip(*runs):
+            for label_results in zip(*runs, strict=True):
                 seconds = [r["seconds"] for r in label_results]
                 median = statistics.median(seconds)
                 first = label_results[0]

@@ -11,21 +11,20 @@ import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
+from sqlalchemy import func, insert, select, text
 from timing import median_ms
 
-from sqlalchemy import func, insert, select, text  # noqa: E402
-
-from config import TestingConfig  # noqa: E402
-from meeting_manager import create_app  # noqa: E402
-from meeting_manager.balance import services  # noqa: E402
-from meeting_manager.balance.dashboard import build_dashboard  # noqa: E402
-from meeting_manager.delegations.models import Delegation  # noqa: E402
-from meeting_manager.extensions import db  # noqa: E402
-from meeting_manager.meetings.services import create_meeting  # noqa: E402
-from meeting_manager.models_base import utcnow  # noqa: E402
-from meeting_manager.reference.models import Country  # noqa: E402
-from meeting_manager.reference.services import load_reference_data  # noqa: E402
-from meeting_manager.registration.models import Registration  # noqa: E402
+from config import TestingConfig
+from meeting_manager import create_app
+from meeting_manager.balance import services
+from meeting_manager.balance.dashboard import build_dashboard
+from meeting_manager.delegations.models import Delegation
+from meeting_manager.extensions import db
+from meeting_manager.meetings.services import create_meeting
+from meeting_manager.models_base import utcnow
+from meeting_manager.reference.models import Country
+from meeting_manager.reference.services import load_reference_data
+from meeting_manager.registration.models import Registration
 
 N = 5000
 
@@ -62,7 +61,8 @@ def build(url: str):
                  nationality=(c := rng.choice(countries)), residence_country=c, represented_country=c,
                  category_id=rng.choice(categories), delegation_id=rng.choice(delegations) if i % 4 == 0 else None,
                  status=rng.choice(["approved", "pending", "waitlisted", "declined"]),
-                 data_consent_at=utcnow(), submitted_at=utcnow() - timedelta(minutes=i), badge_token=secrets.token_hex(16),
+                 data_consent_at=utcnow(), submitted_at=utcnow() - timedelta(minutes=i),
+                 badge_token=secrets.token_hex(16),
                  created_at=utcnow(), updated_at=utcnow()) for i in range(N)]
     db.session.execute(insert(Registration), rows)
     db.session.commit()
@@ -85,14 +85,17 @@ def run(url: str) -> dict:
     # Inside a decision and in the review queue, counts are read once and each person's check is the pure engine.
     from meeting_manager.balance import engine
     policy, counts = services.build_policy(meeting), services.current_counts(meeting)
-    candidate = services.candidate_for(one, {one.represented_country: services.region_for(meeting, one.represented_country)})
+    candidate = services.candidate_for(
+        one, {one.represented_country: services.region_for(meeting, one.represented_country)})
     pure = median_ms(lambda: engine.check_approval(policy, counts, candidate), 200)
     figures = median_ms(lambda: build_dashboard(meeting), 20)
     with app.test_request_context():
         from flask import render_template
+
         from meeting_manager.balance.dashboard import GENDERS
         page = median_ms(lambda: render_template("balance/dashboard.html", meeting=meeting,
-                                                 board=build_dashboard(meeting), genders=GENDERS, refreshed=utcnow()), 20)
+                                                 board=build_dashboard(meeting), genders=GENDERS,
+                                                 refreshed=utcnow()), 20)
     db.session.remove()
     ctx.pop()
     return {"baseline count(*) ms": baseline, "rule check, counts read from the database ms": check,

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import argparse
 import random
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from timing import median_ms, sqlite_app
 
@@ -39,7 +39,7 @@ def build(size: int):
     staff = create_user(f"bench-staff-{size}@example.org", "Bench Staff")
     set_password(staff, "bench-password-123")
     db.session.add(MeetingRole(user=staff, meeting=meeting, role=MeetingRoleName.staff))
-    opened = datetime.now(timezone.utc) - timedelta(days=30)
+    opened = datetime.now(UTC) - timedelta(days=30)
     people = add_registrations(meeting, random.Random(size), size, {RegistrationStatus.approved: 1}, staff, opened)
     for n, person in enumerate(people):
         person.email = f"bench{size}.{n}@example.org"
@@ -113,7 +113,8 @@ def main() -> None:
     with sqlite_app("bench-checkin-") as app:
         app.config.update(WTF_CSRF_ENABLED=False)
         print(f"database: {app.config['SQLALCHEMY_DATABASE_URI'].split('@')[-1]}")
-        print(f"{'people':>7} {'baseline':>9} {'scan':>7} {'rescan':>7} {'http':>7} {'search':>7} {'live':>7}  (ms, medians)")
+        print(f"{'people':>7} {'baseline':>9} {'scan':>7} {'rescan':>7} {'http':>7} {'search':>7} {'live':>7}"
+              "  (ms, medians)")
         for size in args.sizes:
             r = run(size, args.scans)
             print(f"{size:>7} {r['baseline']:>9.2f} {r['scan']:>7.2f} {r['rescan']:>7.2f} {r['http']:>7.2f} "

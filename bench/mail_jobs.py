@@ -1,4 +1,6 @@
-"""What queueing mail costs a request, and how fast the outbox drains (run by hand: `.venv/bin/python bench/mail_jobs.py`).
+"""What queueing mail costs a request, and how fast the outbox drains.
+
+Run by hand: `.venv/bin/python bench/mail_jobs.py`.
 
 1. POST /account/forgot-password (a token and one queued message), medians over N requests, with delivery:
    held (no MAIL_SERVER: the baseline, nothing is started), thread (a delivery thread starts after the commit)
@@ -58,7 +60,7 @@ def request_medians(folder: Path, smtp: SMTPServer, count: int, gap: float) -> d
         db.session.commit()
     results = {}
     client = app.test_client()
-    for round_ in range(3):  # interleaved rounds, so that load changes hit every mode alike
+    for _round in range(3):  # interleaved rounds, so that load changes hit every mode alike
         for name, settings in modes.items():
             app.config.update({"JOBS_RUNNER": None, "CELERY_BROKER_URL": None, **settings})
             times = []

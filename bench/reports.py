@@ -1,7 +1,8 @@
 """Benchmark of the attendance report: a 2,000-person, three-day meeting with 20,000 check-ins, as PDF and XLSX.
 
 The data set is built in a SQLite file (the default set-up) with bulk inserts: 2,000 approved people (the demo's
-generator), 18 sessions (9 with 300 sign-ups each), about 5,400 day-list check-ins and session check-ins up to 20,000 attendance rows, a few
+generator), 18 sessions (9 with 300 sign-ups each), about 5,400 day-list check-ins and session check-ins up to
+20,000 attendance rows, a few
 voided by corrections. Timed, as medians of 3 runs (time.perf_counter), each in a fresh session:
   baseline    one grouped SQL query of the first check-ins (what every variant pays at least)
   frames      attendance_frames(): the report's tables
@@ -23,7 +24,8 @@ import os
 import random
 import statistics
 import time
-from datetime import UTC, date, datetime, time as clock, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock
 from pathlib import Path
 
 from timing import sqlite_app
@@ -147,7 +149,8 @@ def main() -> None:
     print(f"{args.people} people, {n_rows} attendance rows, median of {args.runs}; "
           f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after, on {os.cpu_count()} CPUs")
     for name, (seconds, cpu) in results.items():
-        print(f"  {name:10s} {seconds:7.2f} s wall  {cpu:7.2f} s CPU  ({seconds / results['baseline'][0]:.0f}x baseline)")
+        times = seconds / results['baseline'][0]
+        print(f"  {name:10s} {seconds:7.2f} s wall  {cpu:7.2f} s CPU  ({times:.0f}x baseline)")
     print(f"  sizes: pdf {sizes['pdf'] // 1024} KiB, xlsx {sizes['xlsx'] // 1024} KiB")
 
 

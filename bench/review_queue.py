@@ -12,13 +12,12 @@ import argparse
 import tempfile
 
 from balance import N, build
+from sqlalchemy import func, select
 from timing import median_ms
 
-from sqlalchemy import func, select  # noqa: E402
-
-from meeting_manager.accounts.models import MeetingRole, MeetingRoleName, User  # noqa: E402
-from meeting_manager.extensions import db  # noqa: E402
-from meeting_manager.registration.models import Registration  # noqa: E402
+from meeting_manager.accounts.models import MeetingRole, MeetingRoleName, User
+from meeting_manager.extensions import db
+from meeting_manager.registration.models import Registration
 
 CASES = {"queue, first page (pending)": "", "approved, first page": "?status=approved",
          "approved, page 10": "?status=approved&page=10", "search 'f12'": "?q=f12",

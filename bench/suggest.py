@@ -76,7 +76,7 @@ def make_pool(pool_size: int, seed: int = 1) -> tuple[list[PoolEntry], dict[str,
         candidates.append(Candidate(_pick(rng, REGIONS), _pick(rng, GENDERS), category, CATEGORIES[category][1]))
     candidates = candidates[:pool_size]
     ranks = rng.permutation(len(candidates))
-    return [PoolEntry(i, c, int(r)) for i, (c, r) in enumerate(zip(candidates, ranks))], seats
+    return [PoolEntry(i, c, int(r)) for i, (c, r) in enumerate(zip(candidates, ranks, strict=True))], seats
 
 
 def baseline(policy: Policy, pool: list[PoolEntry]) -> int:
@@ -134,7 +134,8 @@ def main() -> None:
         walls, cpus, suggestion = timed(functools.partial(suggest, policy, counts, pool), args.runs)
         verify(policy, seats, pool, suggestion)
         target = TARGETS.get(size)
-        verdict = "" if target is None else f"target {target:g} s: {'met' if statistics.median(walls) < target else 'MISSED'}"
+        met = target is not None and statistics.median(walls) < target
+        verdict = "" if target is None else f"target {target:g} s: {'met' if met else 'MISSED'}"
         print(row("suggest, all rules", size, policy.capacity, len(suggestion.ids), walls, cpus,
                   f"{suggestion.status}; {verdict}"), flush=True)
         if size == 2000:

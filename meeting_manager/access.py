@@ -46,7 +46,10 @@ STAFF = Rule("staff", _meeting_role("organiser", "staff"))
 
 
 def _focal_point(user, view_args) -> bool:
-    """The focal point of the delegation named by the route's `delegation_id` (of any delegation where it names none)."""
+    """The focal point of the delegation named by the route's `delegation_id`.
+
+    Where the route names none: the focal point of any delegation.
+    """
     if user.is_admin:
         return True
     query = select(Delegation.id).where(Delegation.focal_point_user_id == user.id)

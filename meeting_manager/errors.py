@@ -91,7 +91,7 @@ def _forget_session_state() -> None:
     """Drop the failed transaction, and the signed-in user with it: the page must not read the database again."""
     try:
         db.session.rollback()
-    except Exception:  # noqa: BLE001 - the connection is gone; the pool replaces it at the next checkout
+    except Exception:  # the connection is gone; the pool replaces it at the next checkout
         db.session.remove()
     g._login_user = login_manager.anonymous_user()
 

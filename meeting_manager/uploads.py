@@ -89,7 +89,7 @@ def check_zip(content: bytes) -> None:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError):
-        raise _unreadable_xlsx()
+        raise _unreadable_xlsx() from None
     if len(members) > MAX_ZIP_MEMBERS:
         raise _unreadable_xlsx()
     total = sum(member.file_size for member in members)
@@ -220,8 +220,8 @@ def _read_xlsx(content: bytes, max_rows: int) -> tuple[list[list], bool]:
         workbook = _open_workbook(content)
     except SpreadsheetRefused:
         raise
-    except Exception:  # noqa: BLE001 - openpyxl raises many kinds for a damaged or disguised file
-        raise _unreadable_xlsx()
+    except Exception:  # openpyxl raises many kinds for a damaged or disguised file
+        raise _unreadable_xlsx() from None
     try:
         sheet = workbook.worksheets[0]
         _check_dimension(sheet, max_rows)
@@ -237,8 +237,8 @@ def _read_xlsx(content: bytes, max_rows: int) -> tuple[list[list], bool]:
                 break
     except SpreadsheetRefused:
         raise
-    except Exception:  # noqa: BLE001 - the same, met while streaming the rows
-        raise _unreadable_xlsx()
+    except Exception:  # the same, met while streaming the rows
+        raise _unreadable_xlsx() from None
     finally:
         workbook.close()
     return rows, more
@@ -262,7 +262,7 @@ def _decode(content: bytes, legacy_encoding: str | None) -> str:
     except UnicodeDecodeError:
         if legacy_encoding:
             return content.decode(legacy_encoding, errors="replace")
-        raise SpreadsheetRefused(_("The file is not UTF-8 text. Save it as “CSV UTF-8” and try again."))
+        raise SpreadsheetRefused(_("The file is not UTF-8 text. Save it as “CSV UTF-8” and try again.")) from None
 
 
 def _lines(text: str):
@@ -295,7 +295,7 @@ def _read_csv(content: bytes, max_rows: int, legacy_encoding: str | None) -> tup
                 break
     except csv.Error:
         raise SpreadsheetRefused(_("The file could not be read as CSV (line %(n)d). Save it as “CSV UTF-8” and try "
-                                   "again.", n=reader.line_num))
+                                   "again.", n=reader.line_num)) from None
     return rows, more
 
 

@@ -363,7 +363,10 @@ def make_agenda_session(db):
         from meeting_manager.agenda.models import PersonRole, Session, SessionKind, SessionPerson
 
         day = day or meeting.starts_on
-        at = lambda hm: datetime.combine(day, time.fromisoformat(hm), tzinfo=meeting.tz)
+
+        def at(hm):
+            return datetime.combine(day, time.fromisoformat(hm), tzinfo=meeting.tz)
+
         session = Session(meeting_id=meeting.id, title=title or f"Session {next(_counter)}", kind=SessionKind(kind),
                           starts_at=at(start), ends_at=at(end), room=room, published=published, **fields)
         session.people = [SessionPerson(role=PersonRole.speaker, registration=r, position=i)
@@ -1011,3 +1014,31 @@ def boss_of(meeting):
     from meeting_manager.waitlist.services import organisers_of
 
     return organisers_of(meeting)[0]
+
+
+# --- checkin: the offline desk app -------------------------------------------------------------------------------
+
+@pytest.fixture
+def meeting_today(make_meeting):
+    """An open meeting whose first day is today (UTC at the venue): the offline desk may check people in now."""
+    return make_meeting(starts_on=date.today(), ends_on=date.today() + timedelta(days=2), timezone="UTC")
+
+
+@pytest.fixture
+def offline_served(shared_db_app):
+    """The shared-database app served for the offline desk's browser tests on a port of 5170-5179 (a free one)."""
+    from werkzeug.serving import make_server
+
+    for port in range(5170, 5180):
+        try:
+            server = make_server("127.0.0.1", port, shared_db_app, threaded=True)
+            break
+        except OSError:
+            continue
+    else:
+        server = make_server("127.0.0.1", 0, shared_db_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()

@@ -28,7 +28,8 @@ REDIRECTS = (301, 302, 303, 307, 308)
 
 
 def walked_rules(app: Flask):
-    return sorted((r for r in app.url_map.iter_rules() if r.endpoint != "static" and not r.endpoint.endswith(".static")),
+    return sorted((r for r in app.url_map.iter_rules()
+                   if r.endpoint != "static" and not r.endpoint.endswith(".static")),
                   key=lambda r: (r.rule, r.endpoint))
 
 
@@ -57,7 +58,7 @@ def _demo_objects(meeting, organiser, staff, participant):
     from meeting_manager.registration.models import RegistrationStatus
 
     rng = random.Random(5)
-    statuses = {status: 1 for status in RegistrationStatus}
+    statuses = dict.fromkeys(RegistrationStatus, 1)
     registrations = add_registrations(meeting, rng, 14, statuses, organiser, utcnow() - timedelta(days=10))
     _db.session.flush()
     hooks = [("demo.balance", "add_demo_policy", meeting, organiser, rng),
@@ -71,9 +72,9 @@ def _demo_objects(meeting, organiser, staff, participant):
         try:
             hook(*args)
             savepoint.commit()
-        except Exception as error:  # noqa: BLE001 - a broken hook only makes the walk poorer; its own tests catch it
+        except Exception as error:  # a broken hook only makes the walk poorer; its own tests catch it
             savepoint.rollback()
-            warnings.warn(f"demo hook {module}.{function} failed: {error!r}")
+            warnings.warn(f"demo hook {module}.{function} failed: {error!r}", stacklevel=2)
     return registrations
 
 

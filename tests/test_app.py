@@ -56,7 +56,8 @@ def test_each_call_builds_an_independent_app(app):
     other = create_app(TestingConfig)
     assert other is not app
     assert other.url_map is not app.url_map
-    assert sorted(r.endpoint for r in other.url_map.iter_rules()) == sorted(r.endpoint for r in app.url_map.iter_rules())
+    endpoints = sorted(r.endpoint for r in app.url_map.iter_rules())
+    assert sorted(r.endpoint for r in other.url_map.iter_rules()) == endpoints
 
 
 def test_feature_commands_are_registered(app):
@@ -121,7 +122,7 @@ def test_testing_config_is_separate():
     assert TestingConfig.SECRET_KEY != Config.SECRET_KEY
     assert TestingConfig.MAIL_SERVER is None
     expected = os.environ.get("TEST_DATABASE_URL", "sqlite://")
-    assert TestingConfig.SQLALCHEMY_DATABASE_URI == expected
+    assert expected == TestingConfig.SQLALCHEMY_DATABASE_URI
 
 
 # --- security headers ------------------------------------------------------------------------------------------

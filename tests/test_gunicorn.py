@@ -1,6 +1,7 @@
 """gunicorn as the README and docs/deploy.md run it from the checkout: two instances on one host get control
 sockets of their own, and the documented restarts (HUP; USR2 then TERM of the old master, for new code) drop no
 request while clients keep coming."""
+import contextlib
 import os
 import signal
 import subprocess
@@ -69,10 +70,8 @@ def site(tmp_path):
 
     yield var, start
     for pid_file in var.glob("gunicorn-*.pid*"):
-        try:
+        with contextlib.suppress(ProcessLookupError, ValueError):
             os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)
-        except (ProcessLookupError, ValueError):
-            pass
     for process, log in started:
         try:
             process.wait(timeout=30)

@@ -88,7 +88,7 @@ def _row(table, **values) -> dict:
     """A row for `table` (reflected) with a plain value in every required column not given."""
     import datetime as dt
 
-    from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, String
+    from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric
 
     row = dict(values)
     for column in table.columns:
@@ -100,8 +100,7 @@ def _row(table, **values) -> dict:
                             else 1 if isinstance(kind, (Integer, Numeric))
                             else "pending" if column.name == "status" else "woman" if column.name == "gender"
                             else "guest" if column.name == "relation" else "open" if "mode" in column.name
-                            else "[]" if column.name in ("findings", "options", "params") else "x"
-                            if isinstance(kind, String) else "x")
+                            else "[]" if column.name in ("findings", "options", "params") else "x")
     return row
 
 

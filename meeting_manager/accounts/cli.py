@@ -17,7 +17,7 @@ def create_admin(email: str, name: str, password: str) -> None:
     try:
         validate_email(email, check_deliverability=False)
     except EmailNotValidError as error:
-        raise click.BadParameter(str(error), param_hint="email")
+        raise click.BadParameter(str(error), param_hint="email") from error
     if len(password) < 10:
         raise click.BadParameter("use at least 10 characters", param_hint="password")
     user = services.get_user_by_email(email)

@@ -163,7 +163,8 @@ def user(user_id: int):
     """An account's roles per meeting: grant one, or revoke one."""
     user = db.get_or_404(User, user_id)
     form = RoleForm()
-    form.meeting_id.choices = choices_of([(m.id, m.title) for m in db.session.scalars(select(Meeting).order_by(Meeting.starts_on.desc()))])
+    meetings = db.session.scalars(select(Meeting).order_by(Meeting.starts_on.desc()))
+    form.meeting_id.choices = choices_of([(m.id, m.title) for m in meetings])
     if form.validate_on_submit():
         meeting = meeting_or_404(form.meeting_id.data)
         services.grant_meeting_role(user, meeting, MeetingRoleName(form.role.data), actor=current_user)

@@ -122,10 +122,14 @@ def room_fit_conflicts(sessions: list[Session]) -> list[Finding]:
 ROLE_WORDS = {PersonRole.speaker: _l("speaker"), PersonRole.moderator: _l("moderator"),
               PersonRole.rapporteur: _l("rapporteur")}
 _STATUS_SENTENCES = {
-    RegistrationStatus.pending: _l("%(name)s (%(role)s in “%(title)s”) is not approved yet: the registration is pending."),
-    RegistrationStatus.waitlisted: _l("%(name)s (%(role)s in “%(title)s”) is not approved: the registration is on the waitlist."),
-    RegistrationStatus.declined: _l("%(name)s (%(role)s in “%(title)s”) is not approved: the registration was declined."),
-    RegistrationStatus.cancelled: _l("%(name)s (%(role)s in “%(title)s”) is no longer coming: the registration was cancelled."),
+    RegistrationStatus.pending: _l("%(name)s (%(role)s in “%(title)s”) "
+        "is not approved yet: the registration is pending."),
+    RegistrationStatus.waitlisted: _l("%(name)s (%(role)s in “%(title)s”) "
+        "is not approved: the registration is on the waitlist."),
+    RegistrationStatus.declined: _l("%(name)s (%(role)s in “%(title)s”) "
+        "is not approved: the registration was declined."),
+    RegistrationStatus.cancelled: _l("%(name)s (%(role)s in “%(title)s”) "
+        "is no longer coming: the registration was cancelled."),
 }
 
 

@@ -19,8 +19,16 @@ from ..errors import ValidationFailed
 from ..extensions import db
 from ..meetings.models import Meeting
 from .models import PersonRole, Session, SessionKind
-from .services import (PersonInput, SessionInput, registrations_by_email, check_session_input, list_rooms,
-                       list_sessions, local_instant, save_session)
+from .services import (
+    PersonInput,
+    SessionInput,
+    check_session_input,
+    list_rooms,
+    list_sessions,
+    local_instant,
+    registrations_by_email,
+    save_session,
+)
 
 REQUIRED = ("day", "start", "end", "title")
 OPTIONAL = ("kind", "room", "track", "capacity", "languages", "interpretation", "description", "organiser",
@@ -68,7 +76,8 @@ def parse_day(value) -> date:
     try:
         return date.fromisoformat(text[:10] if re.match(r"^\d{4}-\d{2}-\d{2}([ T]00:00(:00)?)?$", text) else text)
     except ValueError:
-        raise RowError(_("the day “%(value)s” is not a date; write it as YYYY-MM-DD, e.g. 2026-10-24.", value=text))
+        raise RowError(_("the day “%(value)s” is not a date; write it as YYYY-MM-DD, e.g. 2026-10-24.",
+                         value=text)) from None
 
 
 def parse_time(value, column: str) -> time:
@@ -90,7 +99,7 @@ def parse_kind(value) -> SessionKind:
         return SessionKind(text)
     except ValueError:
         raise RowError(_("unknown kind “%(value)s”; use plenary, workshop, side_event, break or reception.",
-                         value=_text(value)))
+                         value=_text(value))) from None
 
 
 def parse_capacity(value) -> int | None:

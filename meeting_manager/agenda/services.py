@@ -118,7 +118,8 @@ def session_form_data(meeting: Meeting, session: Session) -> dict:
 
 def _check_room_name(meeting: Meeting, name: str, room: Room | None) -> None:
     clash = db.session.scalar(select(Room.id).where(
-        Room.meeting_id == meeting.id, func.lower(Room.name) == name.strip().lower(), Room.id != getattr(room, "id", 0)))
+        Room.meeting_id == meeting.id, func.lower(Room.name) == name.strip().lower(),
+        Room.id != getattr(room, "id", 0)))
     if clash:
         raise ValidationFailed(_("There is already a room called “%(name)s”.", name=name.strip()))
 

@@ -129,7 +129,8 @@ def _session_input(form: SessionForm) -> services.SessionInput:
     rows = [entry.form for entry in form.people]
     people = [
         services.PersonInput(role=PersonRole(row.role.data), email=row.email.data or "",
-                             name=row.outside_name.data or "", gender=Gender(row.gender.data) if row.gender.data else None,
+                             name=row.outside_name.data or "",
+                             gender=Gender(row.gender.data) if row.gender.data else None,
                              country=row.country.data or "", organisation=row.organisation.data or "")
         for row in rows if not row.is_blank
     ]
@@ -149,7 +150,8 @@ def _render_session_form(meeting: Meeting, form: SessionForm, session: Session |
     return render_template("agenda/session_form.html", meeting=meeting, form=form, session=session,
                            problems=problems, registrations=registrations, countries=iso_countries(),
                            by_email={r.email: r for r in registrations},
-                           findings=findings, places=places, tracks=services.list_tracks(services.list_sessions(meeting))), status
+                           findings=findings, places=places,
+                           tracks=services.list_tracks(services.list_sessions(meeting))), status
 
 
 def _saved(meeting: Meeting, session: Session, findings):

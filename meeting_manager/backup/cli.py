@@ -24,7 +24,7 @@ def backup(output: Path | None) -> None:
     try:
         report = services.create_backup(output or services.default_archive_name())
     except services.BackupError as error:
-        raise click.ClickException(str(error))
+        raise click.ClickException(str(error)) from error
     click.echo(f"Backup written to {report.archive} ({report.database} database, {report.files} files).")
     _say_keys(report, "included")
     click.echo("The archive holds personal data and the keys that protect it: keep it as safe as the server.")
@@ -39,7 +39,7 @@ def restore(archive: Path, force: bool) -> None:
     try:
         report = services.restore_backup(archive, force=force)
     except services.BackupError as error:
-        raise click.ClickException(str(error))
+        raise click.ClickException(str(error)) from error
     click.echo(f"Restored the {report.database} database and {report.files} files from {archive}.")
     _say_keys(report, "restored")
     click.echo("Restart the app servers and workers so that they read the restored keys.")

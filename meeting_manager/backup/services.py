@@ -75,9 +75,9 @@ def _run(command: list[str], env: dict) -> None:
     try:
         subprocess.run(command, check=True, capture_output=True, text=True, env=env, timeout=3600)
     except FileNotFoundError:
-        raise BackupError(f"{command[0]} is not installed (Debian: apt-get install postgresql-client).")
+        raise BackupError(f"{command[0]} is not installed (Debian: apt-get install postgresql-client).") from None
     except subprocess.CalledProcessError as error:
-        raise BackupError(f"{command[0]} failed: {error.stderr.strip()[-2000:]}")
+        raise BackupError(f"{command[0]} failed: {error.stderr.strip()[-2000:]}") from error
 
 
 def _private_file(path: Path):
@@ -86,7 +86,7 @@ def _private_file(path: Path):
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        raise BackupError(f"{path} exists already; choose another name.")
+        raise BackupError(f"{path} exists already; choose another name.") from None
     return os.fdopen(fd, "wb")
 
 

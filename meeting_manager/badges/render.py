@@ -109,7 +109,7 @@ def render_badges_pdf(badges: Sequence[BadgeData], fmt: str = "a6", *, workers: 
         return whole
     joiner = _Joiner(len(chunks))
     todo, done = {}, 0
-    for i, (key, chunk) in enumerate(zip(keys, chunks)):
+    for i, (key, chunk) in enumerate(zip(keys, chunks, strict=True)):
         if (part := cache.get(key)) is None:
             todo[i] = chunk
         else:
@@ -243,7 +243,7 @@ def _draw_qr_codes(spec: BadgeFormat, badges: Sequence[BadgeData], document, pdf
 def render_chunk_html(fmt: str, badges: Sequence[BadgeData]) -> str:
     spec = FORMATS[fmt]
     views = [_badge_view(spec, i, badge, len(badges)) for i, badge in enumerate(badges)]
-    logos = {view["logo"]: badge.logo for view, badge in zip(views, badges) if badge.logo}
+    logos = {view["logo"]: badge.logo for view, badge in zip(views, badges, strict=True) if badge.logo}
     return _templates().get_template("badges/sheet.html").render(
         title=badges[0].meeting_title, fmt=spec, mm=_mm,
         slots=[spec.slot(i) for i in range(spec.per_sheet)],

@@ -1,9 +1,10 @@
 """Badge batches: who gets a badge, what it shows, the print log, and the logo and colours organisers choose."""
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import exists, select
+from sqlalchemy import Row, exists, select
 from sqlalchemy.orm import joinedload
 
 from ..audit.services import record
@@ -69,7 +70,7 @@ def log_prints(meeting: Meeting, registrations: list[Registration], *, actor_id:
                                   format=fmt) for r in registrations)
 
 
-def print_log(meeting: Meeting, limit: int = 50) -> list[tuple[BadgePrint, Registration]]:
+def print_log(meeting: Meeting, limit: int = 50) -> Sequence[Row[BadgePrint, Registration]]:
     """The latest prints, newest first."""
     return db.session.execute(
         select(BadgePrint, Registration).join(Registration, BadgePrint.registration_id == Registration.id)
@@ -80,7 +81,7 @@ def print_log(meeting: Meeting, limit: int = 50) -> list[tuple[BadgePrint, Regis
 
 def count_printed(meeting: Meeting) -> int:
     return db.session.scalar(select(db.func.count(db.distinct(BadgePrint.registration_id)))
-                             .where(BadgePrint.meeting_id == meeting.id))
+                             .where(BadgePrint.meeting_id == meeting.id)) or 0
 
 
 def save_logo(meeting: Meeting, content: bytes, *, actor) -> None:
@@ -90,7 +91,7 @@ def save_logo(meeting: Meeting, content: bytes, *, actor) -> None:
     try:
         mime = logo_mime_type(content)
     except ValueError:
-        raise ValidationFailed("The logo must be a PNG, JPEG, GIF or SVG image.")
+        raise ValidationFailed("The logo must be a PNG, JPEG, GIF or SVG image.") from None
     name = f"logos/meeting-{meeting.id}.{mime.split('/')[-1].replace('svg+xml', 'svg')}"
     path = Path(current_app.config["STORAGE_DIR"]) / name
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -30,9 +30,11 @@ HEX = re.compile(r"#[0-9a-fA-F]{6}")
 def _batch_form(meeting: Meeting) -> BatchForm:
     form = BatchForm()
     everyone = [("", _("all"))]
-    form.region.choices = choices_of(everyone + [(r, r) for r in sorted(set(region_map(meeting.region_scheme_id).values()))])
+    regions = sorted(set(region_map(meeting.region_scheme_id).values()))
+    form.region.choices = choices_of(everyone + [(r, r) for r in regions])
     form.category.choices = choices_of(everyone + [(c.code, c.name) for c in meeting.categories])
-    delegations = db.session.execute(db.select(Delegation.id, Delegation.name).where(Delegation.meeting_id == meeting.id))
+    delegations = db.session.execute(db.select(Delegation.id, Delegation.name)
+                                     .where(Delegation.meeting_id == meeting.id))
     form.delegation.choices = choices_of(everyone + [(str(i), name) for i, name in delegations])
     return form
 

@@ -102,7 +102,8 @@ def _category_rows(meeting, tally) -> list[dict]:
 
 def _mix_breakers(meeting, policy, counts) -> list[dict]:
     """Delegations of k or more approved members who all declare one gender (or exceed their seats)."""
-    names = dict(db.session.execute(select(Delegation.id, Delegation.name).where(Delegation.meeting_id == meeting.id)).all())
+    names = dict(db.session.execute(select(Delegation.id, Delegation.name)
+                                    .where(Delegation.meeting_id == meeting.id)).all())
     rows = []
     for key, state in counts.delegations.items():
         single = policy.mix_min_size is not None and state.members >= policy.mix_min_size and len(state.declared) == 1
@@ -174,9 +175,11 @@ def dashboard_frames(board: Dashboard) -> dict[str, pd.DataFrame]:
                                                  "max", "headroom", "share")} for row in board.bounds],
                           columns=["dimension", "label", "approved", "pending", "waitlisted", "min", "max", "headroom",
                                    "share"]).astype({"min": "Int64", "max": "Int64"})
-    categories = pd.DataFrame(board.categories, columns=["code", "label", "counts", "approved", "pending", "waitlisted"])
+    categories = pd.DataFrame(board.categories,
+                              columns=["code", "label", "counts", "approved", "pending", "waitlisted"])
     editions_frame = pd.DataFrame([{"edition": e["meeting"].title, "capacity": e["capacity"], "approved": e["approved"],
-                                    **{f"counted for balance: {g}": n for g, n in e["genders"].items()}, "women %": e["women_share"]}
+                                    **{f"counted for balance: {g}": n for g, n in e["genders"].items()},
+                                    "women %": e["women_share"]}
                                    for e in board.editions])
     return {"Region x gender": grid, "Bounds": bounds, "Categories": categories,
             "Registrations over time": pd.DataFrame(board.over_time, columns=["day", "submitted", "total"]),

@@ -197,7 +197,7 @@ def check_approval(policy: Policy, counts: Counts, candidate: Candidate, labels:
         findings += _cap_findings(policy, counts, candidate, dimension, labels)
         findings += _reservation_findings(policy, counts, candidate, dimension, labels)
     if candidate.delegation is not None:
-        findings += _delegation_findings(policy, counts, candidate, labels)
+        findings += _delegation_findings(policy, counts, candidate, candidate.delegation, labels)
     return Check(tuple(findings))
 
 
@@ -356,12 +356,13 @@ def _reservation_findings(
         )
     else:
         severity = Severity.HOLDS
-        message = f"Approving would leave {_seats(max(free_after, 0))} free; {others} still need {_seats(needed)} reserved."
+        message = (f"Approving would leave {_seats(max(free_after, 0))} free; "
+                   f"{others} still need {_seats(needed)} reserved.")
     return [Finding(Rule.RESERVATION, severity, message, dimension, None, free_now, free_after, needed)]
 
 
-def _delegation_findings(policy: Policy, counts: Counts, candidate: Candidate, labels: Labels) -> list[Finding]:
-    key = candidate.delegation
+def _delegation_findings(policy: Policy, counts: Counts, candidate: Candidate, key: str,
+                         labels: Labels) -> list[Finding]:
     state = counts.delegation(key)
     name = _name(labels, DELEGATION, key)
     now, after = state.members, state.members + 1
@@ -379,11 +380,11 @@ def _delegation_findings(policy: Policy, counts: Counts, candidate: Candidate, l
         )
     if policy.mix_min_size is None:
         return [seats]
-    return [seats, _mix_finding(policy, state, candidate, name, key)]
+    return [seats, _mix_finding(policy, policy.mix_min_size, state, candidate, name, key)]
 
 
-def _mix_finding(policy: Policy, state: DelegationState, candidate: Candidate, name: str, key: str) -> Finding:
-    k = policy.mix_min_size
+def _mix_finding(policy: Policy, k: int, state: DelegationState, candidate: Candidate, name: str,
+                 key: str) -> Finding:
     declared = set(state.declared)
     if candidate.gender != UNDISCLOSED:
         declared.add(candidate.gender)

@@ -28,7 +28,8 @@ class BoundForm(Form):
 
     dimension = HiddenField()
     value = HiddenField()
-    unit = SelectField(_l("Unit"), choices=choices_of([(BoundUnit.seats.value, _l("seats")), (BoundUnit.percent.value, "%")]))
+    unit = SelectField(_l("Unit"),
+                       choices=choices_of([(BoundUnit.seats.value, _l("seats")), (BoundUnit.percent.value, "%")]))
     minimum = IntegerField(_l("Reserved (min)"), validators=[Optional(), NumberRange(min=0, max=100000)])
     maximum = IntegerField(_l("Cap (max)"), validators=[Optional(), NumberRange(min=0, max=100000)])
 

@@ -1,10 +1,9 @@
 """The job that accepts a suggested set: thousands of approvals take longer than a request may."""
 from contextlib import nullcontext
 
+import pandas as pd
 from flask import current_app, has_request_context
 from flask_babel import lazy_gettext as _l
-
-import pandas as pd
 
 from ..accounts.models import User
 from ..exports import csv_bytes

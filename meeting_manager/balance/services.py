@@ -147,7 +147,8 @@ def labels_for(meeting: Meeting, delegation: Delegation | None = None) -> dict[t
     if delegation is not None:
         delegations = [(delegation.id, delegation.name)]
     else:
-        delegations = db.session.execute(select(Delegation.id, Delegation.name).where(Delegation.meeting_id == meeting.id))
+        delegations = db.session.execute(select(Delegation.id, Delegation.name)
+                                         .where(Delegation.meeting_id == meeting.id))
     labels.update({(engine.DELEGATION, str(i)): name for i, name in delegations})
     return labels
 
@@ -765,6 +766,6 @@ def review_queue(meeting: Meeting, filters: QueueFilters = QueueFilters(), *, pa
     for registration in rows:
         check = engine.check_approval(policy, counts, candidate_for(registration, regions), labels)
         if extra := _note_verbale_finding(registration):
-            check = engine.Check(check.findings + (extra,))
+            check = engine.Check((*check.findings, extra))
         checked.append((registration, check, region_of(regions, registration.represented_country)))
     return QueuePage(checked, total, page, per_page)

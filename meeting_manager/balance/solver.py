@@ -173,7 +173,7 @@ def suggest(
         return Suggestion((), (), "empty", time.perf_counter() - start)
     classes = _classes(entries)
     taken, status = _solve_two_stage(_build(policy, counts, classes), classes, time_limit)
-    chosen = sorted(i for c, n in zip(classes, taken) for i in c.members[:n])
+    chosen = sorted(i for c, n in zip(classes, taken, strict=True) for i in c.members[:n])
     ids = tuple(entries[i].id for i in chosen)
     order = tuple(entries[i].id for i in _approval_order(counts, entries, chosen))
     return Suggestion(ids, order, status, time.perf_counter() - start)
@@ -248,7 +248,7 @@ def _mix_holds(state: DelegationState, classes: list[_Class], taken: tuple[int, 
     gained = sum(taken)
     if mix is None or gained == 0 or state.members + gained < mix:
         return True
-    added = {c.candidate.gender for c, n in zip(classes, taken) if n and c.candidate.gender != UNDISCLOSED}
+    added = {c.candidate.gender for c, n in zip(classes, taken, strict=True) if n and c.candidate.gender != UNDISCLOSED}
     if not state.declared and state.members >= mix - 1:
         return not added  # the first declared member would arrive alone at mix members or more
     return len(state.declared | added) != 1
@@ -264,7 +264,7 @@ def _add_delegation_patterns(model: _Model, indices: list[int], classes: list[_C
     for taken in patterns:
         var = model.var()
         chosen[var] = 1.0
-        model.patterns[var] = [(j, n) for j, n in zip(indices, taken) if n]
+        model.patterns[var] = [(j, n) for j, n in zip(indices, taken, strict=True) if n]
         for j, n in model.patterns[var]:
             links[j][var] = -float(n)
     for terms in links.values():
@@ -437,7 +437,7 @@ def _approval_order(counts: Counts, entries: list[PoolEntry], chosen: list[int])
     position = {i: p for p, i in enumerate(order)}
     for key, members in slots.items():
         reordered = _mixing_first(counts.delegation(key).declared, members, entries)
-        for slot, i in zip(sorted(position[m] for m in members), reordered):
+        for slot, i in zip(sorted(position[m] for m in members), reordered, strict=True):
             order[slot] = i
     return order
 

@@ -1,5 +1,5 @@
 """Balance pages for organisers: the policy, the review queue with decisions, suggested decisions, the dashboard."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
@@ -101,12 +101,12 @@ def _filter_form(meeting: Meeting) -> ReviewFilterForm:
     form = ReviewFilterForm(request.args)
     everyone = [("", _("all"))]
     form.status.choices = choices_of([(s.value, status_label(s)) for s in RegistrationStatus])
-    form.region.choices = choices_of(everyone + [(r, r) for r in sorted(set(region_map(meeting.region_scheme_id).values()))] + [
-        (UNASSIGNED, _("unassigned"))])
+    regions = sorted(set(region_map(meeting.region_scheme_id).values()))
+    form.region.choices = choices_of(everyone + [(r, r) for r in regions] + [(UNASSIGNED, _("unassigned"))])
     form.gender.choices = choices_of(everyone + [(g.value, gender_label(g)) for g in Gender])
     form.category.choices = choices_of(everyone + [(c.code, c.name) for c in meeting.categories])
-    delegations = db.session.execute(db.select(Delegation.id, Delegation.name).where(Delegation.meeting_id == meeting.id)
-                                     .order_by(Delegation.name))
+    delegations = db.session.execute(db.select(Delegation.id, Delegation.name)
+                                     .where(Delegation.meeting_id == meeting.id).order_by(Delegation.name))
     form.delegation.choices = choices_of(everyone + [(str(i), name) for i, name in delegations])
     return form
 
@@ -241,7 +241,7 @@ def dashboard(meeting_id: int):
     board = build_dashboard(meeting)
     template = "balance/_dashboard_body.html" if request.headers.get("X-Refresh") else "balance/dashboard.html"
     return render_template(template, meeting=meeting, board=board, genders=GENDERS,
-                           refreshed=datetime.now(timezone.utc), over=services.over_limits(meeting))
+                           refreshed=datetime.now(UTC), over=services.over_limits(meeting))
 
 
 @bp.route("/meetings/<int:meeting_id>/balance.pdf")
@@ -256,8 +256,8 @@ def dashboard_pdf(meeting_id: int):
                                refreshed=refreshed)
 
     # Rendered once per state of the balance (2.3 s each): asked again with nothing changed, it is the same file.
-    pdf, etag = cached_pdf(f"balance/{meeting.id}", page(datetime(2000, 1, 1, tzinfo=timezone.utc)),
-                           lambda: html_to_pdf(page(datetime.now(timezone.utc))))
+    pdf, etag = cached_pdf(f"balance/{meeting.id}", page(datetime(2000, 1, 1, tzinfo=UTC)),
+                           lambda: html_to_pdf(page(datetime.now(UTC))))
     record("balance.export", actor=current_user, meeting=meeting, format="pdf")
     db.session.commit()
     response = Response(pdf, mimetype="application/pdf",

@@ -101,3 +101,51 @@ class ReplacedBadge(db.Model):
     replaced_at: Mapped[datetime] = mapped_column(default=utcnow)
     by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     registration: Mapped["Registration"] = relationship()  # noqa: F821
+
+
+class OfflineOutcome(str, enum.Enum):
+    recorded = "recorded"  #: the check-in became an attendance row
+    already_in = "already_in"  #: another desk (or this one, online) had checked the person in first
+    conflict = "conflict"  #: not recorded: staff must look (a registration declined while the desk was offline)
+
+
+class OfflineKind(str, enum.Enum):
+    check_in = "check_in"
+    hand_over = "hand_over"  #: the badge handed over after a photo ID check
+
+
+class OfflineCheckIn(db.Model):
+    """A check-in made on a desk device while offline, as synced: the log of what each device sent.
+
+    `client_id` is made on the device, so that a check-in sent twice (a sync cut off halfway, a double tap) is
+    recorded once. `happened_at` is the device's clock when staff checked the person in; two desks that checked the
+    same person in give one attendance and two rows here, each with its own time.
+    """
+
+    __tablename__ = "offline_check_ins"
+    __table_args__ = (Index("ix_offline_check_ins_meeting_outcome", "meeting_id", "outcome"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(36), unique=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    #: NULL when the device named a registration that does not exist (erased since the list was downloaded)
+    registration_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"),
+                                                        index=True)
+    #: a random id the device made for itself (no hardware identifier)
+    device_id: Mapped[str] = mapped_column(String(36))
+    kind: Mapped[OfflineKind] = mapped_column(default=OfflineKind.check_in)
+    method: Mapped[CheckInMethod]
+    happened_at: Mapped[datetime]
+    synced_at: Mapped[datetime] = mapped_column(default=utcnow)
+    synced_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    outcome: Mapped[OfflineOutcome]
+    #: why a conflict was not recorded, as a code (declined, cancelled, badge_replaced, not_a_meeting_day, ...)
+    reason: Mapped[str] = mapped_column(String(40), default="")
+    #: the attendance row it recorded, or the earlier check-in that already held
+    attendance_id: Mapped[int | None] = mapped_column(ForeignKey("attendances.id", ondelete="SET NULL"))
+    #: the badge collection a hand-over recorded, or the earlier one that already held
+    badge_collection_id: Mapped[int | None] = mapped_column(ForeignKey("badge_collections.id", ondelete="SET NULL"))
+
+    registration: Mapped["Registration | None"] = relationship()  # noqa: F821
+    synced_by: Mapped["User | None"] = relationship()  # noqa: F821
+    attendance: Mapped["Attendance | None"] = relationship()
+    badge_collection: Mapped["BadgeCollection | None"] = relationship()

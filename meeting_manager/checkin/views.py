@@ -1,7 +1,7 @@
 """The check-in desk (scan or search, one tap checks in), a person's desk card, and the live count at the door."""
 from datetime import date
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,11 +14,9 @@ from ..meetings.models import Meeting
 from ..registration.models import Registration
 from ..widgets import choices_of
 from . import services
+from .blueprint import bp
 from .forms import CollectBadgeForm, CorrectionForm, ListForm, MoveForm, OtherDayForm, SearchForm
 from .models import Attendance, CheckInMethod
-
-bp = Blueprint("checkin", __name__)
-
 
 # --- helpers --------------------------------------------------------------------------------------------------------
 
@@ -53,7 +51,8 @@ def _posted_list(meeting: Meeting, form) -> tuple[date, int | None]:
 
 def _list_form(meeting: Meeting, day: date, session_id: int | None) -> ListForm:
     form = ListForm(formdata=None, day=day.isoformat(), session=session_id or 0)
-    form.day.choices = choices_of([(d.isoformat(), format_date(d, "EEE d MMM")) for d in services.meeting_days(meeting)])
+    days = services.meeting_days(meeting)
+    form.day.choices = choices_of([(d.isoformat(), format_date(d, "EEE d MMM")) for d in days])
     form.session.choices = choices_of([(0, _("Whole day (entrance)"))] + [
         (s.id, services.session_label(meeting, s)) for s in services.list_sessions(meeting, day)
     ])
@@ -205,7 +204,8 @@ def card(meeting_id: int, registration_id: int):
     day, session_id = _chosen_list(meeting, request.args.get("day"), request.args.get("session"))
     desk_card = services.desk_card(meeting, registration, day=day, session_id=session_id)
     return render_template(
-        "checkin/card.html", meeting=meeting, card=desk_card, day=day, session=services.get_session(meeting, session_id),
+        "checkin/card.html", meeting=meeting, card=desk_card, day=day,
+        session=services.get_session(meeting, session_id),
         outcome=request.args.get("outcome"), list_args=_list_args(day, session_id),
         move_form=MoveForm(formdata=None, day=day.isoformat(), session=session_id or ""),
         collect_form=CollectBadgeForm(formdata=None), correction_form=CorrectionForm(formdata=None),
@@ -311,3 +311,7 @@ def live_json(meeting_id: int):
     meeting = meeting_or_404(meeting_id)
     day, _session = _chosen_list(meeting, request.args.get("day"), None)
     return jsonify(services.live_counts(meeting, day).as_dict())
+
+
+# The offline desk app's routes live in their own module, on this blueprint.
+from . import offline_views  # noqa: F401

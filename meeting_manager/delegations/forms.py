@@ -13,7 +13,8 @@ from .services import KIND_LABELS
 
 class DelegationForm(FlaskForm):
     name = StringField(_l("Name"), filters=[strip], validators=[DataRequired(), Length(max=200)])
-    kind = SelectField(_l("Kind"), choices=choices_of([(k.value, KIND_LABELS[k]) for k in DelegationKind]), coerce=DelegationKind)
+    kind = SelectField(_l("Kind"), choices=choices_of([(k.value, KIND_LABELS[k]) for k in DelegationKind]),
+                       coerce=DelegationKind)
     country_code = SelectField(_l("Country"))
     seats = IntegerField(_l("Seats"), default=3, validators=[DataRequired(), NumberRange(min=1, max=500)])
     focal_point_name = StringField(_l("Focal point's name"), filters=[strip],

@@ -264,7 +264,8 @@ def check_pdf(content: bytes) -> None:
             raise ValueError("no pages")
         active = active_content(reader)
     except Exception:  # pypdf raises many kinds for a broken file
-        raise NoteVerbaleRejected(_l("The PDF could not be opened. It may be damaged; please export it again."))
+        raise NoteVerbaleRejected(
+            _l("The PDF could not be opened. It may be damaged; please export it again.")) from None
     if active:
         raise NoteVerbaleRejected(_l(
             "The PDF contains active content (%(what)s), which could run on an organiser's computer. Please save the "
@@ -287,7 +288,9 @@ def active_content(reader: PdfReader) -> set[str]:
     """
     from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
-    found, seen, todo, visited = set(), set(), [reader.trailer], 0
+    found: set[str] = set()
+    seen: set[tuple[int, int]] = set()
+    todo, visited = [reader.trailer], 0
     while todo:
         node = todo.pop()
         if isinstance(node, IndirectObject):

@@ -1,5 +1,5 @@
 """Demo print log: most badges of a held edition were printed by the desk staff."""
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import select
 
@@ -9,7 +9,7 @@ from ..registration.models import Registration, RegistrationStatus
 
 
 def add_demo_print_log(meeting, staff_user, rng) -> None:
-    printed_at = datetime.combine(meeting.starts_on - timedelta(days=2), time(15), tzinfo=timezone.utc)
+    printed_at = datetime.combine(meeting.starts_on - timedelta(days=2), time(15), tzinfo=UTC)
     approved = db.session.scalars(select(Registration.id).where(Registration.meeting_id == meeting.id,
                                                                 Registration.status == RegistrationStatus.approved))
     db.session.add_all(BadgePrint(meeting_id=meeting.id, registration_id=i, printed_by_id=staff_user.id, format="a4-4",

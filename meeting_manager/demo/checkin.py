@@ -33,7 +33,8 @@ def _collections(meeting, people, rng, staff) -> dict[int, datetime]:
         if rng.random() > 0.94:
             continue  # never came
         if rng.random() < 0.4:
-            at = _local(meeting, first - timedelta(days=1), rng.randrange(8 * 60, 11 * 60))  # 16:00-19:00 the day before
+            # 16:00-19:00 the day before
+            at = _local(meeting, first - timedelta(days=1), rng.randrange(8 * 60, 11 * 60))
         else:
             at = _local(meeting, first, rng.randrange(-30, 90))
         collected[person.id] = at

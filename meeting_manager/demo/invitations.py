@@ -89,7 +89,8 @@ def _note_verbale(delegation: Delegation, verified: bool, organiser) -> None:
 
 def _delegations(meeting, organiser, rng: random.Random) -> int:
     count = 0
-    for (name, kind, country, seats, email, focal_state, note), focal_name in zip(DELEGATIONS, FOCAL_NAMES):
+    for (name, kind, country, seats, email, focal_state, note), focal_name in zip(DELEGATIONS, FOCAL_NAMES,
+                                                                                  strict=True):
         delegation = Delegation(meeting=meeting, name=name, kind=kind, country_code=country, seats=seats,
                                 focal_point_name=focal_name, focal_point_email=email)
         db.session.add(delegation)

@@ -1,7 +1,7 @@
 """Build the demo: the previous and the current edition, with people from every region in every status."""
 import random
 import secrets
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
@@ -93,7 +93,8 @@ def _delegations(meeting: Meeting, rng: random.Random) -> list[Delegation]:
     delegations += [
         Delegation(meeting=meeting, name=org, kind=DelegationKind.ngo, country_code=code, seats=3,
                    focal_point_name=f"Focal point {org}", focal_point_email=f"focal.ngo{i}@example.org")
-        for i, (code, org) in enumerate([("ZA", "Centre for Atrocity Prevention"), ("CO", "Coalition for Justice & Memory")])
+        for i, (code, org) in enumerate([("ZA", "Centre for Atrocity Prevention"),
+                                         ("CO", "Coalition for Justice & Memory")])
     ]
     db.session.add_all(delegations)
     return delegations
@@ -103,7 +104,8 @@ def _status_history(registration: Registration, status: RegistrationStatus, orga
     registration.history.append(StatusChange(from_status=None, to_status=RegistrationStatus.pending, at=submitted))
     if status == RegistrationStatus.cancelled:
         registration.history.append(StatusChange(from_status=RegistrationStatus.pending,
-                                                 to_status=RegistrationStatus.approved, at=submitted + timedelta(days=3),
+                                                 to_status=RegistrationStatus.approved,
+                                                 at=submitted + timedelta(days=3),
                                                  actor_id=organiser.id))
         registration.history.append(StatusChange(from_status=RegistrationStatus.approved, to_status=status,
                                                  at=submitted + timedelta(days=9)))
@@ -180,12 +182,12 @@ def build_demo(users: dict[str, User], seed: int = 2026) -> dict[str, int]:
     current = _meeting(DEMO_TITLE, 5, today + timedelta(days=75), MeetingStatus.open, 350, "Geneva", "CH",
                        previous=previous)
     current.registration_opens_at = utcnow() - timedelta(days=60)
-    current.registration_closes_at = datetime.combine(today + timedelta(days=40), time(18), tzinfo=timezone.utc)
+    current.registration_closes_at = datetime.combine(today + timedelta(days=40), time(18), tzinfo=UTC)
     db.session.flush()
     for meeting in (previous, current):
         db.session.add(MeetingRole(user=users["organiser"], meeting=meeting, role=MeetingRoleName.organiser))
         db.session.add(MeetingRole(user=users["staff"], meeting=meeting, role=MeetingRoleName.staff))
-    past_opened = datetime.combine(previous.starts_on - timedelta(days=120), time(9), tzinfo=timezone.utc)
+    past_opened = datetime.combine(previous.starts_on - timedelta(days=120), time(9), tzinfo=UTC)
     held = add_registrations(previous, rng, 330, {RegistrationStatus.approved: 80, RegistrationStatus.declined: 8,
                              RegistrationStatus.cancelled: 7, RegistrationStatus.waitlisted: 5}, users["organiser"],
                              past_opened, _delegations(previous, rng))

@@ -6,8 +6,8 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..names import Purpose, render_name
 from ..models_base import TimestampMixin, utcnow
+from ..names import Purpose, render_name
 
 
 class InvitationStatus(str, enum.Enum):

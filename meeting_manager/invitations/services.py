@@ -217,7 +217,7 @@ def status_counts(meeting) -> dict[InvitationStatus, int]:
     rows = db.session.execute(
         select(Invitation.status, func.count()).where(Invitation.meeting_id == meeting.id).group_by(Invitation.status)
     )
-    counts = {status: 0 for status in InvitationStatus}
+    counts = dict.fromkeys(InvitationStatus, 0)
     counts.update({InvitationStatus(status): n for status, n in rows})
     return counts
 

@@ -92,7 +92,8 @@ def _act(meeting_id: int, invitation_id: int, action, message: str):
 @allow(ORGANISER)
 def resend(meeting_id: int, invitation_id: int):
     """Send a new link; the old one stops working."""
-    return _act(meeting_id, invitation_id, services.resend_invitation, _("A new link was sent; the old one no longer works."))
+    return _act(meeting_id, invitation_id, services.resend_invitation,
+                _("A new link was sent; the old one no longer works."))
 
 
 @bp.route("/meetings/<int:meeting_id>/invitations/<int:invitation_id>/revoke", methods=["POST"])
@@ -184,8 +185,8 @@ def import_upload(meeting_id: int):
         return _preview(meeting, upload_id, bulk.load_upload(meeting, upload_id, actor=current_user), 422)
     db.session.commit()
     bulk.discard_upload(upload_id)
-    flash(_("%(n)d invitations sent.", n=imported) + (" " + _("%(n)d rows were left out.", n=dropped) if dropped else ""),
-          "success")
+    left_out = " " + _("%(n)d rows were left out.", n=dropped) if dropped else ""
+    flash(_("%(n)d invitations sent.", n=imported) + left_out, "success")
     return redirect(url_for("invitations.index", meeting_id=meeting.id), 303)
 
 

@@ -6,6 +6,7 @@ the database; Celery only carries "run job 42" and "deliver the outbox", and its
 factory makes the Celery app (`make_celery`) when a broker is configured and keeps it in `app.extensions`; the
 worker's entry point is `meeting_manager.celery_app` (the deployment is described there).
 """
+import contextlib
 import json
 import logging
 import socket
@@ -104,7 +105,7 @@ def _worker_ready(sender=None, **_kwargs) -> None:
     threading.Thread(target=_beat_in_broker, args=(app, hostname), name="worker-beat", daemon=True).start()
     try:
         celery.send_task("jobs.watch", queue=queue_names(app)["jobs"])
-    except Exception as error:  # noqa: BLE001 - beat asks again in 20 s
+    except Exception as error:  # beat asks again in 20 s
         log.warning("Could not ask for lost jobs: %s", type(error).__name__)
 
 
@@ -124,10 +125,8 @@ def _beat_in_broker(app: Flask, hostname: str) -> None:
         except redis.RedisError as error:
             log.warning("Worker sign of life not written: %s", type(error).__name__)
         _beating.wait(WORKER_BEAT_SECONDS)
-    try:
+    with contextlib.suppress(redis.RedisError):
         client.delete(worker_key(app, hostname))
-    except redis.RedisError:
-        pass
 
 
 def seen_workers(app: Flask) -> list[dict]:
@@ -151,7 +150,7 @@ def check_workers(app: Flask, timeout: float = 20.0) -> dict[str, bool]:
     queues = queue_names(app)
     for name in queues.values():
         celery.send_task("jobs.ping", args=[token, name], queue=name, ignore_result=True)
-    answered = {name: False for name in queues.values()}
+    answered = dict.fromkeys(queues.values(), False)
     deadline = time.monotonic() + timeout
     while not all(answered.values()) and time.monotonic() < deadline:
         for name in answered:

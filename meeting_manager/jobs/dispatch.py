@@ -111,7 +111,7 @@ def _send_or_run(app: Flask, name: str, *args) -> None:
     """Hand the task to Celery; if the broker cannot be reached, run it here rather than lose it."""
     try:
         send_task(app, name, *args)
-    except Exception as error:  # noqa: BLE001 - a broker outage must not lose the work
+    except Exception as error:  # a broker outage must not lose the work
         log.warning("Broker unreachable (%s); task %s runs in this process instead", type(error).__name__, name)
         run_in_app_context(app, name, *args)
 
@@ -121,7 +121,7 @@ def run_in_app_context(app: Flask, name: str, *args) -> None:
     with app.app_context():
         try:
             TASKS[name](*args)
-        except Exception as error:  # noqa: BLE001 - the thread has nobody else to report to
+        except Exception as error:  # the thread has nobody else to report to
             log_failure(f"Background task {name}", error)
 
 

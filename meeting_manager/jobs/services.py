@@ -198,7 +198,7 @@ class _ProgressWriter:
             try:
                 if not self._write():
                     return
-            except Exception as error:  # noqa: BLE001 - a database hiccup: the next beat tries again
+            except Exception as error:  # a database hiccup: the next beat tries again
                 log_failure(f"Heartbeat of job {self.job_id}", error)
 
 
@@ -241,7 +241,7 @@ def run_job(job_id: int) -> Job | None:
         finished.set()
         db.session.rollback()  # cancelled or taken over: whoever has the job now writes its state
         return get_job(job_id)
-    except Exception as error:  # noqa: BLE001 - whatever happens, the job ends and its page says so
+    except Exception as error:  # whatever happens, the job ends and its page says so
         finished.set()
         db.session.rollback()
         log_failure(f"Job {job_id} ({job.kind})", error)

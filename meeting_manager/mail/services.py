@@ -498,7 +498,7 @@ def release_held(*, actor) -> int:
 def count_by_status() -> dict[MessageStatus, int]:
     """How many messages the outbox holds in each status."""
     rows = db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))
-    return {status: 0 for status in MessageStatus} | dict(rows.all())
+    return dict.fromkeys(MessageStatus, 0) | dict(rows.all())
 
 
 def list_messages(status: MessageStatus | None = None, *, before: int | None = None, limit: int = 100):

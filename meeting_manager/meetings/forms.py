@@ -35,7 +35,8 @@ class MeetingForm(FlaskForm):
     edit_deadline = DateTimeLocalField(_l("Participants may edit until (meeting time)"), format=LOCAL_FORMATS,
                                     validators=[Optional()])
     status = SelectField(
-        _l("Status"), choices=choices_of([(s.value, _l(s.value.capitalize())) for s in MeetingStatus]), coerce=MeetingStatus
+        _l("Status"), choices=choices_of([(s.value, _l(s.value.capitalize())) for s in MeetingStatus]),
+        coerce=MeetingStatus,
     )
     registration_mode = SelectField(
         _l("Registration"),

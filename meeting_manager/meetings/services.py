@@ -1,6 +1,7 @@
 """Meetings: creating and editing editions, their categories, and listing them."""
 import enum
 from datetime import UTC, datetime
+from typing import overload
 from zoneinfo import ZoneInfo
 
 from flask_babel import ngettext
@@ -19,10 +20,18 @@ from .models import DEFAULT_CATEGORIES, Category, Meeting, MeetingStatus
 LOCAL_TIME_FIELDS = ("registration_opens_at", "registration_closes_at", "edit_deadline")
 
 
+@overload
+def to_utc(local: datetime, tz: str) -> datetime: ...
+@overload
+def to_utc(local: None, tz: str) -> None: ...
 def to_utc(local: datetime | None, tz: str) -> datetime | None:
     return local.replace(tzinfo=ZoneInfo(tz)).astimezone(UTC) if local else None
 
 
+@overload
+def to_local(moment: datetime, tz: str) -> datetime: ...
+@overload
+def to_local(moment: None, tz: str) -> None: ...
 def to_local(moment: datetime | None, tz: str) -> datetime | None:
     """A stored UTC moment as a naive wall-clock time in the meeting's zone (for form fields)."""
     return moment.astimezone(ZoneInfo(tz)).replace(tzinfo=None) if moment else None
@@ -69,7 +78,7 @@ class CapacityBelowApproved(ValidationFailed):
 
 def _approved_total(meeting: Meeting) -> int:
     return db.session.scalar(select(func.count()).select_from(Registration).where(
-        Registration.meeting_id == meeting.id, Registration.status == RegistrationStatus.approved))
+        Registration.meeting_id == meeting.id, Registration.status == RegistrationStatus.approved)) or 0
 
 
 def update_meeting(meeting: Meeting, data: dict, *, actor) -> Meeting:

@@ -35,8 +35,9 @@ def load_reference_data(path: Path = COUNTRIES_CSV) -> dict[str, int]:
     else:
         for row in rows:
             db.session.merge(Country(**row))
-    un_groups = {r["iso2"]: r["un_regional_group"] for r in frame.to_dict("records") if r["un_regional_group"] != "none"}
-    m49 = dict(zip(frame["iso2"], frame["m49_region"]))
+    un_groups = {r["iso2"]: r["un_regional_group"] for r in frame.to_dict("records")
+                 if r["un_regional_group"] != "none"}
+    m49 = dict(zip(frame["iso2"], frame["m49_region"], strict=True))
     _replace_scheme(UN_GROUPS_KEY, "UN Regional Groups", un_groups, builtin=True)
     _replace_scheme(M49_KEY, "UN M49 regions", m49, builtin=True)
     db.session.flush()
@@ -83,7 +84,7 @@ def region_of(mapping: dict[str, str], country_code: str | None) -> str:
 def iso_countries() -> dict[str, str]:
     """Every ISO 3166-1 country and territory: alpha-2 -> name, using the UN short name where we ship one."""
     names = {c.alpha_2: getattr(c, "common_name", None) or c.name for c in pycountry.countries}
-    un_names = dict(zip(*(read_countries_csv()[col] for col in ("iso2", "name"))))
+    un_names = dict(zip(*(read_countries_csv()[col] for col in ("iso2", "name")), strict=True))
     names.update(un_names)
     return dict(sorted(names.items(), key=lambda item: item[1]))
 

@@ -32,7 +32,8 @@ def schemes():
             flash(_("Region scheme “%(name)s” imported.", name=scheme.name), "success")
             return redirect(url_for("reference.scheme", scheme_id=scheme.id))
     status = 422 if form.errors or failed else 200
-    return render_template("reference/schemes.html", schemes=services.list_schemes(), form=form, problems=problems), status
+    return render_template("reference/schemes.html", schemes=services.list_schemes(), form=form,
+                           problems=problems), status
 
 
 @bp.route("/schemes/<int:scheme_id>")

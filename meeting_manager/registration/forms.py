@@ -1,6 +1,7 @@
 """Forms of the registration feature: the registration form (with the meeting's own questions), travel details,
 cancellation, and the organiser's question form. They check the shape of the input; services check the rules."""
 import secrets
+from collections.abc import Sequence
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -107,7 +108,8 @@ class RegistrationForm(FlaskForm):
                            validators=[DataRequired()])
     dietary = _text(_l("Dietary needs"), 500, multiline=True)
     accessibility = _text(_l("Accessibility needs"), 500, multiline=True)
-    interpretation_language = SelectField(_l("Interpretation language"), choices=choices_of(LANGUAGE_CHOICES), default="")
+    interpretation_language = SelectField(_l("Interpretation language"), choices=choices_of(LANGUAGE_CHOICES),
+                                          default="")
     visa_letter = BooleanField(_l("I need a letter of invitation for a visa"))
     passport_number = _text(_l("Passport number"), 40)
     passport_expiry = DateField(_l("Passport valid until"), validators=[Optional()])
@@ -122,7 +124,7 @@ class RegistrationForm(FlaskForm):
 
     #: set by registration_form()
     meeting = None
-    questions: list = []
+    questions: Sequence = ()
     visa_on_file = False
 
     def question_fields(self):

@@ -3,8 +3,9 @@
 An answer keeps the question's label as it was when answered, so that a question edited or archived later leaves
 the answers readable in review, exports and reports.
 """
+from collections.abc import Iterable
 from datetime import date
-from typing import Any, Iterable
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select

@@ -19,7 +19,8 @@ FIELD_LABELS = {
     "email": _l("Email"), "gender": _l("Gender"), "nationality": _l("Nationality"),
     "residence_country": _l("Country of residence"), "organisation": _l("Organisation"),
     "organisation_country": _l("Organisation's country"), "position": _l("Position"), "category_id": _l("Category"),
-    "relation": _l("Relation to the network"), "dietary": _l("Dietary needs"), "accessibility": _l("Accessibility needs"),
+    "relation": _l("Relation to the network"), "dietary": _l("Dietary needs"),
+    "accessibility": _l("Accessibility needs"),
     "interpretation_language": _l("Interpretation language"), "place_of_birth": _l("Place of birth"),
     "flight": _l("Flight"), "hotel": _l("Hotel"), "label": _l("Question"), "kind": _l("Kind of answer"),
 }

@@ -233,7 +233,8 @@ def mine():
 def show(registration_id: int):
     """My registration: status and history, and what I can do now."""
     registration = _own(registration_id)
-    return render_template("registration/show.html", registration=registration, can_edit=services.can_edit(registration),
+    return render_template("registration/show.html", registration=registration,
+                           can_edit=services.can_edit(registration),
                            deadline=services.edit_deadline_for(registration.meeting),
                            answers=services.answers_for([registration])[registration.id])
 
@@ -267,7 +268,8 @@ def _edit_removes(registration) -> list[str]:
 def _edit_prefill(registration) -> dict:
     """What the edit form starts with. Passport data is never written back into a page."""
     data = {name: getattr(registration, name) for name in (
-        "given_name", "family_name", "badge_name", "latin_name", "passport_name", "nationality", "residence_country", "organisation",
+        "given_name", "family_name", "badge_name", "latin_name", "passport_name", "nationality", "residence_country",
+        "organisation",
         "organisation_country", "position", "category_id", "dietary", "accessibility", "interpretation_language",
         "public_listing_consent")}
     data.update(gender=registration.gender.value, relation=registration.relation.value,

@@ -206,7 +206,7 @@ def balance_data(meeting: Meeting) -> dict:
                 groups[key]["approved"] += v["approved"]
                 groups[key]["attended"] += v["attended"]
     for key in caps:
-        groups[key]  # noqa: B018 - a bounded group with nobody still gets its bar
+        groups[key]  # a bounded group with nobody still gets its bar
     charts = defaultdict(list)
     for (dimension, value), v in sorted(groups.items()):
         bound = caps.get((dimension, value), {})
@@ -236,7 +236,8 @@ def balance_frames(meeting: Meeting, filters: Filters, data: dict | None = None)
     editions = pd.DataFrame([{"edition": e["title"], "year": e["year"], "capacity": e["capacity"],
                               "approved": e["approved"], "attended": e["attended"],
                               "attended %": e["attended_rate"],
-                              **{f"counted for balance: {g}": e["genders"][g] for g in GENDERS}, "women %": e["women_share"]}
+                              **{f"counted for balance: {g}": e["genders"][g] for g in GENDERS},
+                              "women %": e["women_share"]}
                              for e in data["editions"]])
     return {"Region x gender x category": rgc, "Region x gender": rg, "Against the policy": bounds,
             "Editions": editions}
@@ -324,7 +325,7 @@ def speaker_frames(meeting: Meeting, filters: Filters) -> dict[str, pd.DataFrame
     rows = []
     for name, role, session_id, title, starts, ends, room, organisation, status in queries.speakers(meeting):
         local = _local(meeting, starts)
-        if filters.day and local.date() != filters.day or filters.session and filters.session != session_id:
+        if (filters.day and local.date() != filters.day) or (filters.session and filters.session != session_id):
             continue
         rows.append({"name": name, "role": role.value, "organisation": organisation or "",
                      "status": status.value if status else _("guest"), "session": title, "starts": local,

@@ -168,7 +168,8 @@ def attendance_lists(frames: dict[str, pd.DataFrame]) -> dict:
                       "pages": name_pages([f"{n} · {c}" for n, c in zip(rows["name"], rows["country"], strict=True)])}
                      for day in days],
         "sessions": session_table if len(sessions) else None,
-        "registers": _registers(attended, no_shows, days, list(zip(sessions["day"], sessions["list"])), day_list),
+        "registers": _registers(attended, no_shows, days, list(zip(sessions["day"], sessions["list"], strict=True)),
+                                day_list),
     }
 
 

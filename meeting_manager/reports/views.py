@@ -1,5 +1,4 @@
 """The report page (what the user may see, with previews and filters) and downloads started as jobs."""
-from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -14,6 +13,7 @@ from ..meetings.loaders import meeting_or_404
 from ..meetings.models import Meeting
 from ..reference.services import region_map
 from . import queries
+from .forms import FilterForm
 from .frames import Filters
 from .registry import BY_KEY, FORMATS, PREVIEW_ROWS, main_frame, table, visible_reports
 
@@ -22,32 +22,7 @@ bp = Blueprint("reports", __name__)
 
 def parse_filters(meeting: Meeting, args) -> tuple[Filters, list[str]]:
     """Filters from a query string or form; values that do not belong to this meeting are refused with a message."""
-    errors, values = [], {}
-    if day := args.get("day", "").strip():
-        try:
-            values["day"] = date.fromisoformat(day)
-            if values["day"] not in meeting_days(meeting):
-                raise ValueError
-        except ValueError:
-            errors.append(_("Choose one of the meeting's days."))
-            values.pop("day", None)
-    if session := args.get("session", "").strip():
-        ids = {row[0] for row in queries.sessions(meeting)}
-        if session.isdigit() and int(session) in ids:
-            values["session"] = int(session)
-        else:
-            errors.append(_("Choose one of the meeting's sessions."))
-    if region := args.get("region", "").strip():
-        if region in set(region_map(meeting.region_scheme_id).values()):
-            values["region"] = region
-        else:
-            errors.append(_("Choose one of the regions."))
-    if category := args.get("category", "").strip():
-        if category in {c.code for c in meeting.categories}:
-            values["category"] = category
-        else:
-            errors.append(_("Choose one of the meeting's categories."))
-    return Filters(**values), errors
+    return FilterForm(meeting, args).filters()
 
 
 def _choices(meeting: Meeting) -> dict:

@@ -80,7 +80,8 @@ def test_link_is_dead_after_use(client, reset_link):
 
 def test_reset_signs_out_the_other_sessions(app, participant, reset_link):
     elsewhere = app.test_client()
-    assert elsewhere.post("/account/sign-in", data={"email": participant.email, "password": PASSWORD}).status_code == 302
+    signed_in = elsewhere.post("/account/sign-in", data={"email": participant.email, "password": PASSWORD})
+    assert signed_in.status_code == 302
     assert participant.name in elsewhere.get("/").get_data(as_text=True)
 
     app.test_client().post(reset_link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})

@@ -70,7 +70,7 @@ def test_admin_may_manage_any_agenda(client, auth, admin, meeting):
 
 
 def test_signed_in_pages_send_anonymous_users_to_sign_in(app, client, meeting, objects):
-    room, session = objects
+    _room, session = objects
     for rule, method in agenda_routes(app, SIGNED_IN):
         path = _fill(rule.rule, {"meeting_id": meeting.id, "session_id": session.id})
         response = client.open(path, method=method)
@@ -83,7 +83,7 @@ def public_paths(meeting, session):
 
 
 def test_published_agenda_is_public(app, client, meeting, objects):
-    room, session = objects
+    _room, session = objects
     assert {r.rule for r, _m in agenda_routes(app, PUBLIC)} == {
         "/meetings/<int:meeting_id>/programme", "/meetings/<int:meeting_id>/programme/<int:session_id>",
         "/meetings/<int:meeting_id>/programme.ics", "/meetings/<int:meeting_id>/programme.pdf",
@@ -95,7 +95,7 @@ def test_published_agenda_is_public(app, client, meeting, objects):
 
 @pytest.mark.parametrize("signed_in_as", [None, "participant"])
 def test_drafts_are_not_public(client, auth, db, meeting, objects, participant, make_registration, signed_in_as):
-    room, session = objects
+    _room, session = objects
     meeting.status = MeetingStatus.draft
     db.session.commit()
     if signed_in_as:

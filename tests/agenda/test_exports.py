@@ -115,7 +115,10 @@ def test_csv_export(client, auth, db, organiser, meeting, agenda, make_agenda_se
     assert "'=HYPERLINK(\"http://evil\")" in list(frame["title"])
     opening = frame[frame["title"] == "Opening plenary"].iloc[0]
     day = meeting.starts_on.isoformat()
-    at = lambda hour, minute: datetime.combine(meeting.starts_on, time(hour, minute), tzinfo=meeting.tz).isoformat()
+
+    def at(hour, minute):
+        return datetime.combine(meeting.starts_on, time(hour, minute), tzinfo=meeting.tz).isoformat()
+
     assert (opening["day"], opening["start"], opening["end"]) == (day, at(9, 0), at(10, 30))
     assert opening["speakers"] == "Kwame Mensah; Hidden Name"
     assert db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "agenda.export")).details == \
@@ -130,7 +133,7 @@ def test_xlsx_export_keeps_types(client, auth, organiser, meeting, agenda, make_
     header = [c.value for c in sheet[1]]
     zoned = {"start": f"start ({meeting.timezone})", "end": f"end ({meeting.timezone})"}
     assert header == [zoned.get(c, c) for c in exports.TABLE_COLUMNS]
-    rows = [dict(zip(header, (c.value for c in row))) for row in sheet.iter_rows(min_row=2)]
+    rows = [dict(zip(header, (c.value for c in row), strict=True)) for row in sheet.iter_rows(min_row=2)]
     workshop = next(r for r in rows if r["title"] == "Workshop on early warning")
     assert workshop["day"].date() == meeting.starts_on  # a real date cell
     assert workshop["capacity"] == 30 and isinstance(workshop["signed_up"], int)

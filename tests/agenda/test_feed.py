@@ -23,7 +23,7 @@ def test_a_feed_url_reads_my_agenda_without_a_cookie_and_stops_when_revoked(app,
     stranger = app.test_client()  # a calendar app: no cookie
     response = stranger.get(path)
     assert response.status_code == 200 and response.headers["Content-Type"] == "text/calendar; charset=utf-8"
-    events = [c for c in Calendar.from_ical(response.data).walk("VEVENT")]
+    events = list(Calendar.from_ical(response.data).walk("VEVENT"))
     assert [str(e["summary"]) for e in events] == ["Opening plenary"]
     # a new address replaces the old one
     newer = feed_url(owner.post(f"/meetings/{meeting.id}/my-agenda/feed").text)

@@ -1,6 +1,6 @@
 """Importing a draft agenda: good CSV and XLSX files, and every kind of bad row refused with nothing imported."""
 import io
-from datetime import date, datetime, time
+from datetime import datetime, time
 
 import openpyxl
 import pytest

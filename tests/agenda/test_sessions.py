@@ -17,7 +17,8 @@ def count(db, model=Session):
 
 
 def session_form(meeting, **overrides):
-    data = {"kind": "workshop", "title": "Early warning in practice", "description": "", "day": meeting.starts_on.isoformat(),
+    data = {"kind": "workshop", "title": "Early warning in practice", "description": "",
+            "day": meeting.starts_on.isoformat(),
             "starts": "10:00", "ends": "11:30", "room_id": "0", "capacity": "", "track": "Prevention",
             "organiser_name": ""}
     data.update(overrides)
@@ -108,7 +109,8 @@ def test_a_time_the_clocks_skip_is_refused(db, make_meeting, organiser):
     meeting = make_meeting(starts_on=last_sunday_of_march, ends_on=last_sunday_of_march + timedelta(days=1))
     data = services.SessionInput(title="Night owls", day=last_sunday_of_march, start=time(2, 30), end=time(4))
     problems = services.check_session_input(meeting, data)
-    assert problems == [f"02:30 does not exist on {last_sunday_of_march} in Europe/Berlin (the clocks change that night)."]
+    assert problems == [f"02:30 does not exist on {last_sunday_of_march} in Europe/Berlin "
+                        "(the clocks change that night)."]
 
 
 def test_conflicts_are_saved_with_warnings_shown(client, db, meeting, signed_in, make_room, make_agenda_session):
@@ -236,7 +238,8 @@ def test_manage_page_lists_sessions_by_day_with_conflicts(client, meeting, signe
 def test_health_page_lists_each_conflict_with_a_link_to_fix_it(client, meeting, signed_in, make_room,
                                                                make_agenda_session, make_registration):
     person = make_registration(meeting, given_name="Ana", family_name="Silva", status=RegistrationStatus.pending)
-    first = make_agenda_session(meeting, "First", start="09:00", end="10:00", room=make_room(meeting), speakers=[person])
+    first = make_agenda_session(meeting, "First", start="09:00", end="10:00", room=make_room(meeting),
+                                speakers=[person])
     second = make_agenda_session(meeting, "Second", start="09:30", end="10:30", room=make_room(meeting),
                                  speakers=[person])
     page = client.get(f"/meetings/{meeting.id}/agenda/health").text

@@ -1,6 +1,6 @@
 """Time zones: wall-clock times in the meeting's zone in, UTC instants stored, the same instants in iCalendar
 files for readers anywhere, on ordinary days and on the night the clocks go back."""
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,7 +10,7 @@ from meeting_manager.agenda import services
 from meeting_manager.meetings.services import to_local
 from meeting_manager.registration.models import RegistrationStatus
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def last_sunday_of_october(year: int) -> date:

@@ -1,5 +1,6 @@
 """Render processes die with the process that started them: a worker killed with SIGKILL mid-batch leaves no
 forkserver or render process behind."""
+import contextlib
 import os
 import signal
 import subprocess
@@ -52,7 +53,5 @@ def test_render_processes_and_forkserver_die_with_a_killed_parent(tmp_path):
         assert [pid for pid in pids if alive(pid)] == []
     finally:
         for pid in pids:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass

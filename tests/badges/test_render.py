@@ -77,7 +77,8 @@ def test_pdf_is_a_pdf(tmp_path):
 def test_every_script_comes_back_from_pdftotext(pdf):
     path = pdf([badge(name, i) for i, name in enumerate(NAMES.values())])
     pages = pdftotext(path).split("\f")
-    for page, (script, name) in zip(pages, NAMES.items()):
+    # pdftotext ends each page with a form feed: the split has one part more than there are pages
+    for page, (script, name) in zip(pages, NAMES.items(), strict=False):
         assert comparable(name) in comparable(page), script
 
 
@@ -153,7 +154,8 @@ def test_qr_codes_with_the_fixed_mask_decode_for_random_tokens(pdf, tmp_path):
     meeting id and token) still all decode from the printed sheets."""
     import secrets
 
-    badges = [badge(i=i, qr_payload=f"[{i},\"{secrets.token_hex(16)}\"].{secrets.token_urlsafe(20)}") for i in range(40)]
+    badges = [badge(i=i, qr_payload=f"[{i},\"{secrets.token_hex(16)}\"].{secrets.token_urlsafe(20)}")
+              for i in range(40)]
     assert sorted(scan_badges(pdf(badges, "a4-8"), "a4-8", tmp_path)) == sorted(b.qr_payload for b in badges)
 
 
@@ -205,7 +207,7 @@ def test_a_200_character_name_fits_or_is_shortened_at_the_readable_size(fmt):
     assert smallest >= READABLE_PT[spec.orientation]
     name = ("Ana Maria " * 20)[:200]
     shown, pt = fit_text(name, spec.boxes["name"], largest, smallest, bold=bold)
-    assert pt >= smallest and (shown == name or shown.endswith("…") and name.startswith(shown[:-1]))
+    assert pt >= smallest and (shown == name or (shown.endswith("…") and name.startswith(shown[:-1])))
     em_mm = pt / PT_PER_MM
     assert count_lines(shown, spec.boxes["name"].w / em_mm, bold=bold) * 1.2 * em_mm <= spec.boxes["name"].h
     if fmt == "a6":

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from config import TestingConfig
+from conftest import ON_POSTGRES
 from meeting_manager import create_app
 from meeting_manager.audit.models import AuditEvent
 from meeting_manager.balance import services
@@ -13,7 +14,6 @@ from meeting_manager.balance.models import DecisionMode
 from meeting_manager.extensions import db as _db
 from meeting_manager.meetings.services import create_meeting
 from meeting_manager.registration.models import Gender, Registration, RegistrationStatus
-from conftest import ON_POSTGRES
 
 S = RegistrationStatus
 
@@ -114,7 +114,8 @@ def test_an_impossible_policy_is_refused_with_the_reason(make_meeting):
     assert services.get_policy_row(meeting) is None
 
 
-def test_accepting_suggestions_approves_the_largest_set_that_keeps_the_rules(make_meeting, organiser, make_registration):
+def test_accepting_suggestions_approves_the_largest_set_that_keeps_the_rules(make_meeting, organiser,
+                                                                             make_registration):
     meeting = make_meeting(capacity=4)
     set_policy(meeting, bounds=[{"dimension": "gender", "value": "man", "maximum": 2}])
     people = [make_registration(meeting, gender=g) for g in (Gender.man,) * 4 + (Gender.woman,)]

@@ -12,9 +12,8 @@ from meeting_manager.balance.models import DecisionMode
 from meeting_manager.extensions import db as _db
 from meeting_manager.models_base import utcnow
 from meeting_manager.registration.models import Gender, Registration, RegistrationStatus
-
-from tests.meetings.test_forms import meeting_data
 from tests.balance.test_views import policy_form
+from tests.meetings.test_forms import meeting_data
 
 S = RegistrationStatus
 

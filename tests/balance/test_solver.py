@@ -152,7 +152,7 @@ CATEGORIES = ("gov", "press")
 DELEGATIONS = ("D1", "D2")
 candidates = st.builds(
     # undisclosed twice as likely: delegations with no declared gender are where ordering is subtle
-    Candidate, st.sampled_from(REGIONS), st.sampled_from(GENDERS + (UNDISCLOSED,)), st.sampled_from(CATEGORIES),
+    Candidate, st.sampled_from(REGIONS), st.sampled_from((*GENDERS, UNDISCLOSED)), st.sampled_from(CATEGORIES),
     st.booleans(), st.none() | st.sampled_from(DELEGATIONS),
 )
 

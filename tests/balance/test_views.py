@@ -18,8 +18,7 @@ def policy_form(meeting, client, **bounds):
     import re
 
     data = {"decision_mode": "manual", "mix_min_size": "3"}
-    for index, value in enumerate(re.findall(r'name="bounds-(\d+)-value"[^>]*value="([^"]*)"', page)):
-        i, name = value
+    for i, name in re.findall(r'name="bounds-(\d+)-value"[^>]*value="([^"]*)"', page):
         minimum, maximum = bounds.get(name, ("", ""))
         data |= {f"bounds-{i}-dimension": re.search(rf'name="bounds-{i}-dimension"[^>]*value="([^"]*)"', page)[1],
                  f"bounds-{i}-value": name, f"bounds-{i}-unit": "seats", f"bounds-{i}-minimum": minimum,

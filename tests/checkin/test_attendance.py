@@ -1,12 +1,21 @@
 """The attendance log: counted once per list, sessions apart, check-out and back in, append-only corrections."""
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from meeting_manager.checkin.models import Attendance, AttendanceIsAppendOnly, AttendanceKind, CheckInMethod
-from meeting_manager.checkin.services import (BadgeOfAnotherMeeting, RegistrationNotAdmitted, check_in, check_out,
-                                              correct, default_day, is_in, scan_badge, badge_payload)
+from meeting_manager.checkin.services import (
+    BadgeOfAnotherMeeting,
+    RegistrationNotAdmitted,
+    badge_payload,
+    check_in,
+    check_out,
+    correct,
+    default_day,
+    is_in,
+    scan_badge,
+)
 from meeting_manager.errors import DomainError, ValidationFailed
 from meeting_manager.registration.models import RegistrationStatus
 
@@ -176,10 +185,10 @@ def test_registration_of_another_meeting_is_refused(db, meeting, make_meeting, m
 
 
 def test_default_day_is_today_at_the_venue_clamped_to_the_meeting(meeting):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     assert default_day(meeting) == meeting.starts_on  # the fixture's meeting lies in the future
-    late_evening_utc = datetime.combine(meeting.starts_on, datetime.min.time(), tzinfo=timezone.utc) \
+    late_evening_utc = datetime.combine(meeting.starts_on, datetime.min.time(), tzinfo=UTC) \
         + timedelta(days=1, hours=23, minutes=30)
     # 23:30 UTC is already the next day in Berlin
     assert default_day(meeting, late_evening_utc) == meeting.starts_on + timedelta(days=2)

@@ -34,31 +34,43 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None or shutil.which("pdftoppm") is 
 FRAME = (640, 480)
 
 
-def camera_video(pdf: bytes, folder) -> str:
-    """The badge's QR code, rasterised from the printed PDF, as a Y4M video of a phone camera held up to it."""
+def badge_frame(pdf: bytes, folder, name: str = "badge") -> bytes:
+    """One camera frame (Y4M 4:2:0 planes) of the badge's QR code, rasterised from the printed PDF."""
     from PIL import Image
 
-    (folder / "badge.pdf").write_bytes(pdf)
+    (folder / f"{name}.pdf").write_bytes(pdf)
     dpi = 150
-    subprocess.run(["pdftoppm", "-r", str(dpi), "-png", "-singlefile", str(folder / "badge.pdf"),
-                    str(folder / "badge")], check=True)
+    subprocess.run(["pdftoppm", "-r", str(dpi), "-png", "-singlefile", str(folder / f"{name}.pdf"),
+                    str(folder / name)], check=True)
     box, per_mm = FORMATS["a6"].boxes["qr"], dpi / 25.4
     margin = 3  # mm of white around the code, as the camera sees it
-    crop = Image.open(folder / "badge.png").convert("RGB").crop(
+    crop = Image.open(folder / f"{name}.png").convert("RGB").crop(
         (round((box.x - margin) * per_mm), round((box.y - margin) * per_mm),
          round((box.x + box.w + margin) * per_mm), round((box.y + box.h + margin) * per_mm)))
     crop = crop.resize((FRAME[1] - 40, FRAME[1] - 40))
     frame = Image.new("RGB", FRAME, "white")
     frame.paste(crop, ((FRAME[0] - crop.width) // 2, 20))
+    return frame_planes(frame)
+
+
+def frame_planes(frame) -> bytes:
     y, cb, cr = frame.convert("YCbCr").split()
     half = (FRAME[0] // 2, FRAME[1] // 2)
-    planes = y.tobytes() + cb.resize(half).tobytes() + cr.resize(half).tobytes()
-    path = folder / "camera.y4m"
+    return y.tobytes() + cb.resize(half).tobytes() + cr.resize(half).tobytes()
+
+
+def write_video(path, frames: list[bytes]) -> str:
+    """A Y4M video at 10 frames a second (Chromium's fake camera plays it in a loop)."""
     with open(path, "wb") as video:
         video.write(f"YUV4MPEG2 W{FRAME[0]} H{FRAME[1]} F10:1 Ip A1:1 C420jpeg\n".encode())
-        for _ in range(10):  # Chromium plays the file in a loop
+        for planes in frames:
             video.write(b"FRAME\n" + planes)
     return str(path)
+
+
+def camera_video(pdf: bytes, folder) -> str:
+    """The badge's QR code, rasterised from the printed PDF, as a Y4M video of a phone camera held up to it."""
+    return write_video(folder / "camera.y4m", [badge_frame(pdf, folder)] * 10)
 
 
 def test_a_phone_camera_checks_in_the_person_whose_badge_it_sees(shared_db_app, served, tmp_path):

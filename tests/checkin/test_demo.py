@@ -1,4 +1,5 @@
 """The demo hook: badges handed over and attendance over a held meeting's days and sessions."""
+import itertools
 import random
 from datetime import date, timedelta
 
@@ -38,7 +39,7 @@ def test_demo_attendance(db, make_meeting, make_attendee, make_registration, mak
             lists.setdefault((r.registration_id, r.day, r.session_id), []).append(r.kind)
     for kinds in lists.values():
         assert kinds[0] == AttendanceKind.check_in
-        assert all(a != b for a, b in zip(kinds, kinds[1:]))
+        assert all(a != b for a, b in itertools.pairwise(kinds))
     # nobody entered before collecting the badge, and every check-in lies on its day at the venue
     handed = {c.registration_id: c.collected_at for c in db.session.scalars(select(BadgeCollection))}
     for r in rows:

@@ -6,8 +6,13 @@ import pytest
 from itsdangerous import URLSafeSerializer
 
 from meeting_manager.checkin import services
-from meeting_manager.checkin.services import (BadgeOfAnotherMeeting, RegistrationNotAdmitted, UnknownBadge,
-                                              badge_payload, resolve_badge)
+from meeting_manager.checkin.services import (
+    BadgeOfAnotherMeeting,
+    RegistrationNotAdmitted,
+    UnknownBadge,
+    badge_payload,
+    resolve_badge,
+)
 from meeting_manager.registration.models import RegistrationStatus
 
 #: the desk records only today: its clock is on the first day of the meeting

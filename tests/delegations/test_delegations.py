@@ -7,7 +7,6 @@ from meeting_manager.delegations.models import Delegation
 from meeting_manager.delegations.services import SeatsExhausted, nominate_member, seats_taken
 from meeting_manager.invitations.models import Invitation, InvitationStatus
 from meeting_manager.registration.models import RegistrationStatus
-
 from tests.invitations.helpers import link_path
 
 

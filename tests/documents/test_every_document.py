@@ -125,7 +125,7 @@ def test_every_document_of_the_meeting(app, hard_meeting, tmp_path, client, auth
         for sheet in book.worksheets:
             header = [c.value for c in sheet[1]]
             for row in sheet.iter_rows(min_row=2):
-                for title, cell in zip(header, row):
+                for title, cell in zip(header, row, strict=True):
                     if cell.value is None:
                         continue
                     if cell.data_type == "s":

@@ -6,7 +6,11 @@ import pytest
 from meeting_manager.audit.models import AuditEvent
 from meeting_manager.invitations.models import Invitation, InvitationStatus
 from meeting_manager.invitations.services import (
-    InvitationInvalid, get_valid_invitation, mark_registered, resend_invitation, revoke_invitation,
+    InvitationInvalid,
+    get_valid_invitation,
+    mark_registered,
+    resend_invitation,
+    revoke_invitation,
 )
 from meeting_manager.models_base import utcnow
 from meeting_manager.tokens import hash_token

@@ -76,7 +76,7 @@ def test_list_counts_every_status_and_filters(client, db, meeting, organiser, au
 
 
 def test_mark_bounced(client, db, meeting, organiser, auth, make_invitation):
-    invitation, token = make_invitation(meeting)
+    invitation, _token = make_invitation(meeting)
     auth.sign_in(organiser)
     assert client.post(f"/meetings/{meeting.id}/invitations/{invitation.id}/bounced").status_code == 303
     db.session.refresh(invitation)

@@ -54,7 +54,8 @@ def celery_worker(shared_db_app, smtp_server, tmp_path):
     env = {key: value for key, value in os.environ.items() if not key.startswith(("MAIL_", "CELERY_", "REDIS_"))}
     env.update(
         DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], STORAGE_DIR=str(app.config["STORAGE_DIR"]),
-        CELERY_BROKER_URL=REDIS_URL, CELERY_QUEUE=queue, SECRET_KEY="test-secret", MEETING_MANAGER_VAR=str(tmp_path / "var"),
+        CELERY_BROKER_URL=REDIS_URL, CELERY_QUEUE=queue, SECRET_KEY="test-secret",
+        MEETING_MANAGER_VAR=str(tmp_path / "var"),
         MAIL_SERVER="127.0.0.1", MAIL_PORT=str(smtp_server.port), PUBLIC_URL="http://meetings.example.org",
         MAIL_DEFAULT_SENDER="Global Meeting <meetings@example.org>", JOBS_HEARTBEAT_SECONDS="0.5",
         PYTHONPATH=str(ROOT / "tests"),  # for the test kinds only: the app itself is found from the checkout

@@ -26,7 +26,7 @@ def test_two_concurrent_deliverers_send_each_message_exactly_once(shared_db_app,
             try:
                 start.wait()
                 results.append(services.deliver_due(limit=100))
-            except Exception as error:  # noqa: BLE001 - reported below
+            except Exception as error:  # reported below
                 errors.append(error)
 
     threads = [threading.Thread(target=deliverer) for _ in range(2)]

@@ -35,7 +35,8 @@ def test_a_valid_form_creates_the_meeting(as_admin, db):
     response = as_admin.post("/meetings/new", data=meeting_data())
     assert response.status_code == 302
     meeting = db.session.scalar(db.select(Meeting))
-    assert (meeting.title, meeting.edition, meeting.capacity, meeting.city) == ("Global Meeting 2028", 6, 350, "Nairobi")
+    assert (meeting.title, meeting.edition, meeting.capacity, meeting.city) == (
+        "Global Meeting 2028", 6, 350, "Nairobi")
 
 
 @pytest.mark.parametrize("overrides, field, message", [

@@ -39,7 +39,7 @@ def test_csv_is_read_as_text():
     namibia = frame[frame["iso3"] == "NAM"].iloc[0]
     assert namibia["iso2"] == "NA" and namibia["m49_code"] == "516"
     assert frame[frame["iso2"] == "AF"].iloc[0]["m49_code"] == "004"
-    assert (frame.map(type) == str).all().all()
+    assert frame.map(lambda value: type(value) is str).all().all()
 
 
 def test_load_gives_195_countries(db):

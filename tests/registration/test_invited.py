@@ -183,7 +183,7 @@ def test_invited_address_registered_already_gets_a_clear_message(client, app, me
 
 
 def test_a_focal_point_link_leads_to_the_landing_page_not_the_form(client, meeting, make_invitation, db):
-    invitation, token = make_invitation(meeting, is_focal_point=True)
+    _invitation, token = make_invitation(meeting, is_focal_point=True)
     response = client.get(f"/i/{token}/register")
     assert response.status_code == 302 and response.location.endswith(f"/i/{token}")
     assert client.post(f"/i/{token}/register", data={"given_name": "X"}).status_code == 302

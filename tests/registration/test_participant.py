@@ -1,6 +1,6 @@
 """The participant's own pages: list, status and history, edit until the deadline, cancel, travel, and the PDFs."""
 import subprocess
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -172,7 +172,7 @@ def test_travel_details_only_after_approval_in_meeting_time(register, approve, d
     travel = registration.travel
     # 18:30 in Berlin is stored as UTC and shown again as 18:30 Berlin time
     local = datetime.combine(day, datetime.min.time()).replace(hour=18, minute=30, tzinfo=meeting.tz)
-    assert travel.arrival_at == local.astimezone(timezone.utc)
+    assert travel.arrival_at == local.astimezone(UTC)
     assert (travel.flight, travel.hotel) == ("LH 1234", "Hôtel de la Paix")
     page = client.get(f"/my/registrations/{registration.id}").text
     assert f"{day.strftime('%d %B %Y')}, 18:30" in page

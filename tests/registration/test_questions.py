@@ -4,10 +4,10 @@ import re
 import pytest
 
 from conftest import use_emailed_link
+from meeting_manager.errors import ValidationFailed
 from meeting_manager.registration import questions as q_services
 from meeting_manager.registration.models import Answer, Question, QuestionKind
 from meeting_manager.registration.services import answers_for, update_registration
-from meeting_manager.errors import ValidationFailed
 
 
 @pytest.fixture
@@ -172,7 +172,7 @@ def test_wrong_answers_are_refused(client, meeting, form_data, form_questions, r
 
 def test_editing_a_question_keeps_old_answers_readable(client, organiser_client, meeting, form_data, form_questions,
                                                        registrations, organiser, auth):
-    workshop, topic, region, *_ = form_questions
+    workshop, _topic, region, *_ = form_questions
     client.post(f"/meetings/{meeting.id}/apply", data=form_data(**{
         f"q_{workshop.id}": "no", f"q_{region.id}": "Asia-Pacific"}))
     [registration] = registrations()
@@ -191,7 +191,8 @@ def test_editing_a_question_keeps_old_answers_readable(client, organiser_client,
 def test_a_changed_answer_takes_the_current_label(client, organiser_client, meeting, form_data, form_questions,
                                                   registrations):
     workshop, _topic, region, *_ = form_questions
-    client.post(f"/meetings/{meeting.id}/apply", data=form_data(**{f"q_{workshop.id}": "no", f"q_{region.id}": "Africa"}))
+    client.post(f"/meetings/{meeting.id}/apply",
+                data=form_data(**{f"q_{workshop.id}": "no", f"q_{region.id}": "Africa"}))
     [registration] = registrations()
     q_services.update_question(region, {"label": "Main region", "kind": "single_choice",
                                         "options": ["Africa", "Asia"], "position": 3}, actor=None)
@@ -207,7 +208,8 @@ def test_a_changed_answer_takes_the_current_label(client, organiser_client, meet
 def test_archived_question_leaves_the_form_and_keeps_its_answers(client, organiser_client, meeting, form_data,
                                                                  form_questions, registrations, db):
     workshop, _topic, region, *_ = form_questions
-    client.post(f"/meetings/{meeting.id}/apply", data=form_data(**{f"q_{workshop.id}": "no", f"q_{region.id}": "Africa"}))
+    client.post(f"/meetings/{meeting.id}/apply",
+                data=form_data(**{f"q_{workshop.id}": "no", f"q_{region.id}": "Africa"}))
     [registration] = registrations()
     assert organiser_client.post(f"/meetings/{meeting.id}/questions/{region.id}/archive").status_code == 303
     db.session.refresh(region)

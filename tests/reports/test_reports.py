@@ -41,7 +41,8 @@ def held(meeting, db, make_registration, make_checkin_session):
         make_registration(meeting, status=S.approved, given_name="João", country="BR", gender=Gender.man,
                           category_code="academia" if any(c.code == "academia" for c in meeting.categories)
                           else "civil_society"),
-        make_registration(meeting, status=S.approved, given_name="=HYPERLINK(\"http://x\")", family_name="Eve", country="FR"),
+        make_registration(meeting, status=S.approved, given_name="=HYPERLINK(\"http://x\")", family_name="Eve",
+                          country="FR"),
     ]
     make_registration(meeting, status=S.pending, given_name="Pending", dietary="halal")
     session = make_checkin_session(meeting, day1)
@@ -314,7 +315,8 @@ def test_delegation_report_equals_a_recount_of_registrations(app, db, meeting, m
         mine = [r for r in registrations if r.delegation_id == d.id]
         nominated = [nominee] if d.id == ngo.id else []
         expected_summary.append({"delegation": d.name, "kind": d.kind.value, "country": d.country_code,
-                                 "seats": d.seats, "seats taken": sum(r.status in holding for r in mine) + len(nominated),
+                                 "seats": d.seats,
+                                 "seats taken": sum(r.status in holding for r in mine) + len(nominated),
                                  "members": len(mine) + len(nominated),
                                  "approved": sum(r.status == S.approved for r in mine)})
         expected_members += [(d.name, r.name_for("list"), r.category.name, r.status.value)
@@ -682,5 +684,6 @@ def test_sessions_of_one_title_on_one_day_are_told_apart_by_their_time(app, held
     lists = attendance_lists(frames)
     (register,) = lists["registers"]
     days = len(lists["days"])
-    line = next(line for line in "\n".join(register["blocks"]).splitlines() if line.endswith(f"{amina.name_for('list')} (KE)"))
+    line = next(line for line in "\n".join(register["blocks"]).splitlines()
+                if line.endswith(f"{amina.name_for('list')} (KE)"))
     assert line.split()[days:days + 2] == ["·", CAME]  # not Pierre's morning session, her afternoon one

@@ -17,8 +17,8 @@ def invited_meeting(make_meeting, organiser):
 
 
 def _register_invited(client, db, form_data, meeting, organiser, visa_data):
-    invitation, token = issue_invitation(meeting, email=VICTIM, actor=organiser, send=False, given_name="Victoria",
-                                         family_name="Im")
+    _invitation, token = issue_invitation(meeting, email=VICTIM, actor=organiser, send=False, given_name="Victoria",
+                                          family_name="Im")
     db.session.commit()
     data = form_data(meeting, **visa_data)
     data.pop("email")

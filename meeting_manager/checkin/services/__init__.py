@@ -30,4 +30,11 @@ from .refusals import (
     UnknownBadge,
 )
 from .search import SEARCH_LIMIT, DeskRow, SearchResult, normalise, search_desk
-from .tokens import BADGE_SALT, MAX_PAYLOAD_LENGTH, badge_payload, ensure_admitted, resolve_badge
+from .tokens import (
+    BADGE_SALT,
+    MAX_PAYLOAD_LENGTH,
+    accepted_payloads,
+    badge_payload,
+    ensure_admitted,
+    resolve_badge,
+)

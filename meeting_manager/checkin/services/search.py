@@ -28,7 +28,7 @@ _LETTERS = {
 _FOLD = str.maketrans({
     **{chr(cp): None for cp in range(sys.maxunicode + 1) if unicodedata.combining(chr(cp))}, **_LETTERS,
 })
-_SEPARATORS = str.maketrans({c: " " for c in "-‐‑–—'’ʼ`.,;:()/"})
+_SEPARATORS = str.maketrans(dict.fromkeys("-‐‑–—'’ʼ`.,;:()/", " "))
 
 
 def normalise(text: str) -> str:

@@ -37,6 +37,12 @@ def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(keys, salt=BADGE_SALT)
 
 
+def accepted_payloads(meeting_id: int, token: str) -> list[str]:
+    """Every payload that verifies as this badge: one per badge key still accepted (a badge printed before a key
+    rotation carries the older key's signature). The offline desk keeps a hash of each."""
+    return [URLSafeSerializer(key, salt=BADGE_SALT).dumps([meeting_id, token]) for key in _serializer().secret_keys]
+
+
 def badge_payload(registration: Registration) -> str:
     """The text of a badge's QR code: the meeting id and the random badge token, signed; no personal data."""
     return _serializer().dumps([registration.meeting_id, registration.badge_token])
@@ -50,7 +56,7 @@ def resolve_badge(payload: str, meeting: Meeting) -> Registration:
     try:
         meeting_id, token = _serializer().loads(payload)
     except (BadSignature, TypeError, ValueError):
-        raise UnknownBadge()
+        raise UnknownBadge() from None
     if meeting_id != meeting.id:
         raise BadgeOfAnotherMeeting()
     registration = db.session.scalar(

@@ -112,8 +112,8 @@ def register_participant(meeting: Meeting, data: dict, *, invitation=None, actor
             db.session.flush()
     except IntegrityError:
         if (done := find_by_submission_key(data.get("submission_key"))) is not None:
-            raise AlreadySubmitted(done)
-        raise DuplicateRegistration()
+            raise AlreadySubmitted(done) from None
+        raise DuplicateRegistration() from None
     if visa:
         db.session.add(VisaRequest(registration=registration, **visa))
     save_answers(registration, questions, answers)

@@ -50,9 +50,11 @@ def registration_window_problem(meeting: Meeting, *, invited: bool = False, now:
         return _("This meeting is by invitation only. To take part you need the personal link from your "
                  "invitation; if you think you should be invited, please write to the organisers.")
     if meeting.registration_closes_at and now >= meeting.registration_closes_at:
-        return _("Registration for this meeting closed on %(when)s.", when=_local(meeting, meeting.registration_closes_at))
+        return _("Registration for this meeting closed on %(when)s.",
+                 when=_local(meeting, meeting.registration_closes_at))
     if not invited and meeting.registration_opens_at and now < meeting.registration_opens_at:
-        return _("Registration for this meeting opens on %(when)s.", when=_local(meeting, meeting.registration_opens_at))
+        return _("Registration for this meeting opens on %(when)s.",
+                 when=_local(meeting, meeting.registration_opens_at))
     return None
 
 

@@ -50,7 +50,7 @@ def can_change(registration: Registration, new_status: RegistrationStatus) -> bo
 
 
 def _jsonable(finding) -> dict:
-    if is_dataclass(finding):
+    if is_dataclass(finding) and not isinstance(finding, type):
         finding = asdict(finding)
     if not isinstance(finding, dict):
         return {"message": str(finding)}

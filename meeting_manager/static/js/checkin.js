@@ -1,15 +1,12 @@
 /* Check-in desk: camera badge scanner and the live count's polling.
  *
  * Progressive enhancement: without JavaScript the desk still works through search and POST buttons.
- * The scanner uses the browser's BarcodeDetector where there is one (Chrome on Android) and otherwise the
- * vendored jsQR (static/vendor/jsqr), loaded only when the camera starts. The decoded text goes to the
- * JSON scan endpoint with the CSRF token from <meta name="csrf-token">; the server decides everything.
+ * The camera and QR decoding are in camera-scanner.js; the decoded text goes to the JSON scan endpoint with the
+ * CSRF token from <meta name="csrf-token">; the server decides everything.
  */
 (function () {
   "use strict";
 
-  var SCAN_EVERY_MS = 200;
-  var SAME_BADGE_PAUSE_MS = 4000; // a badge held in front of the camera is sent once, not five times a second
   var LIVE_EVERY_MS = 10000;
 
   function csrfToken() {
@@ -28,104 +25,13 @@
 
   function initScanner(root) {
     var t = root.dataset;
-    var startButton = document.getElementById("scan-start");
-    var stopButton = document.getElementById("scan-stop");
-    var camera = document.getElementById("scan-camera");
-    var video = document.getElementById("scan-video");
     var resultBox = document.getElementById("scan-result");
-    var help = document.getElementById("scan-help");
-    var stream = null, decode = null, timer = null, busy = false, lastPayload = null, lastAt = 0;
-    var canvas = document.createElement("canvas");
-    var context = canvas.getContext("2d", { willReadFrequently: true });
-
-    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      help.textContent = t.textNocamera;
-      return;
-    }
-    help.textContent = t.textScanning;
-    startButton.hidden = false;
-
-    function decodeWithJsQR(source) {
-      var width = source.videoWidth, height = source.videoHeight;
-      if (!width || !height) return Promise.resolve(null);
-      // A badge QR is large in the frame: 640 px is plenty and keeps old phones fast.
-      var scale = Math.min(1, 640 / Math.max(width, height));
-      canvas.width = Math.round(width * scale);
-      canvas.height = Math.round(height * scale);
-      context.drawImage(source, 0, 0, canvas.width, canvas.height);
-      var image = context.getImageData(0, 0, canvas.width, canvas.height);
-      var code = window.jsQR(image.data, canvas.width, canvas.height, { inversionAttempts: "dontInvert" });
-      return Promise.resolve(code ? code.data : null);
-    }
-
-    function loadDecoder() {
-      if ("BarcodeDetector" in window) {
-        try {
-          var detector = new window.BarcodeDetector({ formats: ["qr_code"] });
-          return Promise.resolve(function (source) {
-            return detector.detect(source).then(function (codes) { return codes.length ? codes[0].rawValue : null; });
-          });
-        } catch (e) { /* no QR support in this detector: fall back to jsQR */ }
-      }
-      if (window.jsQR) return Promise.resolve(decodeWithJsQR);
-      return new Promise(function (resolve, reject) {
-        var script = document.createElement("script");
-        script.src = t.decoderUrl;
-        script.onload = function () { resolve(decodeWithJsQR); };
-        script.onerror = reject;
-        document.head.appendChild(script);
-      });
-    }
-
-    function start() {
-      startButton.disabled = true;
-      navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false })
-        .then(function (s) {
-          stream = s;
-          video.srcObject = s;
-          camera.hidden = false;
-          stopButton.hidden = false;
-          startButton.hidden = true;
-          return Promise.all([video.play(), loadDecoder()]);
-        })
-        .then(function (results) {
-          decode = results[1];
-          tick();
-        })
-        .catch(function () {
-          stop();
-          help.textContent = t.textNocamera;
-        })
-        .then(function () { startButton.disabled = false; });
-    }
-
-    function stop() {
-      if (stream) stream.getTracks().forEach(function (track) { track.stop(); });
-      stream = null;
-      clearTimeout(timer);
-      video.srcObject = null;
-      camera.hidden = true;
-      stopButton.hidden = true;
-      startButton.hidden = false;
-    }
-
-    function tick() {
-      if (!stream) return;
-      if (busy || !decode || video.readyState < 2) {
-        timer = setTimeout(tick, SCAN_EVERY_MS);
-        return;
-      }
-      decode(video)
-        .then(function (payload) {
-          var now = Date.now();
-          if (!payload || (payload === lastPayload && now - lastAt < SAME_BADGE_PAUSE_MS)) return null;
-          lastPayload = payload;
-          lastAt = now;
-          return send(payload);
-        })
-        .catch(function () { /* a frame that fails to decode is simply skipped */ })
-        .then(function () { timer = setTimeout(tick, SCAN_EVERY_MS); });
-    }
+    window.CameraScanner({
+      startButton: document.getElementById("scan-start"), stopButton: document.getElementById("scan-stop"),
+      camera: document.getElementById("scan-camera"), video: document.getElementById("scan-video"),
+      help: document.getElementById("scan-help"), decoderUrl: t.decoderUrl, textNocamera: t.textNocamera,
+      textScanning: t.textScanning, onPayload: function (payload) { return send(payload); }
+    });
 
     function direction() {
       var checked = root.querySelector('input[name="direction"]:checked');
@@ -133,7 +39,6 @@
     }
 
     function send(payload) {
-      busy = true;
       return fetch(t.scanUrl, {
         method: "POST",
         credentials: "same-origin",
@@ -141,8 +46,7 @@
         body: JSON.stringify({ payload: payload, day: t.day, session: t.session, direction: direction() })
       })
         .then(function (response) { return response.json(); })
-        .then(show, function () { show({ result: "offline" }); })
-        .then(function () { busy = false; });
+        .then(show, function () { show({ result: "offline" }); });
     }
 
     function show(data) {
@@ -168,11 +72,6 @@
       if (navigator.vibrate) navigator.vibrate(data.result === "checked_in" ? 80 : [200, 100, 200]);
     }
 
-    startButton.addEventListener("click", start);
-    stopButton.addEventListener("click", stop);
-    // Release the camera when the page is left or hidden, as phones expect.
-    document.addEventListener("visibilitychange", function () { if (document.hidden) stop(); });
-    window.addEventListener("pagehide", stop);
   }
 
   /* ---- Choosing the list: a new day brings its own sessions, so reload at once ------------------------------ */
