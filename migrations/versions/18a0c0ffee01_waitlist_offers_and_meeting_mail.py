@@ -2,7 +2,7 @@
 point's notice choice; the outbox's sender name, reply-to and attachment recipes.
 
 Revision ID: 18a0c0ffee01
-Revises: 5b1e0a11c0de
+Revises: a17c0ff1e5d0
 Create Date: 2026-12-02 12:45:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 import meeting_manager.models_base
 
 revision = '18a0c0ffee01'
-down_revision = '5b1e0a11c0de'
+down_revision = 'a17c0ff1e5d0'
 branch_labels = None
 depends_on = None
 
