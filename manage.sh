@@ -53,7 +53,12 @@ case "${1:-}" in
     MAIL_LOOP=$!
     "$VENV/bin/flask" api deliver-webhooks --loop --interval 30 &
     HOOK_LOOP=$!
-    trap 'kill "$MAIL_LOOP" "$HOOK_LOOP" 2>/dev/null || true' EXIT
+    # Waiting-list offers past their deadline are closed and offered on; organisers' digests go out.
+    "$VENV/bin/flask" waitlist tick --loop --interval 300 &
+    WAITLIST_LOOP=$!
+    "$VENV/bin/flask" delegations digest --loop --interval 3600 &
+    DIGEST_LOOP=$!
+    trap 'kill "$MAIL_LOOP" "$HOOK_LOOP" "$WAITLIST_LOOP" "$DIGEST_LOOP" 2>/dev/null || true' EXIT
     "$VENV/bin/gunicorn" --workers 2 --threads 4 --bind "127.0.0.1:$PORT" --access-logfile - wsgi:app
     ;;
   test)

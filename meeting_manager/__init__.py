@@ -20,8 +20,8 @@ from .navigation import meeting_menu, site_menu
 #: one sub-package per feature; each may have models, views (with `bp`) and cli (with `commands`)
 FEATURES = (
     "reference", "accounts", "meetings", "delegations", "invitations", "registration", "balance",
-    "agenda", "badges", "checkin", "reports", "mail", "jobs", "audit", "privacy", "captcha", "api", "demo", "backup",
-    "health",
+    "agenda", "badges", "checkin", "reports", "mail", "meeting_mail", "waitlist", "jobs", "audit", "privacy",
+    "captcha", "api", "demo", "backup", "health",
 )
 
 

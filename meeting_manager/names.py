@@ -24,7 +24,8 @@ class Purpose(str, enum.Enum):
     badge = "badge"  #: the name the person chose for their badge
     list = "list"  #: lists and reports: the whole name in the person's order, the family name marked by capitals
     letter = "letter"  #: visa letters and visa lists: the name exactly as in the passport, nothing else
-    salutation = "salutation"  #: "Dear …": the whole name in the person's order, as written
+    salutation = "salutation"  #: the whole name in the person's order, as written (pages, messages)
+    formal = "formal"  #: "Dear …" in a letter or mail: the title or honorific, if any, before the whole name
     latin = "latin"  #: the Latin-script form printed small under a name in another script ("" if none is needed)
 
 
@@ -119,6 +120,9 @@ def render_name(person: Any, purpose: Purpose | str = Purpose.list) -> str:
         return "" if not latin or latin == shown else latin
     if purpose == Purpose.salutation:
         return _natural(person)
+    if purpose == Purpose.formal:
+        title = " ".join((_get(person, "title") or "").split())
+        return f"{title} {_natural(person)}" if title and _natural(person) else _natural(person)
     return _natural(person, capital_family=True)
 
 

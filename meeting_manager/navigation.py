@@ -25,6 +25,7 @@ MEETING_MENU = [
     ("balance.review", _l("Registrations")),
     ("balance.dashboard", _l("Balance")),
     ("balance.edit_policy", _l("Policy")),
+    ("waitlist.index", _l("Waiting list")),
     ("invitations.index", _l("Invitations")),
     ("delegations.index", _l("Delegations")),
     ("registration.questions", _l("Questions")),
@@ -33,6 +34,7 @@ MEETING_MENU = [
     ("checkin.desk", _l("Check-in")),
     ("reports.index", _l("Reports")),
     ("api.webhooks_page", _l("Webhooks")),
+    ("meeting_mail.settings", _l("Mail")),
 ]
 
 

@@ -34,3 +34,9 @@ session_moved = _signals.signal("session-moved")
 #: a person was checked in on a day list or a session list (sender: the Attendance row; `registration`, `actor`);
 #: a second check-in that records nothing sends nothing
 checked_in = _signals.signal("checked-in")
+#: a message about a meeting is being queued (sender: the meeting id; `template`, `locale`): the meeting's mail
+#: feature returns {"sender_name", "reply_to", "layout": {...}, "text": (subject, body) or None} for its look
+mail_composing = _signals.signal("mail-composing")
+#: a queued message is being built for SMTP and names an attachment recipe (sender: the recipe's kind, e.g.
+#: "e_ticket" or "ics"; `ref`: the id it names): the owning feature returns (filename, mime type, bytes) or None
+mail_attachment_wanted = _signals.signal("mail-attachment-wanted")

@@ -971,6 +971,51 @@ def installation(monkeypatch):
     return start
 
 
+# --- waiting-list offers and meeting mail (issue 18) ----------------------------------------------------------------
+
+@pytest.fixture
+def mail_to(smtp_server):
+    """Deliver the outbox to the test's SMTP server; returns the messages it received for one address."""
+    from meeting_manager.mail.services import deliver_due
+
+    def received(address: str) -> list:
+        deliver_due()
+        return [m for m, rcpt in zip(smtp_server.messages, smtp_server.recipients, strict=True) if address in rcpt]
+
+    return received
+
+
+@pytest.fixture
+def full_meeting(make_meeting, make_registration, make_user, db):
+    """A meeting deciding by hand with capacity 2, both seats approved, and two waitlisted people (French and
+    Spanish speakers, the French one earlier), and an organiser (`boss_of(meeting)`); returns (meeting,
+    [approved...], [waitlisted...])."""
+    from datetime import timedelta as _timedelta
+
+    from meeting_manager.balance import services as balance
+    from meeting_manager.balance.models import DecisionMode
+    from meeting_manager.registration.models import RegistrationStatus as _S
+
+    meeting = make_meeting(capacity=2)
+    make_user("Olu Organiser", roles=[(meeting, "organiser")])
+    balance.save_policy(meeting, {"decision_mode": DecisionMode.manual, "mix_min_size": None,
+                                  "mix_is_violation": False}, [], actor=None)
+    seated = [make_registration(meeting, status=_S.approved) for _ in range(2)]
+    early = utcnow() - _timedelta(days=3)
+    waiting = [make_registration(meeting, status=_S.waitlisted, given_name=name, locale=locale,
+                                 submitted_at=early + _timedelta(hours=n))
+               for n, (name, locale) in enumerate((("Élodie", "fr"), ("Lucía", "es")))]
+    db.session.commit()
+    return meeting, seated, waiting
+
+
+def boss_of(meeting):
+    """The organiser of a meeting made by `full_meeting`."""
+    from meeting_manager.waitlist.services import organisers_of
+
+    return organisers_of(meeting)[0]
+
+
 # --- checkin: the offline desk app -------------------------------------------------------------------------------
 
 @pytest.fixture

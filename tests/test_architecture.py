@@ -23,10 +23,12 @@ USES = {
     "invitations": {"accounts", "audit", "mail"},
     "jobs": {"audit"},
     "mail": {"audit"},
+    "meeting_mail": {"audit", "mail", "registration"},
     "meetings": {"audit", "reference"},
     "privacy": {"audit", "captcha"},
     "reference": {"audit"},
     "registration": {"accounts", "audit", "invitations", "mail", "meetings", "reference"},
+    "waitlist": {"audit", "balance", "mail", "registration"},
 }
 
 

@@ -53,6 +53,10 @@ UNSHOWN_FORMS = {
     "mail.release_held": (), "mail.release_waiting": (),  # shown while messages are held or wait
     "registration.visa_address": ("visa_letter_address",),  # shown for a registration with a visa request
     "registration.archive_question": (), "registration.edit_question": ("label", "kind"),  # no question in the demo
+    "delegations.confirm": (),  # shown once members are nominated
+    "delegations.reject_note_verbale": ("reason",),  # shown while an uploaded note verbale waits
+    "meeting_mail.reset_text": (),  # shown for a message with the organisers' own text
+    "waitlist.offer": ("answer",),  # behind a mailed token
 }
 
 #: tables a refused request may still write to, and why

@@ -25,6 +25,7 @@ from ..reference.models import RegionAssignment
 from ..reference.services import UNASSIGNED, default_scheme, region_map, region_of
 from ..registration.models import Registration, RegistrationStatus
 from ..registration.services import change_status, link_status_audits
+from ..signals import seat_freed
 from . import engine, solver
 from .models import BalancePolicy, BoundUnit, DecisionMode, PolicyBound
 from .policy import CATEGORY, GENDER, REGION, Bound, Policy, Severity, seats_for_percent, validate_policy
@@ -379,6 +380,11 @@ def _note_verbale_finding(registration: Registration) -> engine.Finding | None:
                           str(delegation.id), 0, 0, None)
 
 
+def waits_for_note_verbale(registration: Registration) -> bool:
+    """Whether approving waits for the delegation's note verbale to be verified (the waiting list skips them)."""
+    return _note_verbale_finding(registration) is not None
+
+
 def _approve_locked(context: _Context, registration: Registration, *, actor, override_reason: str | None,
                     flush: bool = True):
     """Approve inside the lock if every rule holds, or if a written reason overrides the violations."""
@@ -438,8 +444,8 @@ def decide_many(registrations: list[Registration], outcome: RegistrationStatus, 
         raise refusals[0]
     if refusals:
         raise BatchRefused(refusals, len(registrations))
-    if freed:
-        _promote_from_waitlist(meeting, _Context.load(meeting), actor=actor)
+    if freed:  # a decline after approval: balance promotes (auto mode), the waiting list offers (by hand)
+        seat_freed.send(meeting, actor=actor)
     return results
 
 
@@ -499,6 +505,9 @@ def on_registration_submitted(registration: Registration, *, actor=None) -> engi
     if row is None or row.decision_mode != DecisionMode.auto:
         return None
     context = _Context.load(registration.meeting)
+    # The waiting list goes first: a waitlisted registration that fits now (the rules or capacity changed since
+    # it was put there) is approved before a newer application can take its seat.
+    _promote_from_waitlist(registration.meeting, context, actor=actor)
     try:
         return _approve_locked(context, registration, actor=actor, override_reason=None)
     except RuleViolation as refused:
@@ -520,17 +529,41 @@ def _suggestion_pool(meeting: Meeting) -> list[Registration]:
         .order_by(waiting_first, Registration.submitted_at, Registration.id)))
 
 
-def suggest(meeting: Meeting, *, leave_out=(), time_limit: float = 20.0) -> tuple[list[Registration],
-                                                                                  solver.Suggestion]:
+def suggest(meeting: Meeting, *, leave_out=(), time_limit: float = 20.0,
+            pass_over_waitlist: bool = False) -> tuple[list[Registration], solver.Suggestion]:
     """The largest set of waitlisted and pending registrations that can be approved together (exact MILP), the
-    waiting list first and earliest first; `leave_out` are ids the organiser took out of the set (re-solved)."""
+    waiting list first and earliest first; `leave_out` are ids the organiser took out of the set (re-solved).
+
+    The waiting list is served first: the largest set of waitlisted registrations is chosen, and only then pending
+    ones, in what remains; so a later pending application never takes the place of a waitlisted one that fits.
+    Only with `pass_over_waitlist` (the organiser's explicit choice) is the largest set taken from both at once,
+    which may leave out a waitlisted registration for two pending ones."""
     regions, excluded = region_map(meeting.region_scheme_id), set(leave_out)
     pool_rows = _suggestion_pool(meeting)
     pool = [solver.PoolEntry(r.id, candidate_for(r, regions), rank) for rank, r in enumerate(pool_rows)
             if r.id not in excluded and _note_verbale_finding(r) is None]
-    suggestion = solver.suggest(build_policy(meeting), current_counts(meeting), pool, time_limit=time_limit)
     by_id = {r.id: r for r in pool_rows}
+    policy, counts = build_policy(meeting), current_counts(meeting)
+    if pass_over_waitlist:
+        suggestion = solver.suggest(policy, counts, pool, time_limit=time_limit)
+    else:
+        suggestion = _waitlist_then_pending(policy, counts, pool, by_id, time_limit)
     return [by_id[i] for i in suggestion.approval_order], suggestion
+
+
+def _waitlist_then_pending(policy, counts, pool, by_id, time_limit) -> solver.Suggestion:
+    """Solve for the waiting list alone, then for the pending registrations on the counts after it."""
+    waiting = [e for e in pool if by_id[e.id].status == S.waitlisted]
+    first = solver.suggest(policy, counts, waiting, time_limit=time_limit)
+    candidates = {e.id: e.candidate for e in waiting}
+    for registration_id in first.approval_order:
+        counts = engine.apply(counts, candidates[registration_id])
+    second = solver.suggest(policy, counts, [e for e in pool if by_id[e.id].status != S.waitlisted],
+                            time_limit=time_limit)
+    statuses = {first.status, second.status} - {"empty"}
+    status = "empty" if not statuses else "limit_reached" if "limit_reached" in statuses else "optimal"
+    return solver.Suggestion(first.ids + second.ids, first.approval_order + second.approval_order, status,
+                             first.seconds + second.seconds)
 
 
 @dataclass(frozen=True)

@@ -215,19 +215,22 @@ def suggestions(meeting_id: int):
     after it; the organiser leaves people out (re-solved), then confirms, and a job approves them."""
     meeting = meeting_or_404(meeting_id)
     form = AcceptSuggestionForm()
+    # Passing over the waiting list is the organiser's explicit choice in this step, never a default.
+    pass_over = request.values.get("pass_over_waitlist") == "1"
     if form.validate_on_submit() and form.confirm.data:
         job = start_job("balance.accept_suggestion", meeting=meeting, actor=current_user,
                         params={"registration_ids": form.registration_ids.data})
         record("balance.accept_suggestion_start", actor=current_user, meeting=meeting, subject=job,
-               count=len(form.registration_ids.data))
+               count=len(form.registration_ids.data), passed_over_waitlist=pass_over)
         db.session.commit()
         return redirect(url_for("jobs.show", job_id=job.id), 303)
     leave_out = _ids(request.values.getlist("leave_out"))
-    chosen, suggestion = services.suggest(meeting, leave_out=leave_out)
+    chosen, suggestion = services.suggest(meeting, leave_out=leave_out, pass_over_waitlist=pass_over)
     preview, left_out = services.explain_suggestion(meeting, chosen, leave_out=leave_out)
     confirming = request.method == "POST" and not form.errors
     return render_template("balance/suggestions.html", meeting=meeting, chosen=chosen, suggestion=suggestion,
-                           preview=preview, left_out=left_out, leave_out=leave_out, form=form, confirming=confirming)
+                           preview=preview, left_out=left_out, leave_out=leave_out, form=form, confirming=confirming,
+                           pass_over=pass_over)
 
 
 @bp.route("/meetings/<int:meeting_id>/balance")

@@ -33,6 +33,12 @@ class Delegation(TimestampMixin, db.Model):
     note_verbale_path: Mapped[str | None] = mapped_column(String(300))
     note_verbale_uploaded_at: Mapped[datetime | None]
     note_verbale_verified_at: Mapped[datetime | None]
+    #: how the focal point hears what happens to the delegation: "each" (a mail per event), "digest" (one a day)
+    focal_notice: Mapped[str] = mapped_column(String(10), default="each")
+    #: until when the focal point's digest has told them what happened (None: nothing sent yet)
+    focal_digest_at: Mapped[datetime | None]
+    #: why the organisers did not accept the note verbale ("" while not refused; cleared by a new upload)
+    note_verbale_rejection: Mapped[str] = mapped_column(String(500), default="")
     note_verbale_verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     meeting: Mapped["Meeting"] = relationship()  # noqa: F821

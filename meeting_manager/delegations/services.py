@@ -129,6 +129,12 @@ def send_focal_point_invitation(delegation: Delegation, *, actor) -> Invitation:
     return invitation
 
 
+def focal_point_invitation(delegation: Delegation) -> Invitation | None:
+    """The invitation sent to the delegation's focal point, if any (what the organisers' page says of it)."""
+    return db.session.scalar(select(Invitation).where(Invitation.delegation_id == delegation.id,
+                                                      Invitation.is_focal_point.is_(True)))
+
+
 # Seats and members -------------------------------------------------------------------------------------------------
 
 def _nominations(delegation: Delegation) -> list[Invitation]:
@@ -324,6 +330,7 @@ def store_note_verbale(delegation: Delegation, content: bytes, *, actor) -> None
     previous = delegation.note_verbale_path
     delegation.note_verbale_path, delegation.note_verbale_uploaded_at = relative, utcnow()
     delegation.note_verbale_verified_at = delegation.note_verbale_verified_by_id = None
+    delegation.note_verbale_rejection = ""
     record("delegation.note_verbale_upload", actor=actor, meeting=delegation.meeting, subject=delegation,
            size=len(content))
     if previous:
@@ -346,7 +353,21 @@ def verify_note_verbale(delegation: Delegation, *, actor) -> None:
     if not delegation.note_verbale_path:
         raise DomainError(_l("No note verbale has been uploaded."))
     delegation.note_verbale_verified_at, delegation.note_verbale_verified_by_id = utcnow(), actor.id
+    delegation.note_verbale_rejection = ""
     record("delegation.note_verbale_verify", actor=actor, meeting=delegation.meeting, subject=delegation)
+
+
+def reject_note_verbale(delegation: Delegation, reason: str, *, actor) -> None:
+    """The organisers cannot accept the note verbale: the focal point is told why and uploads another."""
+    reason = " ".join((reason or "").split())[:500]
+    if not delegation.note_verbale_path:
+        raise DomainError(_l("No note verbale has been uploaded."))
+    if not reason:
+        raise ValidationFailed(_l("Say why the note verbale cannot be accepted: the focal point reads it."),
+                               problems=[_l("Say why the note verbale cannot be accepted: the focal point reads it.")])
+    delegation.note_verbale_verified_at = delegation.note_verbale_verified_by_id = None
+    delegation.note_verbale_rejection = reason
+    record("delegation.note_verbale_reject", actor=actor, meeting=delegation.meeting, subject=delegation)
 
 
 def note_verbale_ok(delegation: Delegation | None) -> bool:

@@ -1,5 +1,5 @@
 """Delegation pages: the organiser's list and forms, and the focal point's own page (nominate, confirm, upload)."""
-from flask import Blueprint, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -10,8 +10,9 @@ from ..invitations.services import STATUS_LABELS
 from ..meetings.loaders import meeting_or_404, of_meeting_or_404
 from ..meetings.models import Meeting
 from ..reference.services import country_choices
+from ..registration.services import status_label as registration_status_label
 from ..widgets import choices_of
-from . import services
+from . import notices, services
 from .forms import DelegationForm, NominationForm, NoteVerbaleForm
 from .models import Delegation
 
@@ -20,7 +21,7 @@ bp = Blueprint("delegations", __name__)
 
 @bp.context_processor
 def inject_labels():
-    return {"status_labels": STATUS_LABELS}
+    return {"status_labels": STATUS_LABELS, "registration_label": registration_status_label}
 
 
 def _meeting_delegation(meeting_id: int, delegation_id: int) -> tuple[Meeting, Delegation]:
@@ -62,7 +63,8 @@ def new(meeting_id: int):
         delegation = services.create_delegation(meeting, _data(form), actor=current_user,
                                                 invite_focal_point=form.invite_focal_point.data)
         db.session.commit()
-        flash(_("Delegation created.") + (" " + _("Its focal point is invited.") if form.invite_focal_point.data
+        flash(_("Delegation created.") + (" " + _("An invitation is on its way to its focal point.")
+                                          if form.invite_focal_point.data
                                           else ""), "success")
         return redirect(url_for("delegations.show", meeting_id=meeting.id, delegation_id=delegation.id), 303)
     return render_template("delegations/form.html", meeting=meeting, form=form, delegation=None)
@@ -90,7 +92,9 @@ def show(meeting_id: int, delegation_id: int):
     members = services.list_members(delegation)
     return render_template("delegations/show.html", meeting=meeting, delegation=delegation,
                            members=members, taken=services.seats_held(members),
-                           kinds=services.KIND_LABELS, note_ok=services.note_verbale_ok(delegation))
+                           kinds=services.KIND_LABELS, note_ok=services.note_verbale_ok(delegation),
+                           focal_invitation=services.focal_point_invitation(delegation),
+                           summary=notices.summary(delegation))
 
 
 @bp.route("/meetings/<int:meeting_id>/delegations/<int:delegation_id>/invite-focal-point", methods=["POST"])
@@ -123,8 +127,26 @@ def verify_note_verbale(meeting_id: int, delegation_id: int):
     """Mark the note verbale as read and accepted."""
     meeting, delegation = _meeting_delegation(meeting_id, delegation_id)
     services.verify_note_verbale(delegation, actor=current_user)
+    notices.tell_focal_point(delegation, "note_verified")
     db.session.commit()
-    flash(_("The note verbale is marked as verified."), "success")
+    flash(_("The note verbale is marked as verified; the focal point is told."), "success")
+    return redirect(url_for("delegations.show", meeting_id=meeting.id, delegation_id=delegation.id), 303)
+
+
+@bp.route("/meetings/<int:meeting_id>/delegations/<int:delegation_id>/note-verbale/reject", methods=["POST"])
+@allow(ORGANISER)
+def reject_note_verbale(meeting_id: int, delegation_id: int):
+    """Refuse the note verbale with a reason the focal point reads; they upload another."""
+    meeting, delegation = _meeting_delegation(meeting_id, delegation_id)
+    try:
+        services.reject_note_verbale(delegation, request.form.get("reason", ""), actor=current_user)
+    except ValidationFailed as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return redirect(url_for("delegations.show", meeting_id=meeting.id, delegation_id=delegation.id), 303)
+    notices.tell_focal_point(delegation, "note_rejected", reason=delegation.note_verbale_rejection)
+    db.session.commit()
+    flash(_("The note verbale is refused; the focal point is told why."), "success")
     return redirect(url_for("delegations.show", meeting_id=meeting.id, delegation_id=delegation.id), 303)
 
 
@@ -144,7 +166,8 @@ def _focal_page(delegation: Delegation, nomination_form=None, upload_form=None, 
     members = services.list_members(delegation)
     return render_template(
         "delegations/focal.html", delegation=delegation, members=members,
-        taken=services.seats_held(members), kinds=services.KIND_LABELS,
+        taken=services.seats_held(members), kinds=services.KIND_LABELS, summary=notices.summary(delegation),
+        registers_self=any(m.email == delegation.focal_point_email for m in members),
         nomination_form=nomination_form or NominationForm(formdata=None),
         upload_form=upload_form or NoteVerbaleForm(formdata=None),
         max_mb=services.note_verbale_limit() // (1024 * 1024),
@@ -192,6 +215,22 @@ def confirm(delegation_id: int):
     services.confirm_delegation(delegation, actor=current_user)
     db.session.commit()
     flash(_("The delegation is confirmed."), "success")
+    return redirect(url_for("delegations.focal", delegation_id=delegation.id), 303)
+
+
+@bp.route("/delegations/<int:delegation_id>/notices", methods=["POST"])
+@allow(FOCAL_POINT)
+def notice_mode(delegation_id: int):
+    """How the focal point hears what happens: a mail per event, or one digest a day."""
+    delegation = db.get_or_404(Delegation, delegation_id)
+    mode = request.form.get("focal_notice", "")
+    if mode not in notices.NOTICE_MODES:
+        flash(_("Choose how you want to hear about the delegation."), "error")
+    else:
+        notices.set_notice_mode(delegation, mode)
+        db.session.commit()
+        flash(_("Saved: you will get one mail a day.") if mode == notices.DIGEST
+              else _("Saved: you will get a mail each time something happens."), "success")
     return redirect(url_for("delegations.focal", delegation_id=delegation.id), 303)
 
 

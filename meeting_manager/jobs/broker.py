@@ -76,6 +76,8 @@ def make_celery(app: Flask) -> Celery:
             "watch-lost-jobs": {"task": "jobs.watch", "schedule": JOBS_WATCH_SECONDS},
             "clean-up-jobs": {"task": "jobs.cleanup", "schedule": JOBS_CLEANUP_SECONDS},
             "apply-retention": {"task": "privacy.retention", "schedule": 24 * 3600},
+            "waitlist-offers": {"task": "waitlist.tick", "schedule": 300},  # expiries are minutes late at most
+            "focal-point-digests": {"task": "delegations.focal_digest", "schedule": 3600},
         },
     )
     for name, function in dispatch.TASKS.items():  # the app factory imported every feature: all are registered

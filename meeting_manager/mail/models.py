@@ -38,6 +38,11 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[datetime | None]
     meeting_id: Mapped[int | None]
     kind: Mapped[str] = mapped_column(String(40), default="")  #: e.g. "invitation", "password_reset"
+    #: the meeting's own From: name and Reply-To (empty: the installation's sender, no Reply-To)
+    sender_name: Mapped[str] = mapped_column(String(120), default="")
+    reply_to: Mapped[str] = mapped_column(String(254), default="")
+    #: what to attach, as recipes made into files when the message is built: [{"kind": "e_ticket", "id": 7}, ...]
+    attachments: Mapped[list] = mapped_column(default=list)
 
     @property
     def can_retry(self) -> bool:

@@ -24,12 +24,13 @@ from datetime import timedelta
 from email.charset import QP, Charset
 from email.header import Header
 from email.message import Message
+from email.mime.application import MIMEApplication
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 
 from flask import current_app, render_template
-from flask_babel import get_locale
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -40,7 +41,8 @@ from ..errors import DomainError
 from ..extensions import db
 from ..jobs.dispatch import run_after_commit, task
 from ..models_base import utcnow
-from ..signals import erasing_person
+from ..names import Purpose, render_name
+from ..signals import erasing_person, mail_attachment_wanted, mail_composing
 from .models import MessageStatus, OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -65,21 +67,34 @@ class RetryRefused(DomainError):
 
 
 def queue_message(recipient: str, template: str, *, kind: str = "", meeting_id: int | None = None,
-                  recipient_name: str = "", **context) -> OutboxMessage:
-    """Render templates/emails/<template>.subject.txt/.txt/.html and store the message; it is sent after commit."""
+                  recipient_name: str = "", attachments: list | None = None, **context) -> OutboxMessage:
+    """Render templates/emails/<template>.subject.txt/.txt/.html and store the message; it is sent after commit.
+
+    A message about a meeting takes that meeting's look, sender name, reply-to and (if its organisers wrote one)
+    their own text for this kind of message, from whoever answers `mail_composing`."""
+    look = _meeting_look(meeting_id, template)
+    context = {**context, "layout": look.get("layout")}
+    if look.get("text"):
+        subject, text_body, html = custom_parts(look["text"], context)
+    else:
+        subject = render_template(f"emails/{template}.subject.txt", **context)
+        text_body = render_template(f"emails/{template}.txt", **context)
+        html = render_template(f"emails/{template}.html", **context)
     # One line (a header), and within the column: a long meeting title must not make the INSERT fail.
-    subject = " ".join(render_template(f"emails/{template}.subject.txt", **context).split())[:300]
-    html = render_template(f"emails/{template}.html", **context)
+    subject = " ".join(subject.split())[:300]
     message = OutboxMessage(
         recipient=recipient,
         recipient_name=" ".join(recipient_name.split())[:200],
         subject=subject,
-        text_body=render_template(f"emails/{template}.txt", **context),
-        html_body=_html_document(html, subject),
+        text_body=text_body,
+        html_body=html_document(html, subject, look.get("layout")),
         rfc_message_id=make_msgid(domain=_sender_domain()),
         status=MessageStatus.queued if current_app.config.get("MAIL_SERVER") else MessageStatus.held,
         kind=kind,
         meeting_id=meeting_id,
+        sender_name=(look.get("sender_name") or "")[:120],
+        reply_to=(look.get("reply_to") or "")[:254],
+        attachments=list(attachments or ()),
     )
     db.session.add(message)
     if message.status == MessageStatus.queued:
@@ -87,12 +102,49 @@ def queue_message(recipient: str, template: str, *, kind: str = "", meeting_id: 
     return message
 
 
-def _html_document(html: str, subject: str) -> str:
-    """Wrap a template's HTML fragment in a complete document (language, direction, charset)."""
+def _meeting_look(meeting_id: int | None, template: str) -> dict:
+    """What the meeting's mail feature says about this message (empty when there is no meeting or no answer)."""
+    if meeting_id is None:
+        return {}
+    look: dict = {}
+    for _receiver, answer in mail_composing.send(meeting_id, template=template, locale=str(get_locale() or "en")):
+        look |= answer or {}
+    return look
+
+
+def custom_parts(text, context: dict) -> tuple[str, str, str]:
+    """An organiser's own subject and body (placeholders filled in), in the standard salutation and links."""
+    subject, body = (fill_placeholders(part, context) for part in text)
+    return (subject, render_template("emails/_custom.txt", body=body, **context),
+            render_template("emails/_custom.html", body=body, **context))
+
+
+#: what an organiser's text may name, and where the value comes from in a message's context
+PLACEHOLDERS = ("name", "meeting", "start", "end", "deadline")
+
+
+def fill_placeholders(text: str, context: dict) -> str:
+    """{name}, {meeting}, {start}, {end}, {deadline} in an organiser's text, filled in (others are left as typed)."""
+    meeting, registration = context.get("meeting"), context.get("registration")
+    values = {
+        "name": render_name(registration, Purpose.formal) if registration is not None else "",
+        "meeting": getattr(meeting, "title", ""),
+        "start": format_date(meeting.starts_on, "long") if meeting is not None else "",
+        "end": format_date(meeting.ends_on, "long") if meeting is not None else "",
+        "deadline": context.get("deadline_text", ""),
+    }
+    for key in PLACEHOLDERS:
+        text = text.replace("{" + key + "}", values[key])
+    return text
+
+
+def html_document(html: str, subject: str, layout: dict | None = None) -> str:
+    """Wrap a template's HTML fragment in a complete document (language, direction, charset) and, for a
+    meeting's message, its layout: name and logo, colours, the organisers' contact."""
     if "<html" in html[:500].lower():
         return html
     locale = str(get_locale() or "en")
-    return render_template("mail/email.html", body=Markup(html), subject=subject, lang=locale,
+    return render_template("mail/email.html", body=Markup(html), subject=subject, lang=locale, layout=layout,
                            rtl=locale.split("_")[0] in ("ar", "he", "fa", "ur"))
 
 
@@ -111,14 +163,35 @@ def build_email(message: OutboxMessage) -> Message:
     if message.html_body:
         email.attach(MIMEText(message.text_body, "plain", _UTF8))
         email.attach(MIMEText(message.html_body, "html", _UTF8))
+    if files := _attachment_files(message):
+        body, email = email, MIMEMultipart("mixed")
+        email.attach(body)
+        for filename, mime_type, content in files:
+            part = MIMEApplication(content, mime_type.partition("/")[2])
+            part.replace_header("Content-Type", f'{mime_type}; name="{filename}"')
+            part.add_header("Content-Disposition", "attachment", filename=filename)
+            email.attach(part)
     sender_name, sender = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])
-    email["From"] = formataddr((sender_name, sender), charset="utf-8")
+    # The meeting's name for its sender, but always the installation's address: its relay may send for that one.
+    email["From"] = formataddr((message.sender_name or sender_name, sender), charset="utf-8")
+    if message.reply_to:
+        email["Reply-To"] = message.reply_to
     email["To"] = formataddr((message.recipient_name, _ascii_domain(message.recipient)), charset="utf-8")
     email["Subject"] = Header(message.subject, "utf-8", header_name="Subject")
     email["Date"] = format_datetime(message.created_at)
     email["Message-ID"] = message.rfc_message_id or make_msgid(domain=_sender_domain())
     email["Auto-Submitted"] = "auto-generated"  # RFC 3834: out-of-office replies should not answer
     return email
+
+
+def _attachment_files(message: OutboxMessage) -> list[tuple[str, str, bytes]]:
+    """The message's attachments, made now from their recipes (a file that can no longer be made is left out)."""
+    files = []
+    for recipe in message.attachments or ():
+        for _receiver, made in mail_attachment_wanted.send(recipe.get("kind", ""), ref=recipe.get("id")):
+            if made:
+                files.append(made)
+    return files
 
 
 def _ascii_domain(address: str) -> str:

@@ -41,7 +41,8 @@ NAME_ORDER_CHOICES = [("", _l("As usual for the script of my name")),
                       (NameOrder.family_first.value, _l("Family name first (王 秀英, Nguyễn Thị Minh Khai)"))]
 VISA_FIELDS = ("passport_number", "passport_expiry", "date_of_birth", "place_of_birth")
 #: the built-in fields handed to the services under their own names
-BUILTIN_FIELDS = ("given_name", "family_name", "name_order", "badge_name", "latin_name", "passport_name", "email",
+BUILTIN_FIELDS = ("title", "given_name", "family_name", "name_order", "badge_name", "latin_name", "passport_name",
+                  "email",
                   "gender", "nationality", "residence_country",
                   "organisation", "organisation_country", "position", "category_id", "relation", "dietary",
                   "accessibility", "interpretation_language", "data_consent", "public_listing_consent")
@@ -87,6 +88,7 @@ class RegistrationForm(FlaskForm):
     """Everything a participant gives; `registration_form()` adds the meeting's questions and choices."""
 
     submission_key = HiddenField()
+    title = _text(_l("Title or honorific"), 60)
     given_name = _text(_l("Given name(s)"), 120)
     family_name = _text(_l("Family name(s)"), 120)
     name_order = SelectField(_l("Order of your names"), choices=choices_of(NAME_ORDER_CHOICES), default="")

@@ -65,6 +65,8 @@ class Registration(TimestampMixin, db.Model):
     #: given name(s) and family name(s): either may be empty (mononyms), not both; rendered only by names.render_name
     given_name: Mapped[str] = mapped_column(String(120), default="")
     family_name: Mapped[str] = mapped_column(String(120), default="")
+    #: title or honorific as the person writes it (H.E., Ambassador, Dr, Prof.): used by the formal salutation
+    title: Mapped[str] = mapped_column(String(60), default="")
     #: the order the person writes their name in (asked on the form, defaulted from the script)
     name_order: Mapped[NameOrder] = mapped_column(default=_default_name_order)
     #: the name exactly as in the passport: the only name on visa letters and visa lists

@@ -20,7 +20,7 @@ def test_every_route_has_the_expected_rule(app):
                                                             "invitations.accept"}
     assert {e for e, r in rules.items() if r is FOCAL_POINT} == {
         "delegations.mine", "delegations.focal", "delegations.nominate", "delegations.withdraw",
-        "delegations.confirm", "delegations.upload_note_verbale"}
+        "delegations.confirm", "delegations.upload_note_verbale", "delegations.notice_mode"}
     assert all(r is ORGANISER for e, r in rules.items() if r not in (PUBLIC, FOCAL_POINT))
 
 

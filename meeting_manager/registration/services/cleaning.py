@@ -20,7 +20,7 @@ from ..questions import answers_for  # noqa: F401  (re-exported: part of this mo
 from ..validation import clean_enum, clean_text, label
 
 #: text columns of a registration and whether they may hold line breaks
-TEXT_FIELDS = {"given_name": False, "family_name": False, "badge_name": False, "passport_name": False,
+TEXT_FIELDS = {"title": False, "given_name": False, "family_name": False, "badge_name": False, "passport_name": False,
                "latin_name": False, "organisation": False, "position": False, "dietary": True, "accessibility": True}
 #: fields whose change would move a registration between balance groups: locked once it is approved
 BALANCE_FIELDS = ("gender", "category_id", "residence_country", "organisation_country")

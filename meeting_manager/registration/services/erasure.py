@@ -27,6 +27,7 @@ def _erase_registrations(email: str) -> dict[str, int]:
     for registration in found:
         country = registration.represented_country
         registration.given_name, registration.family_name, registration.badge_name = ERASED_NAME, "", ERASED_NAME
+        registration.title = ""
         registration.email = f"erased-{registration.id}@erased.invalid"
         registration.nationality = registration.residence_country = country
         registration.organisation = registration.position = registration.dietary = registration.accessibility = ""

@@ -18,12 +18,17 @@ def external_url(endpoint: str, **values) -> str:
         return url_for(endpoint, _external=True, **values)
 
 
+#: what a mail of that kind carries: the approval brings the e-ticket and the meeting for the calendar
+MAIL_ATTACHMENTS = {"registration_approved": ("e_ticket", "ics")}
+
+
 def _queue_mail(registration: Registration, template: str) -> None:
     """The participant's mail about their registration, in the language they registered in."""
     meeting = registration.meeting
     with force_locale(registration.locale or "en"):
         queue_message(
             registration.email, template, kind=template, meeting_id=meeting.id, registration=registration,
+            attachments=[{"kind": kind, "id": registration.id} for kind in MAIL_ATTACHMENTS.get(template, ())],
             meeting=meeting, link=external_url("registration.show", registration_id=registration.id),
             sign_in_link=external_url("accounts.request_sign_in_link"),
         )
