@@ -31,6 +31,9 @@ SCRIPT_POSTS = {
     "checkin.scan": ("token", "day"),
     "checkin.search": ("q",),
     "checkin.app_sync": ("device", "items"),  # the desk app posts its queue as JSON
+    # The JSON API: called by partner systems with a token, never from a page (tests/api walks it, and schemathesis)
+    "api.v1.check_in_by_badge": (), "api.v1.create_invitations": (), "api.v1.create_registration": (),
+    "api.v1.create_webhook": (), "api.v1.decide_registration": (), "api.v1.replay_delivery": (),
 }
 
 #: POST routes whose form the demo world does not show (the object it acts on is not in that state, or the page
@@ -57,6 +60,8 @@ UNSHOWN_FORMS = {
     "delegations.reject_note_verbale": ("reason",),  # shown while an uploaded note verbale waits
     "meeting_mail.reset_text": (),  # shown for a message with the organisers' own text
     "waitlist.offer": ("answer",),  # behind a mailed token
+    "api.revoke_token": (),  # shown once the user made an API token
+    "api.delete_webhook": (), "api.replay_delivery": (),  # shown once the meeting has a webhook and a delivery
 }
 
 #: tables a refused request may still write to, and why

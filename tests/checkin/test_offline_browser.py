@@ -229,6 +229,9 @@ def test_a_device_offline_wipes_the_list_after_the_meetings_last_day(shared_db_a
         context = browser.new_context()
         page, _errors = _open_app(context, offline_served, meeting, staff)
         assert f"mm-desk:{meeting.id}:list" in _desk_storage(page)
+        # The service worker keeps the page only once it is active and controls it (slow on a loaded machine).
+        page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=WAIT)
         context.set_offline(True)  # the server cannot tell it: the device's own clock decides
         page.clock.install()
         page.reload()

@@ -51,7 +51,7 @@ def test_unexpected_error_with_a_valid_form_logs_no_personal_data(app, meeting, 
                                                                    monkeypatch):
     caplog.set_level(logging.DEBUG)
     caplog.set_level(logging.WARNING, logger="sqlalchemy")
-    monkeypatch.setattr(services, "register_participant", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr(services, "register", lambda *a, **k: 1 / 0)
     response = app.test_client().post(f"/meetings/{meeting.id}/apply", data=form_data(**visa_data))
     assert response.status_code == 500
     assert "Unhandled error" in caplog.text  # the error is logged ...
