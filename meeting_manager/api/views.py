@@ -23,7 +23,9 @@ def _problem_details(response):
     """Errors the routing gives under /api/v1 (404, 405) become problem details too."""
     if (request.path.startswith("/api/v1/") and response.status_code >= 400
             and response.mimetype != MEDIA_TYPE and request.endpoint != "api.openapi"):
-        problem = Problem(response.status_code, _("No such API endpoint or method."), kind=str(response.status_code))
+        said = (response.get_json(silent=True) or {}) if response.is_json else {}
+        detail = said.get("message") or _("No such API endpoint or method.")  # e.g. the archived-edition guard's
+        problem = Problem(response.status_code, detail, kind=said.get("error") or str(response.status_code))
         fresh = problem.response()
         for name in ("Allow", "Retry-After", "WWW-Authenticate"):
             if name in response.headers:

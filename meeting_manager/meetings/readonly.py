@@ -4,8 +4,6 @@ One before-request hook for the whole app, so that a route added later is covere
 finds the meeting a request concerns from the route's arguments (a meeting, delegation, registration, invitation
 or job id, or an invitation link) and refuses any write to an archived one, and any use of its invitation links.
 """
-import json
-
 from flask import current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -64,11 +62,9 @@ def refuse_changes_to_archived_editions():
     if meeting is None or (writes and _reopens(meeting)):
         return None
     current_app.logger.info("Refused %s %s: meeting %s is archived", request.method, request.endpoint, meeting.id)
-    message = _("This edition is archived: it is read-only, and nothing was changed.")
-    if request.path.startswith("/api/"):  # RFC 9457 problem details, as every API answer that is an error
-        problem = {"type": "/api/v1/problems/archived", "title": "Conflict", "status": 409, "detail": message}
-        return current_app.response_class(json.dumps(problem), 409, mimetype="application/problem+json")
-    if request.accept_mimetypes.best == "application/json":
-        return jsonify(error="archived", message=message), 409
+    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+        # the API turns this into problem details with the message as their detail (api/views.py)
+        return jsonify(error="archived", message=_("This edition is archived: it is read-only, and nothing was "
+                                                   "changed.")), 409
     return render_template("meetings/archived.html", meeting=meeting,
                            link=request.endpoint in LINK_ENDPOINTS, hide_archived_notice=True), 409

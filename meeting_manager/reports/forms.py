@@ -13,6 +13,10 @@ from . import queries
 from .frames import Filters
 
 
+def _stripped(value: str | None) -> str:
+    return (value or "").strip()
+
+
 def _day(text: str) -> date | None:
     try:
         return date.fromisoformat(text)
@@ -24,10 +28,10 @@ class FilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET filter; the export's POST is covered by the app's CSRF protection
 
-    day = StringField(_l("Day"), filters=[lambda v: (v or "").strip()])
-    session = StringField(_l("Session"), filters=[lambda v: (v or "").strip()])
-    region = StringField(_l("Region"), filters=[lambda v: (v or "").strip()])
-    category = StringField(_l("Category"), filters=[lambda v: (v or "").strip()])
+    day = StringField(_l("Day"), filters=[_stripped])
+    session = StringField(_l("Session"), filters=[_stripped])
+    region = StringField(_l("Region"), filters=[_stripped])
+    category = StringField(_l("Category"), filters=[_stripped])
 
     def __init__(self, meeting: Meeting, formdata):
         super().__init__(formdata=formdata)
