@@ -56,7 +56,8 @@ def index(meeting_id: int):
     """The meeting's offers (open, answered, expired) and how long people have to answer, how organisers hear."""
     meeting = meeting_or_404(meeting_id)
     row = services.settings_for(meeting)
-    form = WaitlistSettingsForm(obj=row, organiser_notice=row.organiser_notice.value)
+    # data, not obj: the form compares the radio's values with the enum's value, not the enum
+    form = WaitlistSettingsForm(data={"offer_hours": row.offer_hours, "organiser_notice": row.organiser_notice.value})
     code = 200
     if form.validate_on_submit():
         services.save_settings(meeting, offer_hours=form.offer_hours.data,

@@ -217,3 +217,16 @@ def test_the_organisers_page_lists_offers_and_saves_settings(full_meeting, maili
     auth.sign_out()
     auth.sign_in(other)
     assert client.get(f"/meetings/{meeting.id}/waitlist").status_code == 403
+
+
+def test_the_settings_form_shows_the_saved_choice_checked(full_meeting, auth, client):
+    """Seen on the page: neither way of telling the organisers was checked, so a plain Save was refused."""
+    meeting, _seated, _waiting = full_meeting
+    auth.sign_in(boss_of(meeting))
+    checked = re.findall(r'<input[^>]*checked[^>]*value="(\w+)"|<input[^>]*value="(\w+)"[^>]*checked',
+                         client.get(f"/meetings/{meeting.id}/waitlist").text)
+    assert ["".join(pair) for pair in checked] == ["each"]
+    client.post(f"/meetings/{meeting.id}/waitlist", data={"offer_hours": "72", "organiser_notice": "digest"})
+    checked = re.findall(r'<input[^>]*checked[^>]*value="(\w+)"|<input[^>]*value="(\w+)"[^>]*checked',
+                         client.get(f"/meetings/{meeting.id}/waitlist").text)
+    assert ["".join(pair) for pair in checked] == ["digest"]
