@@ -44,6 +44,7 @@ case "${1:-}" in
     export PUBLIC_URL=${PUBLIC_URL:-http://127.0.0.1:$PORT}
     apt_install $RUN_PACKAGES
     venv requirements.txt
+    "$VENV/bin/flask" translations compile
     "$VENV/bin/flask" db upgrade
     "$VENV/bin/flask" load-reference-data
     "$VENV/bin/flask" demo-data --admin-email admin@example.org
@@ -71,6 +72,7 @@ case "${1:-}" in
       "$VENV/bin/ruff" check .
       if [ -x "$VENV/bin/mypy" ]; then "$VENV/bin/mypy"; fi
     fi
+    "$VENV/bin/flask" translations compile
     # Two workers: the suite is mostly waiting on SQLite, PostgreSQL and WeasyPrint, one per core.
     exec "$VENV/bin/python" -m pytest -q -p no:cacheprovider -n "${TEST_WORKERS:-2}" "$@"
     ;;

@@ -42,6 +42,7 @@ from meeting_manager import create_app
 from meeting_manager.accounts.models import MeetingRole, MeetingRoleName, User
 from meeting_manager.accounts.services import set_password
 from meeting_manager.extensions import db as _db
+from meeting_manager.languages.catalogs import compile_all
 from meeting_manager.meetings.models import MeetingStatus, RegistrationMode
 from meeting_manager.meetings.services import create_meeting
 from meeting_manager.models_base import utcnow
@@ -49,6 +50,12 @@ from meeting_manager.reference.services import load_reference_data
 from meeting_manager.registration.models import Registration
 
 PASSWORD = "correct horse battery"
+
+
+def pytest_configure(config):
+    # A catalog edited since the last build is compiled once, by the controller, before the workers start.
+    if not hasattr(config, "workerinput"):
+        compile_all()
 ON_POSTGRES = TestingConfig.SQLALCHEMY_DATABASE_URI.startswith("postgresql")
 
 

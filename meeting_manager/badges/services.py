@@ -4,6 +4,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import Row, exists, select
 from sqlalchemy.orm import joinedload
 
@@ -87,11 +88,11 @@ def count_printed(meeting: Meeting) -> int:
 def save_logo(meeting: Meeting, content: bytes, *, actor) -> None:
     """Keep the meeting's logo (PNG, JPEG, GIF or SVG, size-limited) in private storage."""
     if len(content) > LOGO_MAX_BYTES:
-        raise ValidationFailed("The logo is larger than 2 MB.")
+        raise ValidationFailed(_("The logo is larger than 2 MB."))
     try:
         mime = logo_mime_type(content)
     except ValueError:
-        raise ValidationFailed("The logo must be a PNG, JPEG, GIF or SVG image.") from None
+        raise ValidationFailed(_("The logo must be a PNG, JPEG, GIF or SVG image.")) from None
     name = f"logos/meeting-{meeting.id}.{mime.split('/')[-1].replace('svg+xml', 'svg')}"
     path = Path(current_app.config["STORAGE_DIR"]) / name
     path.parent.mkdir(parents=True, exist_ok=True)

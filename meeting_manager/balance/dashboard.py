@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import pandas as pd
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..delegations.models import Delegation
@@ -114,7 +115,7 @@ def _mix_breakers(meeting, policy, counts) -> list[dict]:
         if single or state.members > state.seats:
             rows.append({"name": names.get(int(key), key), "members": state.members, "seats": state.seats,
                          "genders": {g: n for g, n in state.genders.items() if n},
-                         "why": "single-gender" if single else "over its seats"})
+                         "why": _("single-gender") if single else _("over its seats")})
     return rows
 
 

@@ -1,5 +1,7 @@
 """The language switcher: one small form on every page."""
 from flask import Blueprint, abort, redirect, request
+from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import current_user
 
 from ..access import PUBLIC, allow
@@ -8,6 +10,9 @@ from ..redirects import local_path
 from .catalog import COOKIE, valid
 
 bp = Blueprint("languages", __name__)
+# Flask-Babel keeps the chosen locale on the app context, which a test (or a CLI command) may hold across
+# requests: each request chooses again.
+bp.before_app_request(refresh)
 
 ONE_YEAR = 365 * 24 * 3600
 
@@ -18,7 +23,7 @@ def choose():
     """Remember the language: on the account when signed in, in a cookie always (so signing out keeps it)."""
     code = valid(request.form.get("language"))
     if code is None:
-        abort(400, description="Choose one of the languages offered.")
+        abort(400, description=_("Choose one of the languages offered."))
     if current_user.is_authenticated:
         current_user.locale = code
         db.session.commit()

@@ -23,7 +23,13 @@ bp.before_app_request(readonly.refuse_changes_to_archived_editions)
 
 @bp.app_context_processor
 def inject_helpers():
-    return {"country_name": country_name, "archived_edition": _archived_edition}
+    return {"country_name": country_name, "archived_edition": _archived_edition,
+            "meeting_status_label": meeting_status_label}
+
+
+def meeting_status_label(status: MeetingStatus) -> str:
+    return {MeetingStatus.draft: _("Draft"), MeetingStatus.open: _("Open for registration"),
+            MeetingStatus.closed: _("Registration closed"), MeetingStatus.archived: _("Archived")}[status]
 
 
 @bp.app_template_filter("meeting_time")

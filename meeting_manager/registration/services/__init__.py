@@ -40,7 +40,6 @@ from .registering import (
 from .rules import can_edit, edit_deadline_for, registration_window_problem, represented_country_for
 from .status import (
     DECISIONS,
-    STATUS_LABELS,
     TRANSITIONS,
     S,
     can_change,

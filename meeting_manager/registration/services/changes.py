@@ -24,7 +24,7 @@ from ..validation import clean_text, label
 from .cleaning import BALANCE_FIELDS, _clean_fields, _visa_or_problems
 from .refusals import EditDeadlinePassed
 from .rules import _local, edit_deadline_for, represented_country_for
-from .status import STATUS_LABELS, S
+from .status import S, status_label
 
 
 def locked_fields(registration: Registration) -> tuple[str, ...]:
@@ -40,8 +40,8 @@ def update_registration(registration: Registration, data: dict, *, actor) -> lis
     """
     meeting = registration.meeting
     if registration.status in (S.declined, S.cancelled):
-        raise EditDeadlinePassed(_("A %(status)s registration cannot be changed.",
-                                   status=STATUS_LABELS[registration.status]))
+        raise EditDeadlinePassed(_("This registration cannot be changed: its status is %(status)s.",
+                                   status=status_label(registration.status)))
     if utcnow() >= edit_deadline_for(meeting):
         raise EditDeadlinePassed(_("Changes were possible until %(when)s. Please write to the organisers.",
                                    when=_local(meeting, edit_deadline_for(meeting))))

@@ -34,8 +34,6 @@ TRANSITIONS: dict[RegistrationStatus, frozenset[RegistrationStatus]] = {
 }
 #: statuses an organiser's decision sets (they stamp `decided_at`)
 DECISIONS = frozenset({S.approved, S.waitlisted, S.declined})
-STATUS_LABELS = {S.pending: "pending", S.approved: "approved", S.waitlisted: "waitlisted", S.declined: "declined",
-                 S.cancelled: "cancelled"}
 
 
 def status_label(status: RegistrationStatus) -> str:
@@ -69,8 +67,8 @@ def change_status(registration: Registration, new_status: RegistrationStatus, *,
     """
     new_status, old = RegistrationStatus(new_status), registration.status
     if new_status not in TRANSITIONS[old]:
-        raise InvalidTransition(_("A registration that is %(old)s cannot become %(new)s.",
-                                  old=STATUS_LABELS[old], new=STATUS_LABELS[new_status]))
+        raise InvalidTransition(_("A registration cannot go from %(old)s to %(new)s.",
+                                  old=status_label(old), new=status_label(new_status)))
     now = utcnow()
     registration.status = new_status
     if new_status in DECISIONS:

@@ -52,7 +52,7 @@
     function show(data) {
       var kinds = {
         checked_in: ["result-ok", "✓ " + t.textIn],
-        already_in: ["result-warn", "! " + t.textAlready + " " + t.textSince + " " + (data.since || "")],
+        already_in: ["result-warn", "! " + t.textAlready.replace("{time}", data.since || "")],
         checked_out: ["result-info", "← " + t.textOut],
         refused: ["result-bad", "✗ " + t.textRefused],
         error: ["result-bad", "✗ " + t.textNotRecorded]
