@@ -85,8 +85,8 @@ def _cap(d: dict, labels) -> str:
     if code == "cap.last_seat":
         return _("Approving would take the last seat of %(name)s (%(after)d of %(limit)d).",
                  name=name, after=after, limit=limit)
-    return ngettext("%(name)s would have %(after)d of %(num)d seats.", "%(name)s would have %(after)d of %(num)d seats.",
-                    limit, name=name, after=after)
+    return ngettext("%(name)s would have %(after)d of %(num)d seats.",
+                    "%(name)s would have %(after)d of %(num)d seats.", limit, name=name, after=after)
 
 
 def _reservation(d: dict, labels) -> str:

@@ -116,7 +116,7 @@ def _members(n) -> str:
 
 def to_sentence(finding, names):
     """A stored code back as the English sentence the engine wrote before (names: (dimension, value) -> name)."""
-    if not isinstance(finding, dict) or "code" not in finding and "text" not in finding:
+    if not isinstance(finding, dict) or ("code" not in finding and "text" not in finding):
         return finding
     kept = {k: finding[k] for k in KEPT if k in finding}
     if "code" not in finding:

@@ -143,7 +143,8 @@ def test_reservations_are_checked_on_each_dimension():
     check = check_approval(policy, Counts(total=6), Candidate("AF", "man", "gov"))
     region, gender = finding(check, Rule.RESERVATION, "region"), finding(check, Rule.RESERVATION, "gender")
     assert region.severity is HOLDS and gender.severity is VIOLATION
-    assert (gender.code, gender.limit, gender.extra) == ("reservation.short", 4, {"own": True, "parts": (("woman", 4),)})
+    assert (gender.code, gender.limit, gender.extra) == ("reservation.short", 4,
+                                                         {"own": True, "parts": (("woman", 4),)})
     assert (region.code, region.extra) == ("reservation.holds", {"own": True})
 
 
