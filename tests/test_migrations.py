@@ -140,3 +140,61 @@ def test_existing_names_move_into_the_name_model(tmp_path):
         finally:
             db.session.remove()
             db.engine.dispose()
+
+
+OLD_FINDINGS = [  # as the engine wrote them before f1d1c0de5a7a: asdict() of a Finding with its English sentence
+    {"rule": "capacity", "severity": "holds", "message": "The meeting would have 12 of 100 seats taken.",
+     "dimension": None, "value": None, "current": 11, "after": 12, "limit": 100},
+    {"rule": "cap", "severity": "violation", "message": "Approving would put African States at 31 of 30 seats.",
+     "dimension": "region", "value": "African States", "current": 30, "after": 31, "limit": 30},
+    {"rule": "reservation", "severity": "violation", "message": "Approving would leave 1 seat free while other "
+     "genders still need 2 seats reserved (women 2).", "dimension": "gender", "value": None, "current": 2,
+     "after": 1, "limit": 2},
+    {"rule": "delegation_mix", "severity": "warning", "message": "Approving would make delegation Ruritania "
+     "single-gender: 3 members, every declared gender is man (mixed from 3 members).", "dimension": "delegation",
+     "value": "7", "current": 2, "after": 3, "limit": 3},
+    {"rule": "cap", "severity": "violation", "message": "Some sentence nobody wrote."},
+]
+
+
+def test_stored_finding_sentences_become_codes_and_back(tmp_path):
+    """Migration f1d1c0de5a7a: the English sentences of the decision history become codes with their numbers
+    (an unknown sentence keeps its words as "text"); downgrade writes the sentences again."""
+    from sqlalchemy import MetaData, Table, insert, select
+
+    app = app_on(f"sqlite:///{tmp_path / 'findings.sqlite'}", tmp_path)
+    with app.app_context():
+        try:
+            upgrade(revision="18a0c0ffee01")
+            meta = MetaData()
+            meetings, registrations, changes, delegations = (
+                Table(name, meta, autoload_with=db.engine)
+                for name in ("meetings", "registrations", "status_changes", "delegations"))
+            with db.engine.begin() as connection:
+                connection.execute(insert(meetings), [_row(meetings, id=1, title="GM", capacity=100)])
+                connection.execute(insert(delegations), [_row(delegations, id=7, meeting_id=1, name="Ruritania",
+                                                              kind="state")])
+                connection.execute(insert(registrations), [_row(registrations, id=1, meeting_id=1, email="p@x.org",
+                                                                badge_token="t1")])
+                connection.execute(insert(changes), [_row(changes, id=1, registration_id=1, findings=OLD_FINDINGS),
+                                                     _row(changes, id=2, registration_id=1, findings=[])])
+            upgrade()
+            with db.engine.connect() as connection:
+                stored = connection.scalar(select(changes.c.findings).where(changes.c.id == 1))
+            assert [f.get("code") for f in stored] == ["capacity.holds", "cap.over", "reservation.short",
+                                                       "delegation_mix.single_gender", None]
+            assert stored[1] | {} == {"code": "cap.over", "rule": "cap", "severity": "violation",
+                                      "dimension": "region", "value": "African States", "current": 30, "after": 31,
+                                      "limit": 30}
+            assert (stored[2]["own"], stored[2]["parts"]) == (True, [["woman", 2]])
+            assert (stored[3]["gender"], stored[3]["value"]) == ("man", "7")
+            assert stored[4] == {"rule": "cap", "severity": "violation", "text": "Some sentence nobody wrote."}
+            assert not any("message" in f for f in stored)
+
+            downgrade(revision="18a0c0ffee01")
+            with db.engine.connect() as connection:
+                restored = connection.scalar(select(changes.c.findings).where(changes.c.id == 1))
+            assert restored == OLD_FINDINGS
+        finally:
+            db.session.remove()
+            db.engine.dispose()

@@ -1,6 +1,6 @@
 """The API's input and output shapes (pydantic): they validate requests and they are the OpenAPI schemas."""
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
@@ -100,6 +100,10 @@ class RegistrationPage(BaseModel):
 class Finding(BaseModel):
     """One rule as data (code and parameters) and as a sentence in the Accept-Language language."""
     rule: str
+    code: str | None = Field(None, description="a decision's finding: what it says, stable across releases "
+                             "(e.g. cap.over, reservation.short, delegation_mix.single_gender)")
+    params: dict[str, Any] | None = Field(None, description="a decision's finding: the numbers and keys its "
+                                          "sentence is made of (dimension, value, current, after, limit, ...)")
     state: Literal["holds", "warning", "violation", "ok", "full", "over", "short"]
     dimension: str | None
     value: str | None

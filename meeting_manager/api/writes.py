@@ -5,7 +5,8 @@ Each calls the service the pages call; the edge makes it idempotent (Idempotency
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..balance.services import RuleViolation, decide
+from ..balance.services import RuleViolation, decide, labels_for
+from ..balance.wording import finding_text, group_name
 from ..checkin.services import CheckInRefused, scan_badge
 from ..extensions import db
 from ..invitations.bulk import FIELDS, check_rows, invitation_fields
@@ -81,9 +82,11 @@ def create_registration(token, meeting, _query, body: s.RegistrationIn):
     return registration_out(register(meeting, data, invitation=invitation, signed_in=None).registration)
 
 
-def _finding(finding) -> s.Finding:
-    return s.Finding(rule=finding.rule.value, state=finding.severity.value, dimension=finding.dimension,
-                     value=finding.value, approved=finding.after, max_seats=finding.limit, sentence=finding.message)
+def _finding(finding, labels) -> s.Finding:
+    return s.Finding(rule=finding.rule.value, code=finding.code, params=finding.params,
+                     state=finding.severity.value, dimension=finding.dimension, value=finding.value,
+                     label=group_name(labels, finding.dimension, finding.value) if finding.value else None,
+                     approved=finding.after, max_seats=finding.limit, sentence=finding_text(finding, labels))
 
 
 @endpoint(v1, "POST", "/meetings/<int:meeting_id>/registrations/<int:registration_id>/decision",
@@ -95,12 +98,15 @@ def decide_registration(token, meeting, _query, body: s.DecisionIn, registration
         check = decide(registration, RegistrationStatus(body.outcome), actor=token.user,
                        override_reason=body.override_reason or None)
     except RuleViolation as refused:
+        labels = labels_for(meeting, registration.delegation)
         raise Problem(409, str(refused.message), kind="rule-violation", errors=[
-            {"field": "override_reason", "in": "body", "pointer": "#/override_reason", "detail": f.message,
-             "rule": f.rule.value, "dimension": f.dimension, "value": f.value, "limit": f.limit, "after": f.after}
+            {"field": "override_reason", "in": "body", "pointer": "#/override_reason",
+             "detail": finding_text(f, labels), "code": f.code, "params": f.params, "rule": f.rule.value,
+             "dimension": f.dimension, "value": f.value, "limit": f.limit, "after": f.after}
             for f in refused.check.violations]) from None
+    labels = labels_for(meeting, registration.delegation)
     return s.DecisionOut(registration=registration_out(registration),
-                         findings=[_finding(f) for f in (check.findings if check else ())])
+                         findings=[_finding(f, labels) for f in (check.findings if check else ())])
 
 
 @endpoint(v1, "POST", "/meetings/<int:meeting_id>/checkins", summary="Check a person in (or out of a session) by "

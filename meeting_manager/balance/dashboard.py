@@ -18,6 +18,7 @@ from ..registration.models import Gender, Registration, RegistrationStatus
 from . import engine
 from .policy import CATEGORY, GENDER, REGION, UNDISCLOSED
 from .services import build_policy, current_counts, get_policy_row, group_tally
+from .wording import group_name
 
 S = RegistrationStatus
 SHOWN = (S.approved, S.pending, S.waitlisted)
@@ -81,7 +82,7 @@ def _bound_rows(meeting, policy, counts, tally, labels) -> list[dict]:
         by_status = _by(tally, bound.dimension).get(bound.value, {})
         approved = counts.group(*bound.key)
         rows.append({
-            "dimension": bound.dimension, "value": bound.value, "label": labels.get(bound.key, bound.value),
+            "dimension": bound.dimension, "value": bound.value, "label": group_name(labels, *bound.key),
             "approved": approved, "pending": by_status.get("pending", 0), "waitlisted": by_status.get("waitlisted", 0),
             "min": bound.min_seats, "max": bound.max_seats, "headroom": room[bound.key],
             "share": _share(approved, meeting.capacity),

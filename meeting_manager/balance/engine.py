@@ -1,4 +1,7 @@
-"""The balance rule check: counts of approved registrations and one candidate in, findings with sentences out.
+"""The balance rule check: counts of approved registrations and one candidate in, findings as data out.
+
+A finding is a stable code with its numbers, never a sentence: wording.py says it in the reader's language at the
+edge (page, mail, PDF, API), and the decision history stores the code, so an old decision reads in today's language.
 
 Rules (DESIGN.md, "Balance rules"), checked in this order so that findings are deterministic:
 
@@ -25,14 +28,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 from .policy import CATEGORY, DIMENSIONS, GENDER, REGION, UNDISCLOSED, Policy, Severity
 
 DELEGATION = "delegation"  #: Finding.dimension of the two delegation rules; Finding.value is the delegation
-
-Labels = Mapping[tuple[str, str], str]
-
-_PLURALS = {REGION: "regions", GENDER: "genders", CATEGORY: "categories"}
 
 
 class Rule(str, Enum):
@@ -126,23 +126,44 @@ class Finding:
     Attributes:
         rule: which rule.
         severity: holds, warning or violation.
-        message: a sentence for the organiser, with the numbers in it.
+        code: what the finding says, stable across releases ("cap.over", "reservation.short", ...; wording.py
+            has one sentence per code).
         dimension: "region", "gender", "category", "delegation", or None for capacity.
         value: the group or delegation concerned; None for capacity and reservations.
         current: the count before approving (for a reservation: free seats now).
         after: the count after approving (for a reservation: free seats after).
         limit: the bound compared against (for a reservation: seats the other values' minimums still need;
             for the mix rule: the size from which a delegation must be mixed).
+        extra: what some codes say besides: a reservation's "own" (the candidate fills a value of the dimension)
+            and "parts" (value, seats still needed) of the unmet minimums; the mix rule's "gender" (the one declared)
+            or "genders" (how many are declared).
     """
 
     rule: Rule
     severity: Severity
-    message: str
+    code: str
     dimension: str | None
     value: str | None
     current: int
     after: int
     limit: int | None
+    extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The numbers and names the code's sentence is made of (what the API and the history hand on)."""
+        return {"dimension": self.dimension, "value": self.value, "current": self.current, "after": self.after,
+                "limit": self.limit, **self.extra}
+
+    def as_data(self) -> dict[str, Any]:
+        """The finding as the decision history stores it: JSON values only, the code and every parameter."""
+        return {"code": self.code, "rule": self.rule.value, "severity": self.severity.value,
+                **{k: _plain(v) for k, v in self.params.items()}}
+
+
+def _plain(value: Any) -> Any:
+    """Tuples (the reservation's parts) as lists, as JSON gives them back."""
+    return [_plain(v) for v in value] if isinstance(value, (tuple, list)) else value
 
 
 @dataclass(frozen=True)
@@ -172,15 +193,13 @@ class Check:
         return tuple(f for f in self.findings if f.severity is Severity.WARNING)
 
 
-def check_approval(policy: Policy, counts: Counts, candidate: Candidate, labels: Labels | None = None) -> Check:
+def check_approval(policy: Policy, counts: Counts, candidate: Candidate) -> Check:
     """Check every rule that approving one candidate touches.
 
     Args:
         policy: the meeting's rules (reservations_active already computed from the release date).
         counts: what is approved now.
         candidate: the person to approve.
-        labels: display names by (dimension, value), e.g. ("region", "WEOG") -> "Western European and Others
-            States", or ("delegation", key) -> the delegation's name; codes are printed where missing.
 
     Returns:
         A Check with one finding per rule touched: capacity; then for each dimension the candidate's cap (if their
@@ -191,13 +210,12 @@ def check_approval(policy: Policy, counts: Counts, candidate: Candidate, labels:
     Raises:
         ValueError: the candidate names a delegation that counts.delegations does not hold.
     """
-    labels = labels or {}
     findings = [_capacity_finding(policy, counts)]
     for dimension in DIMENSIONS:
-        findings += _cap_findings(policy, counts, candidate, dimension, labels)
-        findings += _reservation_findings(policy, counts, candidate, dimension, labels)
+        findings += _cap_findings(policy, counts, candidate, dimension)
+        findings += _reservation_findings(policy, counts, candidate, dimension)
     if candidate.delegation is not None:
-        findings += _delegation_findings(policy, counts, candidate, candidate.delegation, labels)
+        findings += _delegation_findings(policy, counts, candidate, candidate.delegation)
     return Check(tuple(findings))
 
 
@@ -272,48 +290,33 @@ def headroom(policy: Policy, counts: Counts) -> dict[tuple[str, str], int]:
     return room
 
 
-def _name(labels: Labels, dimension: str, value: str) -> str:
-    return labels.get((dimension, value), value)
-
-
-def _seats(n: int) -> str:
-    return f"{n} seat" if n == 1 else f"{n} seats"
-
-
-def _members(n: int) -> str:
-    return f"{n} member" if n == 1 else f"{n} members"
-
-
 def _capacity_finding(policy: Policy, counts: Counts) -> Finding:
     now, after, cap = counts.total, counts.total + 1, policy.capacity
     if after > cap:
-        severity, message = Severity.VIOLATION, f"Approving would put the meeting at {after} of {cap} seats."
+        severity, code = Severity.VIOLATION, "capacity.over"
     elif after == cap:
-        severity = Severity.WARNING
-        message = f"Approving would take the last free seat of the meeting ({after} of {cap})."
+        severity, code = Severity.WARNING, "capacity.last_seat"
     else:
-        severity, message = Severity.HOLDS, f"The meeting would have {after} of {cap} seats taken."
-    return Finding(Rule.CAPACITY, severity, message, None, None, now, after, cap)
+        severity, code = Severity.HOLDS, "capacity.holds"
+    return Finding(Rule.CAPACITY, severity, code, None, None, now, after, cap)
 
 
-def _cap_findings(
-    policy: Policy, counts: Counts, candidate: Candidate, dimension: str, labels: Labels
-) -> list[Finding]:
+def _cap_findings(policy: Policy, counts: Counts, candidate: Candidate, dimension: str) -> list[Finding]:
     if not candidate.counts_toward_balance:
         return []
     value = candidate.value(dimension)
     bound = policy.bound_for(dimension, value)
     if bound is None or bound.max_seats is None:
         return []
-    now, cap, name = counts.group(dimension, value), bound.max_seats, _name(labels, dimension, value)
+    now, cap = counts.group(dimension, value), bound.max_seats
     after = now + 1
     if after > cap:
-        severity, message = Severity.VIOLATION, f"Approving would put {name} at {after} of {cap} seats."
+        severity, code = Severity.VIOLATION, "cap.over"
     elif after == cap:
-        severity, message = Severity.WARNING, f"Approving would take the last seat of {name} ({after} of {cap})."
+        severity, code = Severity.WARNING, "cap.last_seat"
     else:
-        severity, message = Severity.HOLDS, f"{name} would have {after} of {cap} seats."
-    return [Finding(Rule.CAP, severity, message, dimension, value, now, after, cap)]
+        severity, code = Severity.HOLDS, "cap.holds"
+    return [Finding(Rule.CAP, severity, code, dimension, value, now, after, cap)]
 
 
 def _unmet(policy: Policy, counts: Counts, dimension: str, exclude: str | None) -> int:
@@ -325,18 +328,16 @@ def _unmet(policy: Policy, counts: Counts, dimension: str, exclude: str | None) 
     )
 
 
-def _unmet_parts(policy: Policy, counts: Counts, dimension: str, exclude: str | None, labels: Labels) -> str:
-    parts = [
-        f"{_name(labels, dimension, b.value)} {b.min_seats - counts.group(dimension, b.value)}"
+def _unmet_parts(policy: Policy, counts: Counts, dimension: str, exclude: str | None) -> tuple[tuple[str, int], ...]:
+    """(value, seats its minimum still needs) of each unmet minimum of a dimension but `exclude`, in policy order."""
+    return tuple(
+        (b.value, b.min_seats - counts.group(dimension, b.value))
         for b in policy.bounds_on(dimension)
         if b.min_seats and b.value != exclude and b.min_seats > counts.group(dimension, b.value)
-    ]
-    return ", ".join(parts)
+    )
 
 
-def _reservation_findings(
-    policy: Policy, counts: Counts, candidate: Candidate, dimension: str, labels: Labels
-) -> list[Finding]:
+def _reservation_findings(policy: Policy, counts: Counts, candidate: Candidate, dimension: str) -> list[Finding]:
     if not policy.reservations_active or not any(b.min_seats for b in policy.bounds_on(dimension)):
         return []
     # A non-counting candidate belongs to no value, so no reservation is theirs to fill.
@@ -344,63 +345,43 @@ def _reservation_findings(
     free_now = policy.capacity - counts.total
     free_after = free_now - 1
     needed = _unmet(policy, counts, dimension, exclude=own)
-    plural = _PLURALS.get(dimension, f"{dimension} values")
-    others = f"other {plural}" if own is not None else plural
+    extra: dict[str, Any] = {"own": own is not None}
     # Only unmet minimums make this rule fail; a full meeting with every minimum met is the capacity's finding.
     if needed > 0 and free_after < needed:
-        parts = _unmet_parts(policy, counts, dimension, own, labels)
-        severity = Severity.VIOLATION
-        message = (
-            f"Approving would leave {_seats(max(free_after, 0))} free while {others} still need "
-            f"{_seats(needed)} reserved ({parts})."
-        )
+        severity, code = Severity.VIOLATION, "reservation.short"
+        extra["parts"] = _unmet_parts(policy, counts, dimension, own)
     else:
-        severity = Severity.HOLDS
-        message = (f"Approving would leave {_seats(max(free_after, 0))} free; "
-                   f"{others} still need {_seats(needed)} reserved.")
-    return [Finding(Rule.RESERVATION, severity, message, dimension, None, free_now, free_after, needed)]
+        severity, code = Severity.HOLDS, "reservation.holds"
+    return [Finding(Rule.RESERVATION, severity, code, dimension, None, free_now, free_after, needed, extra)]
 
 
-def _delegation_findings(policy: Policy, counts: Counts, candidate: Candidate, key: str,
-                         labels: Labels) -> list[Finding]:
+def _delegation_findings(policy: Policy, counts: Counts, candidate: Candidate, key: str) -> list[Finding]:
     state = counts.delegation(key)
-    name = _name(labels, DELEGATION, key)
     now, after = state.members, state.members + 1
     if after > state.seats:
-        seats = Finding(
-            Rule.DELEGATION_SEATS, Severity.VIOLATION,
-            f"Approving would put delegation {name} at {after} of {state.seats} seats.",
-            DELEGATION, key, now, after, state.seats,
-        )
+        severity, code = Severity.VIOLATION, "delegation_seats.over"
     else:
-        seats = Finding(
-            Rule.DELEGATION_SEATS, Severity.HOLDS,
-            f"Delegation {name} would have {after} of {state.seats} seats.",
-            DELEGATION, key, now, after, state.seats,
-        )
+        severity, code = Severity.HOLDS, "delegation_seats.holds"
+    seats = Finding(Rule.DELEGATION_SEATS, severity, code, DELEGATION, key, now, after, state.seats)
     if policy.mix_min_size is None:
         return [seats]
-    return [seats, _mix_finding(policy, policy.mix_min_size, state, candidate, name, key)]
+    return [seats, _mix_finding(policy, policy.mix_min_size, state, candidate, key)]
 
 
-def _mix_finding(policy: Policy, k: int, state: DelegationState, candidate: Candidate, name: str,
-                 key: str) -> Finding:
+def _mix_finding(policy: Policy, k: int, state: DelegationState, candidate: Candidate, key: str) -> Finding:
     declared = set(state.declared)
     if candidate.gender != UNDISCLOSED:
         declared.add(candidate.gender)
     now, after = state.members, state.members + 1
+    extra: dict[str, Any] = {}
     if after < k:
-        severity = Severity.HOLDS
-        message = f"Delegation {name} would have {_members(after)}, fewer than the {k} from which it must be mixed."
+        severity, code = Severity.HOLDS, "delegation_mix.too_few"
     elif len(declared) == 1:
-        severity = policy.mix_severity
-        (only,) = declared
-        message = (
-            f"Approving would make delegation {name} single-gender: {_members(after)}, "
-            f"every declared gender is {only} (mixed from {k} members)."
-        )
+        severity, code = policy.mix_severity, "delegation_mix.single_gender"
+        (extra["gender"],) = declared
+    elif not declared:
+        severity, code = Severity.HOLDS, "delegation_mix.undeclared"
     else:
-        severity = Severity.HOLDS
-        how = "declare no gender" if not declared else f"declare {len(declared)} genders"
-        message = f"Delegation {name} would have {_members(after)} who {how}; not single-gender."
-    return Finding(Rule.DELEGATION_MIX, severity, message, DELEGATION, key, now, after, k)
+        severity, code = Severity.HOLDS, "delegation_mix.mixed"
+        extra["genders"] = len(declared)
+    return Finding(Rule.DELEGATION_MIX, severity, code, DELEGATION, key, now, after, k, extra)

@@ -10,7 +10,8 @@ from ..exports import csv_bytes
 from ..extensions import db
 from ..jobs.services import job_kind
 from ..meetings.models import Meeting
-from .services import accept_suggestion
+from .services import accept_suggestion, labels_for
+from .wording import finding_text
 
 #: approvals per transaction: the meeting's lock is held for one chunk at a time, so that other decisions (and, on
 #: SQLite, the job's own progress writes) are not kept waiting for the whole set
@@ -23,12 +24,12 @@ def accept_suggestion_job(job, progress):
     a job stopped half-way leaves approvals that each kept every rule, and the rest undecided."""
     meeting = db.session.get(Meeting, job.meeting_id)
     actor = db.session.get(User, job.created_by_id) if job.created_by_id else None
-    ids, rows = list(job.params["registration_ids"]), []
+    ids, rows, labels = list(job.params["registration_ids"]), [], labels_for(meeting)
     # One request context for the mails' links, rather than one per link (outside a request each builds its own).
     with _links_context():
         for start in range(0, len(ids), CHUNK):
             done = accept_suggestion(meeting, ids[start:start + CHUNK], actor=actor)
-            rows += [_outcome_row(*outcome) for outcome in done["outcomes"]]
+            rows += [_outcome_row(*outcome, labels) for outcome in done["outcomes"]]
             db.session.commit()
             progress(min(start + CHUNK, len(ids)), len(ids))
     # The file says who was approved and who was skipped and why (it holds names: only its creator sees it).
@@ -40,9 +41,9 @@ OUTCOMES = {"approved": _l("approved"), "decided": _l("skipped: decided meanwhil
             "refused": _l("skipped: no longer keeps every rule")}
 
 
-def _outcome_row(registration, registration_id, outcome, findings) -> tuple:
+def _outcome_row(registration, registration_id, outcome, findings, labels) -> tuple:
     return (registration_id, registration.badge_name if registration else "", str(OUTCOMES[outcome]),
-            " ".join(f.message for f in findings))
+            " ".join(finding_text(f, labels) for f in findings))
 
 
 def _links_context():

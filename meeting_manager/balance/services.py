@@ -29,10 +29,9 @@ from ..signals import seat_freed
 from . import engine, solver
 from .models import BalancePolicy, BoundUnit, DecisionMode, PolicyBound
 from .policy import CATEGORY, GENDER, REGION, Bound, Policy, Severity, seats_for_percent, validate_policy
+from .wording import GENDER_LABELS, finding_text, group_name
 
 S = RegistrationStatus
-GENDER_LABELS = {"woman": "women", "man": "men", "another": "another gender identity",
-                 "undisclosed": "undisclosed gender"}
 
 
 class RuleViolation(DomainError):
@@ -40,8 +39,8 @@ class RuleViolation(DomainError):
 
     status_code = 409
 
-    def __init__(self, check: engine.Check, registration: Registration):
-        sentences = " ".join(f.message for f in check.violations)
+    def __init__(self, check: engine.Check, registration: Registration, labels=None):
+        sentences = " ".join(finding_text(f, labels) for f in check.violations)
         super().__init__(_("%(name)s was not approved: %(why)s Give a written reason to override.",
                            name=registration.name_for("badge"), why=sentences))
         self.check, self.registration = check, registration
@@ -50,8 +49,8 @@ class RuleViolation(DomainError):
 class CapacityExceeded(RuleViolation):
     """An approval would put the meeting over its capacity: the room is a hard limit that no reason overrides."""
 
-    def __init__(self, check: engine.Check, registration: Registration):
-        sentences = " ".join(f.message for f in check.violations if f.rule is engine.Rule.CAPACITY)
+    def __init__(self, check: engine.Check, registration: Registration, labels=None):
+        sentences = " ".join(finding_text(f) for f in check.violations if f.rule is engine.Rule.CAPACITY)
         DomainError.__init__(self, _("%(name)s was not approved: %(why)s The capacity cannot be overridden.",
                                      name=registration.badge_name, why=sentences))
         self.check, self.registration = check, registration
@@ -140,10 +139,11 @@ def build_policy(meeting: Meeting, now: datetime | None = None) -> Policy:
 
 
 def labels_for(meeting: Meeting, delegation: Delegation | None = None) -> dict[tuple[str, str], str]:
-    """Display names for findings: categories and delegations by name, genders in words. Given one delegation
-    (what one person's check needs), only its name is added and no query is made for the others."""
+    """Display names for findings: categories and delegations by name, genders in words (in the current locale:
+    build them where they are read). Given one delegation (what one person's check needs), only its name is added
+    and no query is made for the others. Regions are named by wording.group_name."""
     labels = {(CATEGORY, c.code): c.name for c in meeting.categories}
-    labels.update({(GENDER, g): label for g, label in GENDER_LABELS.items()})
+    labels.update({(GENDER, g): str(label) for g, label in GENDER_LABELS.items()})
     if delegation is not None:
         delegations = [(delegation.id, delegation.name)]
     else:
@@ -174,7 +174,7 @@ def save_policy(meeting: Meeting, data: dict, bounds: list[dict], *, actor, allo
         raise PolicyInvalid(problems)
     if not allow_excess and (below := caps_below_approved(pure, current_counts(meeting))):
         raise BelowApproved([_("%(group)s: %(n)s approved, above a cap of %(cap)s.",
-                               group=labels.get((d, v), v), n=n, cap=cap) for d, v, n, cap in below])
+                               group=group_name(labels, d, v), n=n, cap=cap) for d, v, n, cap in below])
     row = get_policy_row(meeting) or BalancePolicy(meeting_id=meeting.id)
     for name, value in data.items():
         setattr(row, name, value)
@@ -324,7 +324,7 @@ def over_limits(meeting: Meeting, policy: Policy | None = None, counts: engine.C
     found = [OverLimit(counts.total, policy.capacity)] if counts.total > policy.capacity else []
     if below := caps_below_approved(policy, counts):
         labels = labels_for(meeting)
-        found += [OverLimit(n, cap, labels.get((d, v), v)) for d, v, n, cap in below]
+        found += [OverLimit(n, cap, group_name(labels, d, v)) for d, v, n, cap in below]
     return found
 
 
@@ -340,7 +340,7 @@ def check(registration: Registration) -> engine.Check:
     meeting = registration.meeting
     regions = {registration.represented_country: region_for(meeting, registration.represented_country)}
     return engine.check_approval(build_policy(meeting), current_counts(meeting, registration),
-                                 candidate_for(registration, regions), labels_for(meeting, registration.delegation))
+                                 candidate_for(registration, regions))
 
 
 # --- decisions ----------------------------------------------------------------------------------------------------
@@ -375,9 +375,8 @@ def _note_verbale_finding(registration: Registration) -> engine.Finding | None:
     delegation = registration.delegation
     if delegation is None or delegations.note_verbale_ok(delegation):
         return None
-    message = _("The note verbale of %(name)s is not verified yet.", name=delegation.name)
-    return engine.Finding(engine.Rule.DELEGATION_SEATS, Severity.VIOLATION, message, engine.DELEGATION,
-                          str(delegation.id), 0, 0, None)
+    return engine.Finding(engine.Rule.DELEGATION_SEATS, Severity.VIOLATION, "note_verbale.unverified",
+                          engine.DELEGATION, str(delegation.id), 0, 0, None)
 
 
 def waits_for_note_verbale(registration: Registration) -> bool:
@@ -389,7 +388,7 @@ def _approve_locked(context: _Context, registration: Registration, *, actor, ove
                     flush: bool = True):
     """Approve inside the lock if every rule holds, or if a written reason overrides the violations."""
     candidate = candidate_for(registration, context.regions)
-    result = engine.check_approval(context.policy, context.counts, candidate, context.labels)
+    result = engine.check_approval(context.policy, context.counts, candidate)
     findings = list(result.findings)
     if extra := _note_verbale_finding(registration):
         findings.append(extra)
@@ -397,8 +396,8 @@ def _approve_locked(context: _Context, registration: Registration, *, actor, ove
     if any(f.rule is engine.Rule.CAPACITY for f in result.violations):
         raise CapacityExceeded(result, registration)
     if not result.allowed and not (override_reason or "").strip():
-        raise RuleViolation(result, registration)
-    change_status(registration, S.approved, actor=actor, findings=findings,
+        raise RuleViolation(result, registration, context.labels)
+    change_status(registration, S.approved, actor=actor, findings=[f.as_data() for f in findings],
                   override_reason=override_reason if not result.allowed else None, flush=flush)
     if not result.allowed:
         record("registration.override", actor=actor, meeting=registration.meeting, subject=registration,
@@ -511,7 +510,7 @@ def on_registration_submitted(registration: Registration, *, actor=None) -> engi
     try:
         return _approve_locked(context, registration, actor=actor, override_reason=None)
     except RuleViolation as refused:
-        change_status(registration, S.waitlisted, actor=actor, findings=refused.check.findings)
+        change_status(registration, S.waitlisted, actor=actor, findings=[f.as_data() for f in refused.check.findings])
         return refused.check
 
 
@@ -598,7 +597,7 @@ def explain_suggestion(meeting: Meeting, chosen: list[Registration], *, leave_ou
     for registration in chosen:
         after = engine.apply(after, candidate_for(registration, regions))
     preview = Preview(policy.capacity, before.total, after.total, [
-        (labels.get(b.key, b.value), before.group(*b.key), after.group(*b.key), b.min_seats, b.max_seats)
+        (group_name(labels, *b.key), before.group(*b.key), after.group(*b.key), b.min_seats, b.max_seats)
         for b in policy.bounds])
     chosen_ids, excluded, left = {r.id for r in chosen}, set(leave_out), []
     for registration in _suggestion_pool(meeting):
@@ -609,7 +608,7 @@ def explain_suggestion(meeting: Meeting, chosen: list[Registration], *, leave_ou
         elif _note_verbale_finding(registration) is not None:
             left.append(LeftOut(registration, "note_verbale"))
         else:
-            check = engine.check_approval(policy, after, candidate_for(registration, regions), labels)
+            check = engine.check_approval(policy, after, candidate_for(registration, regions))
             left.append(LeftOut(registration, "rules", check.violations))
     return preview, left
 
@@ -761,10 +760,10 @@ def review_queue(meeting: Meeting, filters: QueueFilters = QueueFilters(), *, pa
     total = db.session.scalar(query.with_only_columns(func.count()).order_by(None))
     page = max(1, min(page, -(-total // per_page) or 1))
     rows = db.session.scalars(query.order_by(*_order(filters)).offset((page - 1) * per_page).limit(per_page)).all()
-    policy, counts, labels = build_policy(meeting), current_counts(meeting), labels_for(meeting)
+    policy, counts = build_policy(meeting), current_counts(meeting)
     checked = []
     for registration in rows:
-        check = engine.check_approval(policy, counts, candidate_for(registration, regions), labels)
+        check = engine.check_approval(policy, counts, candidate_for(registration, regions))
         if extra := _note_verbale_finding(registration):
             check = engine.Check((*check.findings, extra))
         checked.append((registration, check, region_of(regions, registration.represented_country)))

@@ -2,7 +2,7 @@
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -22,7 +22,7 @@ from ..registration.forms import gender_label
 from ..registration.models import Gender, Registration, RegistrationStatus
 from ..registration.services import status_label
 from ..widgets import choices_of
-from . import services
+from . import services, wording
 from .dashboard import GENDERS, build_dashboard, dashboard_frames
 from .forms import AcceptSuggestionForm, DecisionForm, PolicyForm, ReviewFilterForm
 from .policy import CATEGORY, GENDER, REGION, UNASSIGNED
@@ -31,6 +31,16 @@ bp = Blueprint("balance", __name__)
 
 QUEUE_PAGE = 50  #: registrations per page of the review queue
 REFUSED_KEY = "balance_refused_selection"  #: the selection of a refused decision, kept for the next queue page
+
+
+@bp.app_template_global("finding_text")
+def finding_text(finding, meeting: Meeting) -> str:
+    """A rule finding (engine Finding or stored history dict) as a sentence in the reader's language; the
+    meeting's names are read once per request."""
+    cache = g.setdefault("finding_labels", {})
+    if meeting.id not in cache:
+        cache[meeting.id] = services.labels_for(meeting)
+    return wording.finding_text(finding, cache[meeting.id])
 
 
 def _policy_rows(meeting: Meeting) -> list[dict]:

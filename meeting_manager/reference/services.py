@@ -5,6 +5,7 @@ import pandas as pd
 import pycountry
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, insert, select
 
 from .. import uploads
@@ -18,6 +19,15 @@ COUNTRIES_CSV = Path(__file__).resolve().parents[1] / "data" / "countries.csv"
 UNASSIGNED = "unassigned"  #: the region of a country that a scheme does not place; still counted
 STATELESS = "stateless"
 UN_GROUPS_KEY, M49_KEY = "un-regional-groups", "m49-regions"
+#: the built-in schemes' regions, stored under their English names (countries.csv), in the reader's language
+REGION_NAMES = {
+    "African States": _l("African States"), "Asia-Pacific States": _l("Asia-Pacific States"),
+    "Eastern European States": _l("Eastern European States"),
+    "Latin American and Caribbean States": _l("Latin American and Caribbean States"),
+    "Western European and Others States": _l("Western European and Others States"),
+    "Africa": _l("Africa"), "Americas": _l("Americas"), "Asia": _l("Asia"), "Europe": _l("Europe"),
+    "Oceania": _l("Oceania"), UNASSIGNED: _l("unassigned"),
+}
 #: a country->region file has a row per country (about 250); more is not such a file
 MAX_SCHEME_ROWS = 1000
 
@@ -75,6 +85,12 @@ def region_map(scheme_id: int | None) -> dict[str, str]:
         select(RegionAssignment.country_code, RegionAssignment.region).where(RegionAssignment.scheme_id == scheme_id)
     )
     return dict(rows.all())
+
+
+def region_label(region: str) -> str:
+    """A region's name in the reader's language: a built-in scheme's region is translated, a custom scheme's
+    region is shown as the organiser wrote it."""
+    return str(REGION_NAMES.get(region, region))
 
 
 def region_of(mapping: dict[str, str], country_code: str | None) -> str:

@@ -48,10 +48,12 @@ def can_change(registration: Registration, new_status: RegistrationStatus) -> bo
 
 
 def _jsonable(finding) -> dict:
+    if callable(getattr(finding, "as_data", None)):  # a balance finding says how it is stored (code and numbers)
+        return finding.as_data()
     if is_dataclass(finding) and not isinstance(finding, type):
         finding = asdict(finding)
     if not isinstance(finding, dict):
-        return {"message": str(finding)}
+        return {"text": str(finding)}
     return {k: (v.value if isinstance(v, enum.Enum) else v if isinstance(v, (int, float, bool, type(None), list, dict))
                 else str(v)) for k, v in finding.items()}
 
