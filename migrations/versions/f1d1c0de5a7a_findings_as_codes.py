@@ -4,7 +4,7 @@ existing rows are read back into codes (the shapes the engine wrote), and writte
 A stored sentence that no known shape matches keeps its words under "text" (shown as it is).
 
 Revision ID: f1d1c0de5a7a
-Revises: 18a0c0ffee01
+Revises: 13a0e5e1ec7d
 Create Date: 2026-12-02 19:30:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'f1d1c0de5a7a'
-down_revision = '18a0c0ffee01'
+down_revision = '13a0e5e1ec7d'
 branch_labels = None
 depends_on = None
 
