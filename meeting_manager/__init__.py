@@ -82,6 +82,7 @@ def register_extensions(app: Flask) -> None:
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     # the one way templates write a person's name: person_name(registration, "badge" | "list" | "letter" | ...)
     app.jinja_env.globals["person_name"] = render_name
+    i18n_text.register(app)  # tr(...): the meeting's own content in the reader's language
 
 
 def _feature_module(name: str, module: str):
