@@ -124,9 +124,8 @@ def html(value: LocalText, *, marker: bool = False) -> Markup:
     text = escape(value.text)
     if not value.fell_back:
         return Markup(text)
-    direction = "rtl" if value.lang in RTL else "ltr"
     note = Markup(' <span class="i18n-fallback">%s</span>') % IN_LANGUAGE.get(value.lang, "") if marker else ""
-    return Markup('<span lang="%s" dir="%s">%s</span>%s') % (value.lang, direction, text, note)
+    return Markup("<span%s>%s</span>%s") % (lang_attrs(value), text, note)
 
 
 def tr(obj, name: str, meeting=None, *, marker: bool = False) -> Markup:
@@ -143,8 +142,16 @@ def tr_option(question, option: str, meeting, *, marker: bool = False) -> Markup
     return html(localized_option(question, option, meeting), marker=marker)
 
 
+def lang_attrs(value: LocalText) -> Markup:
+    """` lang="en" dir="ltr"` for an element holding a fallen-back text (for a block such as a description)."""
+    if not value.fell_back:
+        return Markup("")
+    return Markup(' lang="%s" dir="%s"') % (value.lang, "rtl" if value.lang in RTL else "ltr")
+
+
 def register(app) -> None:
-    app.jinja_env.globals.update(tr=tr, tr_text=tr_text, tr_option=tr_option, language_name=LANGUAGE_NAMES.get)
+    app.jinja_env.globals.update(tr=tr, tr_text=tr_text, tr_option=tr_option, localized=localized,
+                                 lang_attrs=lang_attrs, in_language=IN_LANGUAGE.get)
 
 
 # --- the form field ----------------------------------------------------------------------------------------------
@@ -174,6 +181,8 @@ class TranslatedField(Field):
                          if f"{self.name}-{lang}" in formdata}
             if submitted:
                 self.data = submitted
+            elif self.name in formdata:  # a single `<name>` (a script, an older client): the default language's text
+                self.data = {"": formdata.get(self.name, "")}
 
     def offer(self, languages: list[str]) -> None:
         """Show and take these languages, the first being the default; others submitted are ignored."""
