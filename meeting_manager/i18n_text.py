@@ -8,7 +8,6 @@ global writes it, marked with `lang` (and `dir` for Arabic) when it is not in th
 """
 from dataclasses import dataclass
 
-from flask import has_request_context
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
@@ -42,8 +41,7 @@ class LocalText:
 
 def reader_language() -> str:
     """The reader's language (the page's locale; the default language outside a request)."""
-    locale = get_locale() if has_request_context() else None
-    return str(locale or "en").split("_")[0]
+    return str(get_locale() or "en").split("_")[0]  # inside force_locale (mail, documents): the forced one
 
 
 def default_language_of(meeting) -> str:
