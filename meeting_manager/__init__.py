@@ -8,6 +8,7 @@ from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale
 from flask_login import current_user
 
+from . import i18n_text
 from .access import refuse_undeclared_routes
 from .database import configure_sqlite
 from .errors import register_error_handlers

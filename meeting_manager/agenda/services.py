@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from ..audit.services import record
 from ..errors import DomainError, NotAllowed, ValidationFailed
 from ..extensions import db
-from ..i18n_text import set_texts, texts_of
+from ..i18n_text import change_default_language, set_texts, texts_of
 from ..mail.services import queue_message
 from ..meetings.models import Meeting, MeetingStatus
 from ..meetings.services import to_local, to_utc
@@ -264,6 +264,13 @@ def save_session(meeting: Meeting, data: SessionInput, *, session: Session | Non
     record("agenda.session_create" if creating else "agenda.session_update", actor=actor, meeting=meeting,
            subject=session, people=len(session.people))
     return session, findings_for(meeting, session) if with_findings else []
+
+
+def follow_default_language(meeting: Meeting, old: str, new: str) -> None:
+    """The meeting's default language changed: each session's columns take the new default's text, if it has one."""
+    for session in db.session.scalars(select(Session).where(Session.meeting_id == meeting.id)):
+        for name in ("title", "description"):
+            change_default_language(session, name, old, new)
 
 
 def _placing(session: Session) -> tuple:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from ..audit.services import record
 from ..errors import ValidationFailed
 from ..extensions import db
-from ..i18n_text import LANGUAGE_NAMES, set_texts, texts_of
+from ..i18n_text import LANGUAGE_NAMES, change_default_language, set_texts, texts_of
 from ..meetings.models import Meeting
 from .models import Answer, Question, QuestionKind, Registration
 from .validation import clean_enum, clean_text, has_control_characters
@@ -226,6 +226,17 @@ def _store(question: Question, meeting: Meeting, values: dict) -> None:
               default_language=language)
     merged = dict(question.options_i18n or {}) | options_i18n
     question.options_i18n = {lang: lines for lang, lines in sorted(merged.items()) if lines}
+
+
+def follow_default_language(meeting: Meeting, old: str, new: str) -> None:
+    """The meeting's default language changed: labels take the new default's text where there is one, and so do
+    options, unless someone answered already (answers store the options' wording, which must stay)."""
+    for question in list_questions(meeting, include_archived=True):
+        change_default_language(question, "label", old, new)
+        translated = (question.options_i18n or {}).get(new)
+        if translated and len(translated) == len(question.options) and not count_answers(question):
+            others = {lang: lines for lang, lines in question.options_i18n.items() if lang != new}
+            question.options, question.options_i18n = list(translated), others | {old: list(question.options)}
 
 
 def label_texts(question: Question, meeting: Meeting) -> dict[str, str]:
