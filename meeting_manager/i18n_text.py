@@ -149,7 +149,8 @@ def lang_attrs(value: LocalText) -> Markup:
 
 def register(app) -> None:
     app.jinja_env.globals.update(tr=tr, tr_text=tr_text, tr_option=tr_option, localized=localized,
-                                 lang_attrs=lang_attrs, in_language=IN_LANGUAGE.get)
+                                 lang_attrs=lang_attrs, in_language=IN_LANGUAGE.get,
+                                 language_name=LANGUAGE_NAMES.get)
 
 
 # --- the form field ----------------------------------------------------------------------------------------------
