@@ -213,3 +213,12 @@ def test_own_mail_text_falls_back_to_the_default_language(as_organiser, meeting,
     assert '<div lang="fr"' not in mail_texts.preview(meeting, "registration_received", "fr")["html"]
     page = as_organiser.get(f"/meetings/{meeting.id}/mail/texts/registration_received/es").get_data(as_text=True)
     assert "readers of it get your text in Français, the meeting's default language" in page
+
+
+def test_badge_carries_the_title_in_the_wearers_language(meeting, db, make_registration):
+    from meeting_manager.badges.services import badge_data
+
+    update_meeting(meeting, {"title": {"en": EN, "fr": FR}}, actor=None)
+    db.session.commit()
+    assert badge_data(make_registration(meeting, locale="fr"), meeting, None).meeting_title == FR
+    assert badge_data(make_registration(meeting, locale="ru"), meeting, None).meeting_title == EN
