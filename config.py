@@ -99,8 +99,8 @@ class Config:
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 
     BABEL_DEFAULT_LOCALE = "en"
-    # The six UN languages arrive with their translations; until then the interface speaks English.
-    LANGUAGES = ("en",)
+    # The six UN languages (meeting_manager/languages/catalog.py); a deployment may offer fewer.
+    LANGUAGES = ("ar", "zh", "en", "fr", "ru", "es")
     BABEL_DEFAULT_TIMEZONE = "UTC"
 
     # Sign-in and emailed-link limits, shared by every app server through Redis when REDIS_URL is set.

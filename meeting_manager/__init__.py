@@ -4,9 +4,8 @@ import importlib.util
 import logging
 import os
 
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, current_app, request
 from flask_babel import get_locale
-from flask_login import current_user
 
 from . import i18n_text
 from .access import refuse_undeclared_routes
@@ -14,6 +13,8 @@ from .database import configure_sqlite
 from .errors import register_error_handlers
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .jobs.broker import make_celery
+from .languages.bidi import IsolatingDomain, isolate_in_templates
+from .languages.catalog import NATIVE_NAMES, direction, html_tag, offered, select_locale
 from .logs import configure_logging
 from .names import render_name
 from .navigation import meeting_menu, site_menu
@@ -22,7 +23,7 @@ from .navigation import meeting_menu, site_menu
 FEATURES = (
     "reference", "accounts", "meetings", "delegations", "invitations", "registration", "balance",
     "agenda", "badges", "checkin", "reports", "mail", "meeting_mail", "waitlist", "jobs", "audit", "privacy",
-    "captcha", "api", "demo", "backup", "health",
+    "captcha", "api", "demo", "backup", "health", "languages",
 )
 
 
@@ -79,8 +80,10 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    babel.domain_instance = IsolatingDomain()  # values in a right-to-left sentence keep their own direction
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.policies["ext.i18n.trimmed"] = True
+    isolate_in_templates(app.jinja_env)
     # the one way templates write a person's name: person_name(registration, "badge" | "list" | "letter" | ...)
     app.jinja_env.globals["person_name"] = render_name
     i18n_text.register(app)  # tr(...): the meeting's own content in the reader's language
@@ -112,16 +115,11 @@ def template_helpers() -> dict:
         "site_menu": site_menu,
         "meeting_menu": meeting_menu,
         "locale": get_locale,
+        "interface_languages": lambda: [(code, NATIVE_NAMES[code]) for code in offered()],
+        "text_direction": lambda code=None: direction(code or get_locale()),
+        "html_lang": lambda code=None: html_tag(code or get_locale()),
         "has_endpoint": lambda endpoint: endpoint in current_app.view_functions,
     }
-
-
-def select_locale() -> str | None:
-    if not has_request_context():  # services called from the CLI or a test: the default locale
-        return None
-    if current_user and current_user.is_authenticated and current_user.locale:
-        return current_user.locale
-    return request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "en"
 
 
 def trust_proxies(app: Flask) -> None:

@@ -30,7 +30,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     password_hash: Mapped[str | None] = mapped_column(String(200))
     is_admin: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
-    locale: Mapped[str] = mapped_column(String(5), default="en")
+    #: the language the person chose with the switcher; None: their browser's (Accept-Language) decides
+    locale: Mapped[str | None] = mapped_column(String(5))
     last_sign_in_at: Mapped[datetime | None]
     #: when the owner of the address last proved it (an emailed link used, or an invitation sent to it)
     email_proven_at: Mapped[datetime | None]

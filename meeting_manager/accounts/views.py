@@ -1,5 +1,4 @@
 """Signing in and out, password reset, sign-in links, and account administration."""
-from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -10,6 +9,7 @@ from ..access import ADMIN, PUBLIC, SIGNED_IN, allow
 from ..extensions import db, limiter
 from ..meetings.loaders import meeting_or_404
 from ..meetings.models import Meeting
+from ..redirects import local_path
 from ..widgets import choices_of
 from . import services
 from .forms import EmailForm, NewPasswordForm, RoleForm, SignInForm, UserForm
@@ -17,16 +17,6 @@ from .models import MeetingRoleName, User
 from .web import known_device, remember_device, sign_in_as
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
-
-
-def _safe_next(default: str) -> str:
-    """The `next` parameter if it is a path on this site, else `default` (no open redirect)."""
-    target = request.args.get("next", "")
-    # Browsers read "\" as "/" and drop tabs and newlines, so "/\evil.example" or "/\t/evil.example" leave the site.
-    if not target.startswith("/") or any(c == "\\" or c.isspace() or ord(c) < 32 for c in target):
-        return default
-    parts = urlsplit(target)
-    return target if not parts.scheme and not parts.netloc else default
 
 
 def _submitted_email() -> str:
@@ -47,7 +37,7 @@ def sign_in():
         services.record_sign_in(form.email.data, request.remote_addr or "", device, succeeded=user is not None)
         if user:
             sign_in_as(user, remember=form.remember.data)
-            return remember_device(redirect(_safe_next(url_for("meetings.index"))), user)
+            return remember_device(redirect(local_path(request.args.get("next"), url_for("meetings.index"))), user)
         db.session.commit()
         flash(_("The email or password is not right."), "error")
     return render_template("accounts/sign_in.html", form=form), 422 if form.is_submitted() else 200

@@ -20,6 +20,7 @@ from ..i18n_text import offered_languages, tr_text
 from ..meetings.loaders import meeting_or_404, of_meeting_or_404
 from ..meetings.models import Meeting
 from ..names import sort_key
+from ..redirects import local_path
 from ..reference.services import iso_countries, region_map
 from ..registration.models import UN_LANGUAGES, Gender, Registration
 from ..tokens import link_for
@@ -534,12 +535,6 @@ def feed(token: str):
     return response
 
 
-def _safe_next(default: str) -> str:
-    # Only a path on this site: a posted URL must not send the participant elsewhere.
-    target = request.form.get("next", "")
-    return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else default
-
-
 @bp.route("/meetings/<int:meeting_id>/programme/<int:session_id>/sign-up", methods=["POST"])
 @allow(SIGNED_IN)
 def sign_up(meeting_id: int, session_id: int):
@@ -556,7 +551,7 @@ def sign_up(meeting_id: int, session_id: int):
     for other in clashes:
         flash(_("It overlaps “%(title)s” (%(when)s) in your agenda.", title=tr_text(other, "title", meeting),
                 when=services.format_when(meeting, other)), "warning")
-    return redirect(_safe_next(url_for("agenda.mine", meeting_id=meeting.id)), 303)
+    return redirect(local_path(request.form.get("next"), url_for("agenda.mine", meeting_id=meeting.id)), 303)
 
 
 @bp.route("/meetings/<int:meeting_id>/programme/<int:session_id>/cancel", methods=["POST"])
@@ -569,4 +564,4 @@ def cancel_signup(meeting_id: int, session_id: int):
     services.cancel_signup(item, registration, actor=current_user)
     db.session.commit()
     flash(_("You are no longer signed up for “%(title)s”.", title=tr_text(item, "title", meeting)), "success")
-    return redirect(_safe_next(url_for("agenda.mine", meeting_id=meeting.id)), 303)
+    return redirect(local_path(request.form.get("next"), url_for("agenda.mine", meeting_id=meeting.id)), 303)

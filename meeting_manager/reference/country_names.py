@@ -14,8 +14,9 @@ from pathlib import Path
 import pycountry
 from babel import Locale
 
+from ..languages.catalog import LANGUAGES as UN_LANGUAGES
+
 DATA = Path(__file__).resolve().parents[1] / "data"
-UN_LANGUAGES = ("en", "fr", "es", "ar", "zh", "ru")
 
 
 @functools.cache

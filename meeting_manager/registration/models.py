@@ -6,6 +6,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..languages.catalog import LANGUAGES as UN_LANGUAGES  # noqa: F401  (re-exported: registration speaks of them)
 from ..models_base import TimestampMixin, utcnow
 from ..names import NameOrder, Purpose, default_order, render_name
 from ..privacy.sealing import Sealed
@@ -35,7 +36,6 @@ class Relation(str, enum.Enum):
     expert = "expert"
 
 
-UN_LANGUAGES = ("ar", "zh", "en", "fr", "ru", "es")
 STATELESS = "stateless"  #: nationality value for stateless persons
 
 

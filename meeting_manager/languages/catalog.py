@@ -1,0 +1,40 @@
+"""The languages the interface speaks, each named in itself, and the choice of one for a request."""
+from flask import current_app, has_request_context, request
+from flask_login import current_user
+
+#: the six official UN languages, in the order the UN lists them (Arabic, Chinese, English, French, Russian, Spanish)
+LANGUAGES = ("ar", "zh", "en", "fr", "ru", "es")
+#: each language named in itself, as a switcher shows it
+NATIVE_NAMES = {"ar": "العربية", "zh": "中文", "en": "English", "fr": "Français", "ru": "Русский", "es": "Español"}
+RIGHT_TO_LEFT = frozenset({"ar"})
+#: the BCP 47 tag for `lang=""`: the script matters to fonts and screen readers for Chinese
+HTML_TAGS = {"zh": "zh-Hans"}
+COOKIE = "lang"
+
+
+def offered() -> tuple[str, ...]:
+    return tuple(code for code in LANGUAGES if code in current_app.config["LANGUAGES"])
+
+
+def direction(code: object) -> str:
+    return "rtl" if str(code) in RIGHT_TO_LEFT else "ltr"
+
+
+def html_tag(code: object) -> str:
+    return HTML_TAGS.get(str(code), str(code))
+
+
+def valid(code: object) -> str | None:
+    """The code if the interface speaks it, else None (a cookie or a form may hold anything)."""
+    return code if isinstance(code, str) and code in offered() else None
+
+
+def select_locale() -> str | None:
+    """The account's choice, then the visitor's cookie, then the browser's Accept-Language, then the default."""
+    if not has_request_context():  # services called from the CLI or a test: the default locale
+        return None
+    if current_user and current_user.is_authenticated and valid(current_user.locale):
+        return current_user.locale
+    if chosen := valid(request.cookies.get(COOKIE)):
+        return chosen
+    return request.accept_languages.best_match(offered()) or current_app.config["BABEL_DEFAULT_LOCALE"]
