@@ -148,7 +148,7 @@ def test_content_languages_migration_keeps_existing_meetings(tmp_path):
     app = app_on(f"sqlite:///{tmp_path / 'languages.sqlite'}", tmp_path)
     with app.app_context():
         try:
-            upgrade(revision="18a0c0ffee01")
+            upgrade(revision="13a0e5e1ec7d")
             with db.engine.begin() as connection:
                 connection.execute(text(
                     "INSERT INTO meetings (title, description, starts_on, ends_on, timezone, venue, city, capacity, "
@@ -162,7 +162,7 @@ def test_content_languages_migration_keeps_existing_meetings(tmp_path):
                     "SELECT title, default_language, content_languages, title_i18n, description_i18n "
                     "FROM meetings")).one()
             assert tuple(row) == ("Global Meeting", "en", None, "{}", "{}")
-            downgrade(revision="18a0c0ffee01")
+            downgrade(revision="13a0e5e1ec7d")
             with db.engine.connect() as connection:
                 assert connection.scalar(text("SELECT title FROM meetings")) == "Global Meeting"
             assert "default_language" not in {c["name"] for c in inspect(db.engine).get_columns("meetings")}

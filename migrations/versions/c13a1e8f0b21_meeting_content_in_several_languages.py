@@ -2,7 +2,7 @@
 other languages' texts of meeting title and description, questions and their choices, session title and description.
 
 Revision ID: c13a1e8f0b21
-Revises: 18a0c0ffee01
+Revises: 13a0e5e1ec7d
 Create Date: 2026-12-02 18:50:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = 'c13a1e8f0b21'
-down_revision = '18a0c0ffee01'
+down_revision = '13a0e5e1ec7d'
 branch_labels = None
 depends_on = None
 
