@@ -7,6 +7,7 @@ import os
 from flask import Flask, current_app, request
 from flask_babel import get_locale
 
+from . import i18n_text
 from .access import refuse_undeclared_routes
 from .database import configure_sqlite
 from .errors import register_error_handlers
@@ -85,6 +86,7 @@ def register_extensions(app: Flask) -> None:
     isolate_in_templates(app.jinja_env)
     # the one way templates write a person's name: person_name(registration, "badge" | "list" | "letter" | ...)
     app.jinja_env.globals["person_name"] = render_name
+    i18n_text.register(app)  # tr(...): the meeting's own content in the reader's language
 
 
 def _feature_module(name: str, module: str):

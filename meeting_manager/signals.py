@@ -40,3 +40,6 @@ mail_composing = _signals.signal("mail-composing")
 #: a queued message is being built for SMTP and names an attachment recipe (sender: the recipe's kind, e.g.
 #: "e_ticket" or "ics"; `ref`: the id it names): the owning feature returns (filename, mime type, bytes) or None
 mail_attachment_wanted = _signals.signal("mail-attachment-wanted")
+#: a meeting's default language changed (sender: the Meeting; `old`, `new`): each feature's translated texts move
+#: so that their columns hold the new default language's text (meeting_manager/i18n_text.py)
+default_language_changed = _signals.signal("default-language-changed")

@@ -10,8 +10,9 @@ import threading
 from collections.abc import Iterable
 
 from markupsafe import Markup, escape
+from wtforms import SelectMultipleField
 from wtforms.fields.choices import SelectChoice
-from wtforms.widgets import Select, html_params
+from wtforms.widgets import CheckboxInput, ListWidget, Select, html_params
 
 #: rendered options by (values and labels): a few lists (nationality, residence, organisation) × languages
 _OPTIONS: dict[tuple, str] = {}
@@ -39,6 +40,13 @@ class CachedOptionsSelect(Select):
             mark = f'<option value="{escape(selected)}">'
             options = options.replace(mark, f'<option selected value="{escape(selected)}">', 1)
         return Markup(f"<select {html_params(name=field.name, **kwargs)}>{options}</select>")
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as a list of checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 def choices_of(pairs: Iterable) -> list[SelectChoice]:

@@ -195,6 +195,30 @@ def test_stored_finding_sentences_become_codes_and_back(tmp_path):
             with db.engine.connect() as connection:
                 restored = connection.scalar(select(changes.c.findings).where(changes.c.id == 1))
             assert restored == OLD_FINDINGS
+def test_content_languages_migration_keeps_existing_meetings(tmp_path):
+    """c13a1e8f0b21: a meeting of before gets English as its default language and no translations; its title stays
+    the default language's text, and coming down again keeps it."""
+    app = app_on(f"sqlite:///{tmp_path / 'languages.sqlite'}", tmp_path)
+    with app.app_context():
+        try:
+            upgrade(revision="13a0e5e1ec7d")
+            with db.engine.begin() as connection:
+                connection.execute(text(
+                    "INSERT INTO meetings (title, description, starts_on, ends_on, timezone, venue, city, capacity, "
+                    "status, registration_mode, require_verified_note_verbale, require_captcha, visa_signatory_name, "
+                    "visa_signatory_title, visa_signatory_contact, decision_seq, created_at, updated_at) VALUES "
+                    "('Global Meeting', 'Three days.', '2028-05-10', '2028-05-12', 'UTC', '', '', 100, 'open', "
+                    "'open', 0, 0, '', '', '', 0, '2026-01-01 00:00:00', '2026-01-01 00:00:00')"))
+            upgrade(revision="c13a1e8f0b21")
+            with db.engine.connect() as connection:
+                row = connection.execute(text(
+                    "SELECT title, default_language, content_languages, title_i18n, description_i18n "
+                    "FROM meetings")).one()
+            assert tuple(row) == ("Global Meeting", "en", None, "{}", "{}")
+            downgrade(revision="13a0e5e1ec7d")
+            with db.engine.connect() as connection:
+                assert connection.scalar(text("SELECT title FROM meetings")) == "Global Meeting"
+            assert "default_language" not in {c["name"] for c in inspect(db.engine).get_columns("meetings")}
         finally:
             db.session.remove()
             db.engine.dispose()

@@ -11,6 +11,7 @@ from flask import current_app, render_template
 from flask_babel import gettext as _
 from icalendar import Calendar, Event
 
+from ..i18n_text import tr_text
 from ..meetings.models import Meeting
 from ..models_base import utcnow
 from ..pdf import cached_pdf, html_to_pdf
@@ -48,11 +49,12 @@ def _event(meeting: Meeting, session: Session, signup: SessionSignup | None, sta
     event.add("dtstart", session.starts_at.astimezone(tz))
     event.add("dtend", session.ends_at.astimezone(tz))
     waitlisted = signup is not None and signup.status == SignupStatus.waitlisted
-    event.add("summary", f"{_('Waitlist')}: {session.title}" if waitlisted else session.title)
+    title = tr_text(session, "title", meeting)
+    event.add("summary", _("Waitlist: %(title)s", title=title) if waitlisted else title)
     event.add("status", "TENTATIVE" if waitlisted else "CONFIRMED")
     if location := _location(meeting, session):
         event.add("location", location)
-    description = "\n".join(filter(None, [session.description, *_people_lines(session)]))
+    description = "\n".join(filter(None, [tr_text(session, "description", meeting), *_people_lines(session)]))
     if description:
         event.add("description", description)
     event.add("url", link_for("agenda.session", meeting_id=meeting.id, session_id=session.id))
@@ -71,7 +73,8 @@ def agenda_ics(meeting: Meeting, sessions: list[Session], *, signups: dict[int, 
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    name = f"{meeting.title} — {_('my agenda')}" if personal else meeting.title
+    title = tr_text(meeting, "title")
+    name = _("%(meeting)s — my agenda", meeting=title) if personal else title
     calendar.add("x-wr-calname", name)
     calendar.add("x-wr-timezone", meeting.timezone)
     stamp = stamp or utcnow()

@@ -10,16 +10,14 @@ from wtforms import (
     FormField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
-    TextAreaField,
     TimeField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..i18n_text import TranslatedField
 from ..registration.models import Gender
-from ..widgets import choices_of
+from ..widgets import MultiCheckboxField, choices_of
 from .models import PersonRole, SessionKind
 
 KIND_LABELS = {
@@ -35,11 +33,6 @@ GENDER_LABELS = {Gender.woman: _l("Woman"), Gender.man: _l("Man"), Gender.anothe
                  Gender.undisclosed: _l("Prefer not to say")}
 #: blank rows offered under a session's people, so that no script is needed to add some
 BLANK_PERSON_ROWS = 3
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class RoomForm(FlaskForm):
@@ -77,8 +70,8 @@ class PersonForm(Form):
 class SessionForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=choices_of([(k.value, label) for k, label in KIND_LABELS.items()]),
                        default=SessionKind.workshop.value)
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)])
+    title = TranslatedField(_l("Title"), max_length=300, required=True)
+    description = TranslatedField(_l("Description"), max_length=20000, multiline=True)
     day = DateField(_l("Day"), validators=[DataRequired()])
     starts = TimeField(_l("Starts (meeting time)"), validators=[DataRequired()])
     ends = TimeField(_l("Ends (meeting time)"), validators=[DataRequired()])

@@ -73,6 +73,9 @@ class Session(TimestampMixin, db.Model):
     kind: Mapped[SessionKind] = mapped_column(default=SessionKind.workshop)
     title: Mapped[str] = mapped_column(String(300))
     description: Mapped[str] = mapped_column(Text, default="")
+    #: the meeting's other languages ({language: text}); the columns above hold its default language
+    title_i18n: Mapped[dict] = mapped_column(default=dict, server_default="{}")
+    description_i18n: Mapped[dict] = mapped_column(default=dict, server_default="{}")
     starts_at: Mapped[datetime] = mapped_column(index=True)
     ends_at: Mapped[datetime]
     room_id: Mapped[int | None] = mapped_column(ForeignKey("rooms.id", ondelete="RESTRICT"), index=True)

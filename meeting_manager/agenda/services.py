@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from ..audit.services import record
 from ..errors import DomainError, NotAllowed, ValidationFailed
 from ..extensions import db
+from ..i18n_text import change_default_language, set_texts, texts_of
 from ..mail.services import queue_message
 from ..meetings.models import Meeting, MeetingStatus
 from ..meetings.services import to_local, to_utc
@@ -56,6 +57,8 @@ class SessionInput:
     organiser_name: str = ""
     published: bool = False
     people: list[PersonInput] = field(default_factory=list)
+    #: the other languages' texts: {"title": {language: text}, "description": {...}} (None: keep those stored)
+    translations: dict[str, dict[str, str]] | None = None
 
 
 # --- reading -----------------------------------------------------------------------------------------------
@@ -103,8 +106,10 @@ def is_public(meeting: Meeting) -> bool:
 def session_form_data(meeting: Meeting, session: Session) -> dict:
     """The session's values as the form shows them (times in the meeting's zone)."""
     start, end = to_local(session.starts_at, meeting.timezone), to_local(session.ends_at, meeting.timezone)
+    language = meeting.default_language
     return dict(
-        kind=session.kind.value, title=session.title, description=session.description, day=start.date(),
+        kind=session.kind.value, title=texts_of(session, "title", language),
+        description=texts_of(session, "description", language), day=start.date(),
         starts=start.time(), ends=end.time(), room_id=session.room_id or 0, capacity=session.capacity,
         languages=list(session.languages or []), interpretation=session.interpretation, track=session.track,
         organiser_name=session.organiser_name, published=session.published,
@@ -215,8 +220,11 @@ def _check_people(meeting: Meeting, people: list[PersonInput], registrations) ->
 
 
 def _apply(meeting: Meeting, session: Session, data: SessionInput, registrations: dict[str, Registration]):
-    session.kind, session.title = data.kind, data.title.strip()
-    session.description = data.description.strip()
+    language = meeting.default_language
+    for name, text in (("title", data.title), ("description", data.description)):
+        set_texts(session, name, {language: text, **(data.translations or {}).get(name, {})},
+                  column_language=language, default_language=language)
+    session.kind = data.kind
     session.starts_at = local_instant(meeting, data.day, data.start)[0]
     session.ends_at = local_instant(meeting, data.day, data.end)[0]
     session.room_id, session.capacity = data.room_id, data.capacity
@@ -256,6 +264,13 @@ def save_session(meeting: Meeting, data: SessionInput, *, session: Session | Non
     record("agenda.session_create" if creating else "agenda.session_update", actor=actor, meeting=meeting,
            subject=session, people=len(session.people))
     return session, findings_for(meeting, session) if with_findings else []
+
+
+def follow_default_language(meeting: Meeting, old: str, new: str) -> None:
+    """The meeting's default language changed: each session's columns take the new default's text, if it has one."""
+    for session in db.session.scalars(select(Session).where(Session.meeting_id == meeting.id)):
+        for name in ("title", "description"):
+            change_default_language(session, name, old, new)
 
 
 def _placing(session: Session) -> tuple:

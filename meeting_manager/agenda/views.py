@@ -16,6 +16,7 @@ from ..audit.services import record
 from ..errors import ValidationFailed
 from ..exports import csv_bytes, xlsx_bytes
 from ..extensions import db
+from ..i18n_text import offered_languages, tr_text
 from ..meetings.loaders import meeting_or_404, of_meeting_or_404
 from ..meetings.models import Meeting
 from ..names import sort_key
@@ -136,6 +137,8 @@ def _session_form(meeting: Meeting, session: Session | None = None) -> SessionFo
     if request.method != "POST":  # GET and HEAD show the same page
         for _row in range(BLANK_PERSON_ROWS):
             form.people.append_entry()
+    form.title.offer(offered_languages(meeting))
+    form.description.offer(offered_languages(meeting))
     return form
 
 
@@ -148,8 +151,12 @@ def _session_input(form: SessionForm) -> services.SessionInput:
                              country=row.country.data or "", organisation=row.organisation.data or "")
         for row in rows if not row.is_blank
     ]
+    default = form.title.languages[0]
+    translations = {name: {lang: text for lang, text in form[name].data.items() if lang != default}
+                    for name in ("title", "description")}
     return services.SessionInput(
-        kind=SessionKind(form.kind.data), title=form.title.data, description=form.description.data or "",
+        kind=SessionKind(form.kind.data), title=form.title.data[default],
+        description=form.description.data[default], translations=translations,
         day=form.day.data, start=form.starts.data, end=form.ends.data, room_id=form.room_id.data or None,
         capacity=form.capacity.data, languages=form.languages.data or [], interpretation=form.interpretation.data,
         track=form.track.data or "", organiser_name=form.organiser_name.data or "", published=form.published.data,
@@ -540,9 +547,9 @@ def sign_up(meeting_id: int, session_id: int):
     if signup.status == SignupStatus.waitlisted:
         flash(_("The session is full: you are on its waitlist and will get an email if a place frees up."), "info")
     else:
-        flash(_("You are signed up for “%(title)s”.", title=item.title), "success")
+        flash(_("You are signed up for “%(title)s”.", title=tr_text(item, "title", meeting)), "success")
     for other in clashes:
-        flash(_("It overlaps “%(title)s” (%(when)s) in your agenda.", title=other.title,
+        flash(_("It overlaps “%(title)s” (%(when)s) in your agenda.", title=tr_text(other, "title", meeting),
                 when=services.format_when(meeting, other)), "warning")
     return redirect(local_path(request.form.get("next"), url_for("agenda.mine", meeting_id=meeting.id)), 303)
 
@@ -556,5 +563,5 @@ def cancel_signup(meeting_id: int, session_id: int):
     item = _session_or_404(meeting, session_id, published_only=True)
     services.cancel_signup(item, registration, actor=current_user)
     db.session.commit()
-    flash(_("You are no longer signed up for “%(title)s”.", title=item.title), "success")
+    flash(_("You are no longer signed up for “%(title)s”.", title=tr_text(item, "title", meeting)), "success")
     return redirect(local_path(request.form.get("next"), url_for("agenda.mine", meeting_id=meeting.id)), 303)

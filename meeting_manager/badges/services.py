@@ -12,6 +12,7 @@ from ..audit.services import record
 from ..checkin.services import badge_payload
 from ..errors import ValidationFailed
 from ..extensions import db
+from ..i18n_text import localized
 from ..meetings.models import Category, Meeting
 from ..meetings.services import to_utc
 from ..names import Purpose, sort_key
@@ -61,7 +62,9 @@ def badge_data(registration: Registration, meeting: Meeting, logo: bytes | None)
         organisation=registration.organisation,
         country=country_name(registration.represented_country), category=category.name if category else "",
         category_colour=category.colour if category else "#455a64", qr_payload=badge_payload(registration),
-        meeting_title=meeting.title, logo=logo,
+        # the wearer's language (a badge is theirs); the default language where the meeting has no such title
+        meeting_title=localized(meeting, "title", language=registration.locale or meeting.default_language).text,
+        logo=logo,
     )
 
 

@@ -42,6 +42,22 @@ SIDE_EVENTS = [
 ]
 PLENARIES = ["Opening plenary: ten years of the network", "Plenary: prevention in a fragmented world",
              "Plenary: commitments and the road to the next meeting", "Closing plenary"]
+#: French and Spanish titles of a few sessions (the others show in English, marked as such)
+TRANSLATED_TITLES = {
+    "Opening plenary: ten years of the network": {
+        "fr": "Séance plénière d'ouverture : dix ans du réseau",
+        "es": "Sesión plenaria de apertura: diez años de la red"},
+    "Plenary: prevention in a fragmented world": {
+        "fr": "Plénière : la prévention dans un monde fragmenté",
+        "es": "Plenaria: la prevención en un mundo fragmentado"},
+    "Closing plenary": {"fr": "Séance plénière de clôture", "es": "Sesión plenaria de clausura"},
+    "Early warning indicators that work": {
+        "fr": "Des indicateurs d'alerte précoce qui fonctionnent",
+        "es": "Indicadores de alerta temprana que funcionan"},
+    "Documenting atrocity crimes safely": {
+        "fr": "Documenter les crimes d'atrocité en sécurité",
+        "es": "Documentar los crímenes atroces de forma segura"},
+}
 OUTSIDE_KEYNOTE = ("Nomvula Khumalo", Gender.woman, "ZA", "Independent expert on prevention")
 
 
@@ -97,7 +113,7 @@ class _Planner:
         session = Session(meeting_id=self.meeting.id, kind=kind, title=title, starts_at=starts_at, ends_at=ends_at,
                           room=self.rooms.get(room), track=track, capacity=capacity,
                           published=extra.pop("published", self.published), languages=extra.pop("languages", ["en"]),
-                          **extra)
+                          title_i18n=dict(TRANSLATED_TITLES.get(title, {})), **extra)
         if panel:
             session.people = self.panel(panel, starts_at, ends_at)
         db.session.add(session)

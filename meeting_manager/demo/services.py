@@ -181,6 +181,19 @@ def build_demo(users: dict[str, User], seed: int = 2026) -> dict[str, int]:
                         MeetingStatus.archived, 320, "Nairobi", "KE")
     current = _meeting(DEMO_TITLE, 5, today + timedelta(days=75), MeetingStatus.open, 350, "Geneva", "CH",
                        previous=previous)
+    # French and Spanish texts, so that the meeting's content in several languages shows (others fall back)
+    current.title_i18n = {"fr": "Réunion mondiale du Réseau, 5e édition",
+                          "es": "Reunión Mundial de la Red, 5.ª edición"}
+    current.description_i18n = {
+        "fr": "La Réunion mondiale, tous les deux ans, rassemble des États, la société civile et le monde "
+              "universitaire engagés dans la prévention du génocide et des atrocités de masse.\n\nSéances "
+              "plénières, ateliers et événements parallèles sur trois jours ; interprétation dans les six langues "
+              "officielles de l'ONU dans la salle plénière.",
+        "es": "La Reunión Mundial, cada dos años, reúne a Estados, sociedad civil y academia que trabajan para "
+              "prevenir el genocidio y las atrocidades masivas.\n\nSesiones plenarias, talleres y eventos "
+              "paralelos durante tres días; interpretación en los seis idiomas oficiales de la ONU en la sala "
+              "plenaria.",
+    }
     current.registration_opens_at = utcnow() - timedelta(days=60)
     current.registration_closes_at = datetime.combine(today + timedelta(days=40), time(18), tzinfo=UTC)
     db.session.flush()

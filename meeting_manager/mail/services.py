@@ -39,6 +39,7 @@ from sqlalchemy import delete, func, select, update
 from ..audit.services import record
 from ..errors import DomainError
 from ..extensions import db
+from ..i18n_text import tr_text
 from ..jobs.dispatch import run_after_commit, task
 from ..models_base import utcnow
 from ..names import Purpose, render_name
@@ -73,7 +74,7 @@ def queue_message(recipient: str, template: str, *, kind: str = "", meeting_id: 
     A message about a meeting takes that meeting's look, sender name, reply-to and (if its organisers wrote one)
     their own text for this kind of message, from whoever answers `mail_composing`."""
     look = _meeting_look(meeting_id, template)
-    context = {**context, "layout": look.get("layout")}
+    context = {**context, "layout": look.get("layout"), "text_language": look.get("text_language")}
     if look.get("text"):
         subject, text_body, html = custom_parts(look["text"], context)
     else:
@@ -128,7 +129,7 @@ def fill_placeholders(text: str, context: dict) -> str:
     meeting, registration = context.get("meeting"), context.get("registration")
     values = {
         "name": render_name(registration, Purpose.formal) if registration is not None else "",
-        "meeting": getattr(meeting, "title", ""),
+        "meeting": tr_text(meeting, "title") if meeting is not None else "",
         "start": format_date(meeting.starts_on, "long") if meeting is not None else "",
         "end": format_date(meeting.ends_on, "long") if meeting is not None else "",
         "deadline": context.get("deadline_text", ""),

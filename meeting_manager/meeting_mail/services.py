@@ -17,6 +17,7 @@ from sqlalchemy import select
 from ..audit.services import record
 from ..errors import ValidationFailed
 from ..extensions import db
+from ..i18n_text import tr_text
 from ..mail.services import PLACEHOLDERS, custom_parts, html_document
 from ..meetings.models import Meeting
 from ..models_base import utcnow
@@ -72,7 +73,7 @@ def layout_for(meeting: Meeting, row: MeetingMailSettings | None = None) -> dict
     """What the mail layout shows: meeting name, dates in the reader's language, logo, colour, contact."""
     row = row or settings_for(meeting)
     return {
-        "meeting_title": meeting.title,
+        "meeting_title": tr_text(meeting, "title"),
         "dates": f"{format_date(meeting.starts_on, 'long')} – {format_date(meeting.ends_on, 'long')}",
         "logo_url": external_url("meeting_mail.logo", meeting_id=meeting.id) if meeting.logo_path else "",
         "colour": row.colour, "contact": row.contact, "sender_name": row.sender_name, "reply_to": row.reply_to,
@@ -85,9 +86,15 @@ def _look(meeting_id: int, *, template: str, locale: str) -> dict:
     if meeting is None:
         return {}
     row = settings_for(meeting)
-    text = get_text(meeting, template, locale)
-    return {"sender_name": row.sender_name or meeting.title, "reply_to": row.reply_to,
-            "layout": layout_for(meeting, row), "text": (text.subject, text.body) if text else None}
+    text = text_for(meeting, template, locale)
+    return {"sender_name": row.sender_name or tr_text(meeting, "title"), "reply_to": row.reply_to,
+            "layout": layout_for(meeting, row), "text": (text.subject, text.body) if text else None,
+            "text_language": _fallen_back(text, locale)}
+
+
+def _fallen_back(text: MailText | None, locale: str) -> str | None:
+    """The language of an own text used for a reader of another language (None when it is theirs)."""
+    return text.locale if text is not None and text.locale != locale[:5] else None
 
 
 # --- organisers' own texts ----------------------------------------------------------------------------------------
@@ -95,6 +102,12 @@ def _look(meeting_id: int, *, template: str, locale: str) -> dict:
 def get_text(meeting: Meeting, template: str, locale: str) -> MailText | None:
     return db.session.scalar(select(MailText).where(
         MailText.meeting_id == meeting.id, MailText.template == template, MailText.locale == locale[:5]))
+
+
+def text_for(meeting: Meeting, template: str, locale: str) -> MailText | None:
+    """The organisers' own text for a reader: in the reader's language, else in the meeting's default language
+    (marked with its `lang` in the message); None: the built-in wording, in the reader's language."""
+    return get_text(meeting, template, locale) or get_text(meeting, template, meeting.default_language)
 
 
 def list_texts(meeting: Meeting) -> dict[tuple[str, str], MailText]:
@@ -160,8 +173,9 @@ def preview(meeting: Meeting, template: str, locale: str, subject: str | None = 
                    "sign_in_link": external_url("accounts.request_sign_in_link"),
                    "offer_link": external_url("accounts.request_sign_in_link") if template == "waitlist_offer" else "",
                    "deadline_text": format_date(meeting.starts_on - timedelta(days=7), "long")}
-        if subject is None and (own := get_text(meeting, template, locale)):
+        if subject is None and (own := text_for(meeting, template, locale)):
             subject, body = own.subject, own.body
+            context["text_language"] = _fallen_back(own, locale)
         if subject is not None:
             subject, body = _checked(template, locale, subject, body or "")
             subject, text, html = custom_parts((subject, body), context)

@@ -93,6 +93,7 @@ def edit_text(meeting_id: int, template: str, locale: str):
         shown = services.preview(meeting, template, locale)
     return render_template("meeting_mail/edit_text.html", meeting=meeting, form=form, template=template,
                            language=locale, label=services.EDITABLE[template], own=own, preview=shown,
+                           fallback=None if own else services.text_for(meeting, template, locale),
                            problems=problems, placeholders=services.PLACEHOLDERS), code
 
 

@@ -1,10 +1,11 @@
 """The meeting form: what an organiser sets for one edition."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms import BooleanField, DateField, DateTimeLocalField, IntegerField, SelectField, StringField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ..widgets import choices_of
+from ..i18n_text import CONTENT_LANGUAGES, LANGUAGE_NAMES, TranslatedField
+from ..widgets import MultiCheckboxField, choices_of
 from .models import MeetingStatus, RegistrationMode
 from .zones import timezone_choices
 
@@ -16,9 +17,14 @@ LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 class MeetingForm(FlaskForm):
     # InputRequired, not DataRequired, where a typed value can be wrong: DataRequired would answer "required" to
     # a capacity of 0 or "abc" and to an impossible date, hiding the real problem.
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    default_language = SelectField(_l("Default language of the meeting's texts"), default="en",
+                                   choices=choices_of((code, LANGUAGE_NAMES[code]) for code in CONTENT_LANGUAGES))
+    content_languages = MultiCheckboxField(
+        _l("Texts are also written in"), default=list(CONTENT_LANGUAGES),
+        choices=choices_of((code, LANGUAGE_NAMES[code]) for code in CONTENT_LANGUAGES))
+    title = TranslatedField(_l("Title"), max_length=200, required=True)
     edition = IntegerField(_l("Edition number"), validators=[Optional(), NumberRange(min=1, max=1000)])
-    description = TextAreaField(_l("What participants should know"), validators=[Optional(), Length(max=20000)])
+    description = TranslatedField(_l("What participants should know"), max_length=20000, multiline=True)
     starts_on = DateField(_l("First day"), validators=[InputRequired()])
     ends_on = DateField(_l("Last day"), validators=[InputRequired()])
     timezone = SelectField(_l("Time zone"), choices=choices_of(timezone_choices()), default="UTC")

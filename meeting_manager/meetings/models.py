@@ -28,6 +28,13 @@ class Meeting(TimestampMixin, db.Model):
     title: Mapped[str] = mapped_column(String(200))
     edition: Mapped[int | None]
     description: Mapped[str] = mapped_column(Text, default="")
+    #: the language `title` and `description` (and the meeting's sessions and questions) are written in; the
+    #: other languages' texts are in the `*_i18n` columns ({language: text}), see meeting_manager/i18n_text.py
+    default_language: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
+    #: the languages content is entered in (None: all six)
+    content_languages: Mapped[list | None]
+    title_i18n: Mapped[dict] = mapped_column(default=dict, server_default="{}")
+    description_i18n: Mapped[dict] = mapped_column(default=dict, server_default="{}")
     starts_on: Mapped[date]
     ends_on: Mapped[date]
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")

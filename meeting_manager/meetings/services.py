@@ -11,13 +11,16 @@ from ..accounts.models import MeetingRole, MeetingRoleName
 from ..audit.services import record
 from ..errors import ValidationFailed
 from ..extensions import db
+from ..i18n_text import CONTENT_LANGUAGES, set_texts, texts_of
 from ..reference.services import default_scheme
 from ..registration.models import Registration, RegistrationStatus
-from ..signals import seat_freed
+from ..signals import default_language_changed, seat_freed
 from .models import DEFAULT_CATEGORIES, Category, Meeting, MeetingStatus
 
 #: form fields that hold a local wall-clock time in the meeting's time zone
 LOCAL_TIME_FIELDS = ("registration_opens_at", "registration_closes_at", "edit_deadline")
+#: fields written per language: {language: text} (or a plain string, the default language's text)
+TRANSLATED_FIELDS = ("title", "description")
 
 
 @overload
@@ -38,7 +41,15 @@ def to_local(moment: datetime | None, tz: str) -> datetime | None:
 
 
 def _apply(meeting: Meeting, data: dict) -> None:
+    # the columns hold the default language's text: the language they held until now decides what moves where
+    held = meeting.default_language or data.get("default_language") or "en"
+    language = data.get("default_language") or held
     for name, value in data.items():
+        if name in TRANSLATED_FIELDS:
+            set_texts(meeting, name, value, column_language=held, default_language=language)
+            continue
+        if name == "content_languages":  # all six (the default) is kept as None: a seventh would join it
+            value = None if not value or set(value) >= set(CONTENT_LANGUAGES) else list(value)
         if name in LOCAL_TIME_FIELDS:
             value = to_utc(value, data.get("timezone", meeting.timezone))
         if name in ("region_scheme_id", "previous_id") and not value:
@@ -94,8 +105,11 @@ def update_meeting(meeting: Meeting, data: dict, *, actor) -> Meeting:
             raise CapacityBelowApproved(capacity, approved)
         record("meeting.capacity_below_approved", actor=actor, meeting=meeting, subject=meeting,
                capacity=capacity, approved=approved)
+    old_language = meeting.default_language
     _apply(meeting, data)
     record("meeting.update", actor=actor, meeting=meeting, subject=meeting, fields=sorted(data))
+    if meeting.default_language != old_language:
+        default_language_changed.send(meeting, old=old_language, new=meeting.default_language)
     if meeting.capacity > old_capacity:
         db.session.flush()
         seat_freed.send(meeting, actor=actor)
@@ -105,8 +119,13 @@ def update_meeting(meeting: Meeting, data: dict, *, actor) -> Meeting:
 def form_data(meeting: Meeting) -> dict:
     """The meeting's values as the form shows them (times in the meeting's zone)."""
     return {
+        "title": texts_of(meeting, "title", meeting.default_language),
+        "description": texts_of(meeting, "description", meeting.default_language),
+        "default_language": meeting.default_language,
+        "content_languages": list(meeting.content_languages or CONTENT_LANGUAGES),
+    } | {
         name: _form_value(meeting, name)
-        for name in ("title", "edition", "description", "starts_on", "ends_on", "timezone", "venue", "city",
+        for name in ("edition", "starts_on", "ends_on", "timezone", "venue", "city",
                      "country_code", "capacity", "registration_mode", "status", "region_scheme_id",
                      "previous_id", "require_verified_note_verbale", "require_captcha", "retention_days",
                      "visa_signatory_name", "visa_signatory_title", "visa_signatory_contact", *LOCAL_TIME_FIELDS)

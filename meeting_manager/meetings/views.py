@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from ..access import ORGANISER, PUBLIC, STAFF, allow
 from ..extensions import db
+from ..i18n_text import languages_for
 from ..reference.services import country_choices, country_name, list_schemes
 from ..widgets import choices_of
 from . import readonly, services, zones
@@ -82,6 +83,10 @@ def _meeting_form(meeting: Meeting | None = None) -> MeetingForm:
     form.region_scheme_id.choices = choices_of([(s.id, s.name) for s in list_schemes()])
     others = db.session.scalars(select(Meeting).order_by(Meeting.starts_on.desc()))
     form.previous_id.choices = choices_of([(0, "—")] + [(m.id, m.title) for m in others if m is not meeting])
+    # the texts are asked in the default language and the offered ones, as chosen on this very form
+    languages = languages_for(form.default_language.data or "en", form.content_languages.data)
+    form.title.offer(languages)
+    form.description.offer(languages)
     return form
 
 

@@ -17,9 +17,11 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..i18n_text import RTL, TranslatedField, html, localized_option, tr
 from ..names import NameOrder
 from ..reference.services import country_choices
 from ..widgets import CachedOptionsSelect, choices_of
@@ -185,15 +187,25 @@ class RegistrationForm(FlaskForm):
         return data
 
 
-def _question_field(question):
-    label, kind = question.label, question.kind
+def _choice(question, option: str, meeting, *, markup: bool) -> SelectChoice:
+    """An option in the reader's language; the value stays the default language's wording (what answers store).
+    An <option> cannot hold a span, so a fallen-back one carries `lang` itself."""
+    text = localized_option(question, option, meeting)
+    render_kw = {"lang": text.lang, "dir": "rtl" if text.lang in RTL else "ltr"} if text.fell_back else {}
+    return SelectChoice(option, html(text) if markup else text.text, render_kw=render_kw)
+
+
+def _question_field(question, meeting):
+    label, kind = tr(question, "label", meeting), question.kind
     if kind in (QuestionKind.short_text, QuestionKind.long_text):
         return _text(label, ANSWER_LIMITS[kind], multiline=kind == QuestionKind.long_text)
     if kind == QuestionKind.single_choice:
         # default "": an unanswered (or hidden) question is empty, not an invalid choice
-        return SelectField(label, choices=choices_of([CHOOSE, *((o, o) for o in question.options)]), default="")
+        return SelectField(label, choices=choices_of(
+            [CHOOSE, *(_choice(question, o, meeting, markup=False) for o in question.options)]), default="")
     if kind == QuestionKind.multiple_choice:
-        return SelectMultipleField(label, choices=choices_of([(o, o) for o in question.options]),
+        choices = [_choice(question, o, meeting, markup=True) for o in question.options]
+        return SelectMultipleField(label, choices=choices,
                                    widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
     if kind == QuestionKind.yes_no:
         return SelectField(label, choices=choices_of([CHOOSE, ("yes", _l("Yes")), ("no", _l("No"))]), default="")
@@ -206,7 +218,7 @@ def registration_form(meeting, questions, *, remove=(), visa_on_file=False, **kw
     ids = {q.id for q in questions}
     questions = [q for q in questions if q.shown_if_question_id in (None, *ids)]
     form_class = type("MeetingRegistrationForm", (RegistrationForm,),
-                      {f"q_{q.id}": _question_field(q) for q in questions})
+                      {f"q_{q.id}": _question_field(q, meeting) for q in questions})
     form = form_class(**kwargs)
     form.meeting, form.questions, form.visa_on_file = meeting, list(questions), visa_on_file
     for name in remove:
@@ -270,17 +282,20 @@ KIND_CHOICES = [
 class QuestionForm(FlaskForm):
     """An organiser's question; options one per line."""
 
-    label = _text(_l("Question"), 300, required=True)
+    label = TranslatedField(_l("Question"), max_length=300, required=True)
     kind = SelectField(_l("Kind of answer"), choices=choices_of(KIND_CHOICES))
-    options = TextAreaField(_l("Options (one per line; for choice questions)"),
-                            validators=[Optional(), Length(max=12000), PlainText(multiline=True)])
+    options = TranslatedField(_l("Options (one per line; for choice questions)"), max_length=12000, multiline=True)
     required = BooleanField(_l("An answer is required"))
     position = IntegerField(_l("Position on the form"), default=0, validators=[Optional(), NumberRange(0, 1000)])
     shown_if_question_id = SelectField(_l("Show only if this question…"), coerce=_optional_int)
     shown_if_value = _text(_l("…has this answer"), 200)
 
     def question_data(self) -> dict:
-        data = {name: self[name].data for name in ("label", "kind", "required", "position", "shown_if_question_id",
+        """The question for the services: label and options in the default language, the others apart."""
+        data = {name: self[name].data for name in ("kind", "required", "position", "shown_if_question_id",
                                                     "shown_if_value")}
-        data["options"] = (self.options.data or "").splitlines()
+        default, *others = self.label.languages
+        data["label"], data["options"] = self.label.data[default], self.options.data[default].splitlines()
+        data["label_i18n"] = {lang: self.label.data[lang] for lang in others}
+        data["options_i18n"] = {lang: self.options.data[lang].splitlines() for lang in others}
         return data

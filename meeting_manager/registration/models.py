@@ -189,7 +189,12 @@ class Question(db.Model):
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
     kind: Mapped[QuestionKind]
     label: Mapped[str] = mapped_column(String(300))
+    #: the label in the meeting's other languages ({language: text})
+    label_i18n: Mapped[dict] = mapped_column(default=dict, server_default="{}")
+    #: in the meeting's default language: these are the values answers store
     options: Mapped[list] = mapped_column(default=list)
+    #: {language: [option, ...]} in the order of `options` (an empty entry falls back to the default language)
+    options_i18n: Mapped[dict] = mapped_column(default=dict, server_default="{}")
     required: Mapped[bool] = mapped_column(default=False)
     position: Mapped[int] = mapped_column(default=0)
     #: shown only if that question's answer equals `shown_if_value`

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from ..audit.services import record
 from ..errors import ValidationFailed
 from ..extensions import db
+from ..i18n_text import LANGUAGE_NAMES, change_default_language, set_texts, texts_of
 from ..meetings.models import Meeting
 from .models import Answer, Question, QuestionKind, Registration
 from .validation import clean_enum, clean_text, has_control_characters
@@ -180,25 +181,73 @@ def _check_question(meeting: Meeting, question: Question, data: dict) -> dict:
     problems: list[str] = []
     kind = clean_enum(QuestionKind, data.get("kind"), "kind", problems)
     label = clean_text(data.get("label"), "label", problems, model=Question, required=True)
-    options = [o.strip() for o in data.get("options") or [] if o and o.strip()]
+    options = _lines(data.get("options"))
+    label_i18n = {lang: clean_text(text, "label", problems, model=Question)
+                  for lang, text in (data.get("label_i18n") or {}).items()}
+    options_i18n = {lang: _lines(lines) for lang, lines in (data.get("options_i18n") or {}).items()}
     if kind in CHOICE_KINDS:
         if len(options) < 2:
             problems.append(_("A choice question needs at least two options."))
         if len(set(options)) != len(options):
             problems.append(_("Each option may appear only once."))
-        if len(options) > 50 or any(len(o) > 200 or has_control_characters(o) for o in options):
+        if len(options) > 50 or any(len(o) > 200 or has_control_characters(o)
+                                    for o in [*options, *(o for lines in options_i18n.values() for o in lines)]):
             problems.append(_("Use at most 50 options of up to 200 characters each."))
+        for lang, lines in options_i18n.items():
+            if lines and len(lines) != len(options):
+                problems.append(_("%(language)s: give the options in the same order and number as in %(default)s "
+                                  "(%(n)s), or none to show those.", language=LANGUAGE_NAMES.get(lang, lang),
+                                  default=LANGUAGE_NAMES.get(meeting.default_language, ""), n=len(options)))
     else:
-        options = []
+        options, options_i18n = [], {}
     parent_id = data.get("shown_if_question_id") or None
     value = (data.get("shown_if_value") or "").strip() or None
     if parent_id is not None:
         _check_condition(meeting, question, parent_id, value, problems)
     if problems:
         raise ValidationFailed(_("The question has problems; nothing was saved."), problems=problems)
-    return dict(kind=kind, label=label, options=options, required=bool(data.get("required")),
+    return dict(kind=kind, label=label, options=options, label_i18n=label_i18n, options_i18n=options_i18n,
+                required=bool(data.get("required")),
                 position=int(data.get("position") or 0), shown_if_question_id=parent_id,
                 shown_if_value=value if parent_id else None)
+
+
+def _lines(lines) -> list[str]:
+    return [line.strip() for line in lines or [] if line and line.strip()]
+
+
+def _store(question: Question, meeting: Meeting, values: dict) -> None:
+    """The checked values onto the question; translations given replace those stored, an empty one is removed."""
+    language = meeting.default_language
+    label_i18n, options_i18n = values.pop("label_i18n"), values.pop("options_i18n")
+    for name, value in values.items():
+        setattr(question, name, value)
+    set_texts(question, "label", {language: values["label"], **label_i18n}, column_language=language,
+              default_language=language)
+    merged = dict(question.options_i18n or {}) | options_i18n
+    question.options_i18n = {lang: lines for lang, lines in sorted(merged.items()) if lines}
+
+
+def follow_default_language(meeting: Meeting, old: str, new: str) -> None:
+    """The meeting's default language changed: labels take the new default's text where there is one, and so do
+    options, unless someone answered already (answers store the options' wording, which must stay)."""
+    for question in list_questions(meeting, include_archived=True):
+        change_default_language(question, "label", old, new)
+        translated = (question.options_i18n or {}).get(new)
+        if translated and len(translated) == len(question.options) and not count_answers(question):
+            others = {lang: lines for lang, lines in question.options_i18n.items() if lang != new}
+            question.options, question.options_i18n = list(translated), others | {old: list(question.options)}
+
+
+def label_texts(question: Question, meeting: Meeting) -> dict[str, str]:
+    """The question's label in every language (for the form)."""
+    return texts_of(question, "label", meeting.default_language)
+
+
+def option_texts(question: Question, meeting: Meeting) -> dict[str, str]:
+    """The options one per line in every language (for the form)."""
+    return {meeting.default_language: "\n".join(question.options)} | {
+        lang: "\n".join(lines) for lang, lines in (question.options_i18n or {}).items()}
 
 
 def _check_condition(meeting: Meeting, question: Question, parent_id: int, value: str | None, problems: list):
@@ -226,8 +275,7 @@ def _check_condition(meeting: Meeting, question: Question, parent_id: int, value
 def create_question(meeting: Meeting, data: dict, *, actor) -> Question:
     """Add a question to a meeting's registration form."""
     question = Question(meeting_id=meeting.id)
-    for name, value in _check_question(meeting, question, data).items():
-        setattr(question, name, value)
+    _store(question, meeting, _check_question(meeting, question, data))
     db.session.add(question)
     db.session.flush()
     record("question.create", actor=actor, meeting=meeting, subject=question)
@@ -237,8 +285,7 @@ def create_question(meeting: Meeting, data: dict, *, actor) -> Question:
 def update_question(question: Question, data: dict, *, actor) -> Question:
     """Change a question; answers already given keep the label and values they were given with."""
     meeting = db.session.get(Meeting, question.meeting_id)
-    for name, value in _check_question(meeting, question, data).items():
-        setattr(question, name, value)
+    _store(question, meeting, _check_question(meeting, question, data))
     record("question.update", actor=actor, meeting=meeting, subject=question)
     return question
 

@@ -11,6 +11,7 @@ from ..accounts.web import sign_in_as
 from ..captcha import services as captcha
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db
+from ..i18n_text import offered_languages
 from ..invitations import services as invitations
 from ..meetings.loaders import meeting_or_404, of_meeting_or_404
 from ..meetings.services import to_local
@@ -452,9 +453,12 @@ def _question_form(meeting, question=None) -> QuestionForm:
     data = None
     if question is not None:
         data = {name: getattr(question, name) for name in (
-            "label", "required", "position", "shown_if_question_id", "shown_if_value")}
-        data.update(kind=question.kind.value, options="\n".join(question.options))
+            "required", "position", "shown_if_question_id", "shown_if_value")}
+        data.update(kind=question.kind.value, label=questions.label_texts(question, meeting),
+                    options=questions.option_texts(question, meeting))
     form = QuestionForm(data=data)
+    form.label.offer(offered_languages(meeting))
+    form.options.offer(offered_languages(meeting))
     others = [q for q in questions.list_questions(meeting) if q is not question]
     form.shown_if_question_id.choices = choices_of([("", _("— always shown —")), *((q.id, q.label) for q in others)])
     return form

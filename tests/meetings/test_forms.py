@@ -40,9 +40,9 @@ def test_a_valid_form_creates_the_meeting(as_admin, db):
 
 
 @pytest.mark.parametrize("overrides, field, message", [
-    ({"title": ""}, "title", "This field is required."),
-    ({"title": "   "}, "title", "This field is required."),
-    ({"title": None}, "title", "This field is required."),
+    ({"title": ""}, "title", "English (the default language) is required."),
+    ({"title": "   "}, "title", "English (the default language) is required."),
+    ({"title": None}, "title", "English (the default language) is required."),
     ({"title": "x" * 201}, "title", "200"),
     ({"starts_on": ""}, "starts_on", None),
     ({"ends_on": None}, "ends_on", None),

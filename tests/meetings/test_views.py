@@ -88,7 +88,11 @@ def form_fields(html: str) -> dict:
     for tag in re.findall(r"<input[^>]*>", html):
         name, value = re.search(r'name="([^"]*)"', tag), re.search(r'value="([^"]*)"', tag)
         if name and ('type="checkbox"' not in tag or " checked" in tag):
-            fields[name.group(1)] = unescape(value.group(1)) if value else ""
+            value = unescape(value.group(1)) if value else ""
+            if name.group(1) in fields:  # several checked boxes of one name (the languages offered)
+                previous = fields[name.group(1)]
+                value = [*(previous if isinstance(previous, list) else [previous]), value]
+            fields[name.group(1)] = value
     for name, body in re.findall(r'<select[^>]*name="([^"]*)"[^>]*>(.*?)</select>', html, re.DOTALL):
         chosen = re.search(r'<option selected value="([^"]*)"', body) or re.search(r'<option value="([^"]*)"', body)
         fields[name] = unescape(chosen.group(1))

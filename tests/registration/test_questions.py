@@ -72,8 +72,8 @@ def test_question_of_another_meeting_is_not_found(organiser_client, make_meeting
 
 
 @pytest.mark.parametrize("data, message", [
-    ({"label": "", "kind": "short_text"}, "This field is required."),
-    ({"label": "x" * 301, "kind": "short_text"}, "Field cannot be longer than 300 characters."),
+    ({"label": "", "kind": "short_text"}, "English (the default language) is required."),
+    ({"label": "x" * 301, "kind": "short_text"}, "English: at most 300 characters."),
     ({"label": "Pick", "kind": "single_choice", "options": "only one"}, "at least two options"),
     ({"label": "Pick", "kind": "multiple_choice", "options": "a\na"}, "only once"),
     ({"label": "Q", "kind": "essay"}, "Not a valid choice"),
