@@ -195,6 +195,11 @@ def test_stored_finding_sentences_become_codes_and_back(tmp_path):
             with db.engine.connect() as connection:
                 restored = connection.scalar(select(changes.c.findings).where(changes.c.id == 1))
             assert restored == OLD_FINDINGS
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
 def test_content_languages_migration_keeps_existing_meetings(tmp_path):
     """c13a1e8f0b21: a meeting of before gets English as its default language and no translations; its title stays
     the default language's text, and coming down again keeps it."""

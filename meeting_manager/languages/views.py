@@ -1,4 +1,6 @@
 """The language switcher: one small form on every page."""
+from urllib.parse import urlsplit
+
 from flask import Blueprint, abort, redirect, request
 from flask_babel import gettext as _
 from flask_babel import refresh
@@ -17,6 +19,16 @@ bp.before_app_request(refresh)
 ONE_YEAR = 365 * 24 * 3600
 
 
+def _page_left() -> str:
+    """Back to the page the switcher was on, read from the Referer (Referrer-Policy: same-origin), not from a field
+    in the page: every page then renders the same switcher, and a page with a token in its address does not
+    repeat the token in its body."""
+    came_from = urlsplit(request.referrer or "")
+    if came_from.netloc != request.host:
+        return "/"
+    return local_path(came_from.path + (f"?{came_from.query}" if came_from.query else ""), default="/")
+
+
 @bp.route("/language", methods=["POST"])
 @allow(PUBLIC)
 def choose():
@@ -27,7 +39,7 @@ def choose():
     if current_user.is_authenticated:
         current_user.locale = code
         db.session.commit()
-    response = redirect(local_path(request.form.get("next"), default="/"), code=303)
+    response = redirect(_page_left(), code=303)
     response.set_cookie(COOKIE, code, max_age=ONE_YEAR, samesite="Lax", httponly=True,
                         secure=request.is_secure)
     return response
