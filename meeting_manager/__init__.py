@@ -118,6 +118,7 @@ def template_helpers() -> dict:
         "interface_languages": lambda: [(code, NATIVE_NAMES[code]) for code in offered()],
         "text_direction": lambda code=None: direction(code or get_locale()),
         "html_lang": lambda code=None: html_tag(code or get_locale()),
+        "native_language_name": lambda: NATIVE_NAMES.get(str(get_locale()), str(get_locale())),
         "has_endpoint": lambda endpoint: endpoint in current_app.view_functions,
     }
 

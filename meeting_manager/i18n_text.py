@@ -112,6 +112,8 @@ def offered_languages(meeting) -> list[str]:
 
 
 def languages_for(default: str, chosen) -> list[str]:
+    # A typed-in default that is no language (the select's own validation refuses it after this) reads English.
+    default = default if default in CONTENT_LANGUAGES else "en"
     chosen = chosen or CONTENT_LANGUAGES
     return [default, *(lang for lang in CONTENT_LANGUAGES if lang in chosen and lang != default)]
 

@@ -165,7 +165,7 @@ def test_three_check_ins_offline_sync_once_at_the_device_times_and_sign_out_wipe
             (people["fang"].id, datetime.fromisoformat(handed["at"]), staff.id)]
 
         # sign-out: the list, the queue and the device id are gone, and so are the cached app and its worker
-        page.locator("header form button[type=submit]").click()
+        page.locator("header .account button[type=submit]").click()
         page.wait_for_url(lambda url: "/checkin/" not in url)
         assert _desk_storage(page) == {}
         assert page.evaluate("() => caches.keys()") == []
