@@ -244,7 +244,7 @@ def _tell_organisers(meeting: Meeting, made: list[WaitlistOffer], free_left: int
         with force_locale(user.locale or "en"):
             queue_message(user.email, "waitlist_organiser_notice", kind="waitlist_notice", meeting_id=meeting.id,
                           recipient_name=user.name, user=user, meeting=meeting, free_left=free_left,
-                          offers=[(o, moment_text(meeting, o.expires_at, user.locale)) for o in made],
+                          offers=[(o, moment_text(meeting, o.expires_at, user.locale or "en")) for o in made],
                           queue_link=external_url("waitlist.index", meeting_id=meeting.id))
 
 
@@ -273,7 +273,7 @@ def send_digests(now: datetime | None = None) -> int:
             with force_locale(user.locale or "en"):
                 queue_message(user.email, "waitlist_digest", kind="waitlist_digest", meeting_id=meeting.id,
                               recipient_name=user.name, user=user, meeting=meeting,
-                              offers=[(o, moment_text(meeting, o.expires_at, user.locale)) for o in untold],
+                              offers=[(o, moment_text(meeting, o.expires_at, user.locale or "en")) for o in untold],
                               queue_link=external_url("waitlist.index", meeting_id=meeting.id))
         sent += 1
     return sent
