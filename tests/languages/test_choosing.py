@@ -97,3 +97,11 @@ def test_html_in_an_isolated_value_is_still_shown_as_text(client, make_user, aut
     auth.sign_in(user)
     page = client.get("/account/privacy", headers={"Accept-Language": "ar"}).text
     assert "<b>Ali</b>" not in page and "&lt;b&gt;Ali&lt;/b&gt;" in page
+
+
+def test_text_inputs_take_the_direction_of_what_is_typed(client, meeting):
+    page = client.get(f"/meetings/{meeting.id}/apply", headers={"Accept-Language": "ar"}).text
+    given = re.search(r'<input[^>]*name="given_name"[^>]*>', page).group(0)
+    assert 'dir="auto"' in given
+    consent = re.search(r'<input[^>]*name="data_consent"[^>]*>', page).group(0)
+    assert "dir=" not in consent
