@@ -15,16 +15,13 @@ from wtforms import Field
 from wtforms.utils import unset_value
 from wtforms.validators import ValidationError
 
+from .languages.catalog import LANGUAGES as CONTENT_LANGUAGES
+from .languages.catalog import NATIVE_NAMES, direction, html_tag
 from .registration.validation import has_control_characters
 
-#: the six UN languages, in the order the forms offer them
-CONTENT_LANGUAGES = ("en", "fr", "es", "ar", "zh", "ru")
-#: each language named in itself, so that a reader finds their own whatever the page's language
-LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español", "ar": "العربية", "zh": "中文", "ru": "Русский"}
 #: "(in English)": the marker beside a text shown in the default language because the reader's is missing
 IN_LANGUAGE = {"en": _l("(in English)"), "fr": _l("(in French)"), "es": _l("(in Spanish)"),
                "ar": _l("(in Arabic)"), "zh": _l("(in Chinese)"), "ru": _l("(in Russian)")}
-RTL = frozenset({"ar"})
 
 
 @dataclass(frozen=True)
@@ -146,13 +143,13 @@ def lang_attrs(value: LocalText) -> Markup:
     """` lang="en" dir="ltr"` for an element holding a fallen-back text (for a block such as a description)."""
     if not value.fell_back:
         return Markup("")
-    return Markup(' lang="%s" dir="%s"') % (value.lang, "rtl" if value.lang in RTL else "ltr")
+    return Markup(' lang="%s" dir="%s"') % (html_tag(value.lang), direction(value.lang))
 
 
 def register(app) -> None:
     app.jinja_env.globals.update(tr=tr, tr_text=tr_text, tr_option=tr_option, localized=localized,
                                  lang_attrs=lang_attrs, in_language=IN_LANGUAGE.get,
-                                 language_name=LANGUAGE_NAMES.get)
+                                 language_name=NATIVE_NAMES.get)
 
 
 # --- the form field ----------------------------------------------------------------------------------------------
@@ -193,19 +190,19 @@ class TranslatedField(Field):
 
     def inputs(self) -> list[dict]:
         """What the template writes: one entry per offered language."""
-        return [{"lang": lang, "id": f"{self.id}-{lang}", "name": f"{self.name}-{lang}",
-                 "value": self.data.get(lang, ""), "label": LANGUAGE_NAMES[lang], "default": i == 0}
+        return [{"lang": lang, "tag": html_tag(lang), "id": f"{self.id}-{lang}", "name": f"{self.name}-{lang}",
+                 "value": self.data.get(lang, ""), "label": NATIVE_NAMES[lang], "default": i == 0}
                 for i, lang in enumerate(self.languages)]
 
     def pre_validate(self, form):
         for lang in self.languages:
             text = self.data.get(lang, "")
             if len(text) > self.max_length:
-                raise ValidationError(_l("%(language)s: at most %(n)s characters.", language=LANGUAGE_NAMES[lang],
+                raise ValidationError(_l("%(language)s: at most %(n)s characters.", language=NATIVE_NAMES[lang],
                                          n=self.max_length))
             if has_control_characters(text, multiline=self.multiline):
                 raise ValidationError(_l("%(language)s: the text holds control characters.",
-                                         language=LANGUAGE_NAMES[lang]))
+                                         language=NATIVE_NAMES[lang]))
         if self.required and not self.data.get(self.languages[0]):
             raise ValidationError(_l("%(language)s (the default language) is required.",
-                                     language=LANGUAGE_NAMES[self.languages[0]]))
+                                     language=NATIVE_NAMES[self.languages[0]]))

@@ -21,7 +21,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..i18n_text import RTL, TranslatedField, html, localized_option, tr
+from ..i18n_text import TranslatedField, html, localized_option, tr
+from ..languages.catalog import direction, html_tag
 from ..names import NameOrder
 from ..reference.services import country_choices
 from ..widgets import CachedOptionsSelect, choices_of
@@ -191,7 +192,7 @@ def _choice(question, option: str, meeting, *, markup: bool) -> SelectChoice:
     """An option in the reader's language; the value stays the default language's wording (what answers store).
     An <option> cannot hold a span, so a fallen-back one carries `lang` itself."""
     text = localized_option(question, option, meeting)
-    render_kw = {"lang": text.lang, "dir": "rtl" if text.lang in RTL else "ltr"} if text.fell_back else {}
+    render_kw = {"lang": html_tag(text.lang), "dir": direction(text.lang)} if text.fell_back else {}
     return SelectChoice(option, html(text) if markup else text.text, render_kw=render_kw)
 
 

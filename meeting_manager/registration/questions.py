@@ -13,7 +13,8 @@ from sqlalchemy import select
 from ..audit.services import record
 from ..errors import ValidationFailed
 from ..extensions import db
-from ..i18n_text import LANGUAGE_NAMES, change_default_language, set_texts, texts_of
+from ..i18n_text import change_default_language, set_texts, texts_of
+from ..languages.catalog import NATIVE_NAMES
 from ..meetings.models import Meeting
 from .models import Answer, Question, QuestionKind, Registration
 from .validation import clean_enum, clean_text, has_control_characters
@@ -196,8 +197,8 @@ def _check_question(meeting: Meeting, question: Question, data: dict) -> dict:
         for lang, lines in options_i18n.items():
             if lines and len(lines) != len(options):
                 problems.append(_("%(language)s: give the options in the same order and number as in %(default)s "
-                                  "(%(n)s), or none to show those.", language=LANGUAGE_NAMES.get(lang, lang),
-                                  default=LANGUAGE_NAMES.get(meeting.default_language, ""), n=len(options)))
+                                  "(%(n)s), or none to show those.", language=NATIVE_NAMES.get(lang, lang),
+                                  default=NATIVE_NAMES.get(meeting.default_language, ""), n=len(options)))
     else:
         options, options_i18n = [], {}
     parent_id = data.get("shown_if_question_id") or None
