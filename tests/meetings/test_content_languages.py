@@ -65,7 +65,7 @@ def test_the_reader_gets_their_language_or_the_default_marked(as_organiser, read
     assert f"<h1>{FR}</h1>" in french and "<p>Trois jours.</p>" in french and EN not in french
     assert f"<h1>{AR}</h1>" in public_page(reader, meeting, "ar")
     russian = public_page(reader, meeting, "ru")
-    assert f"<h1>{FALLBACK} <span class=\"i18n-fallback\">(in English)</span></h1>" in russian
+    assert f"<h1>{FALLBACK} <span class=\"i18n-fallback\">(на английском)</span></h1>" in russian
     assert '<div class="prose" lang="en" dir="ltr">' in russian
     assert f"<title>{EN}" in russian  # no markup in <title>
     english = public_page(reader, meeting, "en")
@@ -114,7 +114,7 @@ def test_another_default_language_moves_the_texts(as_organiser, reader, meeting,
     assert (moved.default_language, moved.title, moved.title_i18n) == ("fr", FR, {"en": EN})
     assert db.session.get(Session, session.id).title == "Ouverture"
     spanish = public_page(reader, meeting, "es")
-    assert f'<span lang="fr" dir="ltr">{FR}</span> <span class="i18n-fallback">(in French)</span>' in spanish
+    assert f'<span lang="fr" dir="ltr">{FR}</span> <span class="i18n-fallback">(en francés)</span>' in spanish
 
 
 def test_only_the_offered_languages_are_asked(as_organiser, meeting, db):
