@@ -17,6 +17,7 @@ from wtforms.validators import ValidationError
 
 from .languages.catalog import LANGUAGES as CONTENT_LANGUAGES
 from .languages.catalog import NATIVE_NAMES, direction, html_tag
+from .reference.country_names import language_of
 from .registration.validation import has_control_characters
 
 #: "(in English)": the marker beside a text shown in the default language because the reader's is missing
@@ -38,7 +39,7 @@ class LocalText:
 
 def reader_language() -> str:
     """The reader's language (the page's locale; the default language outside a request)."""
-    return str(get_locale() or "en").split("_")[0]  # inside force_locale (mail, documents): the forced one
+    return language_of(get_locale())  # inside force_locale (mail, documents): the forced one
 
 
 def default_language_of(meeting) -> str:

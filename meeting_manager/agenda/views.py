@@ -17,12 +17,13 @@ from ..errors import ValidationFailed
 from ..exports import csv_bytes, xlsx_bytes
 from ..extensions import db
 from ..i18n_text import offered_languages, tr_text
+from ..languages.catalog import LANGUAGES as UN_LANGUAGES
 from ..meetings.loaders import meeting_or_404, of_meeting_or_404
 from ..meetings.models import Meeting
 from ..names import sort_key
 from ..redirects import local_path
 from ..reference.services import iso_countries, region_map
-from ..registration.models import UN_LANGUAGES, Gender, Registration
+from ..registration.models import Gender, Registration
 from ..tokens import link_for
 from ..widgets import choices_of
 from . import checks, exports, import_plan, imports, services

@@ -18,11 +18,12 @@ from ..audit.services import record
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..i18n_text import tr_text
+from ..languages.catalog import LANGUAGES as UN_LANGUAGES
 from ..mail.services import PLACEHOLDERS, custom_parts, html_document
 from ..meetings.models import Meeting
 from ..models_base import utcnow
 from ..registration.documents import render_e_ticket
-from ..registration.models import UN_LANGUAGES, Registration, RegistrationStatus
+from ..registration.models import Registration, RegistrationStatus
 from ..registration.services import external_url
 from ..signals import mail_attachment_wanted, mail_composing
 from .models import MailText, MeetingMailSettings

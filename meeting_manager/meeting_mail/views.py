@@ -12,9 +12,9 @@ from ..badges.render import logo_mime_type
 from ..badges.services import meeting_logo
 from ..errors import ValidationFailed
 from ..extensions import db
+from ..languages.catalog import LANGUAGES as UN_LANGUAGES
 from ..meetings.loaders import meeting_or_404
 from ..meetings.models import Meeting
-from ..registration.models import UN_LANGUAGES
 from . import services
 from .forms import MailSettingsForm, MailTextForm
 

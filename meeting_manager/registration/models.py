@@ -6,7 +6,6 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..languages.catalog import LANGUAGES as UN_LANGUAGES  # noqa: F401  (re-exported: registration speaks of them)
 from ..models_base import TimestampMixin, utcnow
 from ..names import NameOrder, Purpose, default_order, render_name
 from ..privacy.sealing import Sealed

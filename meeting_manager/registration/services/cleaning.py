@@ -6,12 +6,12 @@ from typing import Any
 from flask_babel import gettext as _
 
 from ...accounts.services import mail_domain_problem, normalise_email
+from ...languages.catalog import LANGUAGES as UN_LANGUAGES
 from ...meetings.models import Meeting
 from ...names import NameOrder, default_order
 from ...reference.services import iso_countries
 from ..models import (
     STATELESS,
-    UN_LANGUAGES,
     Gender,
     Relation,
     VisaRequest,
