@@ -5,7 +5,7 @@ import logging
 import os
 
 from flask import Flask, current_app, request
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 
 from . import i18n_text
 from .access import refuse_undeclared_routes
@@ -14,7 +14,7 @@ from .errors import register_error_handlers
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .jobs.broker import make_celery
 from .languages.bidi import IsolatingDomain, isolate_in_templates
-from .languages.catalog import NATIVE_NAMES, direction, html_tag, offered, select_locale
+from .languages.catalog import N_, NATIVE_NAMES, direction, html_tag, offered, select_locale
 from .logs import configure_logging
 from .names import render_name
 from .navigation import meeting_menu, site_menu
@@ -77,6 +77,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "accounts.sign_in"
     login_manager.login_message_category = "info"
+    # Flask-Login's own English message, replaced by ours and translated when flashed (in the reader's language)
+    login_manager.login_message = N_("Please sign in to see this page.")
+    login_manager.localize_callback = gettext
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)

@@ -16,7 +16,7 @@ from wtforms.utils import unset_value
 from wtforms.validators import ValidationError
 
 from .languages.catalog import LANGUAGES as CONTENT_LANGUAGES
-from .languages.catalog import NATIVE_NAMES, direction, html_tag
+from .languages.catalog import NATIVE_NAMES, direction, html_tag, language_label
 from .reference.country_names import language_of
 from .registration.validation import has_control_characters
 
@@ -150,7 +150,7 @@ def lang_attrs(value: LocalText) -> Markup:
 def register(app) -> None:
     app.jinja_env.globals.update(tr=tr, tr_text=tr_text, tr_option=tr_option, localized=localized,
                                  lang_attrs=lang_attrs, in_language=IN_LANGUAGE.get,
-                                 language_name=NATIVE_NAMES.get)
+                                 language_name=language_label)
 
 
 # --- the form field ----------------------------------------------------------------------------------------------
@@ -199,11 +199,11 @@ class TranslatedField(Field):
         for lang in self.languages:
             text = self.data.get(lang, "")
             if len(text) > self.max_length:
-                raise ValidationError(_l("%(language)s: at most %(n)s characters.", language=NATIVE_NAMES[lang],
+                raise ValidationError(_l("%(language)s: at most %(n)s characters.", language=language_label(lang),
                                          n=self.max_length))
             if has_control_characters(text, multiline=self.multiline):
                 raise ValidationError(_l("%(language)s: the text holds control characters.",
-                                         language=NATIVE_NAMES[lang]))
+                                         language=language_label(lang)))
         if self.required and not self.data.get(self.languages[0]):
             raise ValidationError(_l("%(language)s (the default language) is required.",
-                                     language=NATIVE_NAMES[self.languages[0]]))
+                                     language=language_label(self.languages[0])))

@@ -4,7 +4,6 @@ import hashlib
 from collections import Counter
 from datetime import date
 
-from babel import Locale
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date, get_locale, ngettext
 from flask_babel import gettext as _
@@ -18,6 +17,7 @@ from ..exports import csv_bytes, xlsx_bytes
 from ..extensions import db
 from ..i18n_text import offered_languages, tr_text
 from ..languages.catalog import LANGUAGES as UN_LANGUAGES
+from ..languages.catalog import language_label
 from ..meetings.loaders import meeting_or_404, of_meeting_or_404
 from ..meetings.models import Meeting
 from ..names import sort_key
@@ -63,9 +63,7 @@ def agenda_public_name(person) -> str:
     return services.public_name(person) or _("a speaker")
 
 
-@bp.app_template_filter("agenda_language")
-def language_name(code: str) -> str:
-    return Locale.parse(str(get_locale() or "en")).languages.get(code, code)
+bp.add_app_template_filter(language_label, "agenda_language")
 
 
 @bp.app_context_processor
@@ -134,7 +132,7 @@ def _session_form(meeting: Meeting, session: Session | None = None) -> SessionFo
     form = SessionForm(data=data) if request.method != "POST" else SessionForm()
     form.room_id.choices = choices_of([(0, _("— no room —"))] + [
         (r.id, f"{r.name} ({r.capacity})" if r.capacity else r.name) for r in services.list_rooms(meeting)])
-    form.languages.choices = choices_of([(code, language_name(code)) for code in UN_LANGUAGES])
+    form.languages.choices = choices_of([(code, language_label(code)) for code in UN_LANGUAGES])
     if request.method != "POST":  # GET and HEAD show the same page
         for _row in range(BLANK_PERSON_ROWS):
             form.people.append_entry()

@@ -112,7 +112,7 @@ def _person(meeting: Meeting, registration: Registration, collected: set[int], s
     in_since = since.get(registration.id)
     return {
         "id": registration.id, "name": badge, "latin": registration.latin_name or "",
-        "category": registration.category.name if registration.category else "",
+        "category": registration.category.label if registration.category else "",
         "organisation": registration.organisation or "", "delegation": delegation,
         "status": registration.status.value, "collected": registration.id in collected,
         "in_since": in_since.isoformat() if in_since else None,

@@ -156,7 +156,7 @@ def _scan_json(meeting: Meeting, outcome: services.CheckInResult, day: date, ses
     result = "checked_out" if outcome.kind.value == "check_out" else "checked_in" if outcome.created else "already_in"
     return {
         "result": result, "name": registration.name_for("badge"),
-        "category": registration.category.name if registration.category else "",
+        "category": registration.category.label if registration.category else "",
         "since": services.local_time(meeting, outcome.since),
         "card_url": url_for("checkin.card", meeting_id=meeting.id, registration_id=registration.id,
                             **_list_args(day, session_id)),

@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from sqlalchemy import func, select, update
 
 from ..accounts.services import create_user, get_user_by_email, prove_email
@@ -242,11 +243,11 @@ def invite_person(meeting, *, email: str, actor, delegation=None, is_focal_point
 
 
 #: how each status reads on the pages
-STATUS_LABELS = {
-    InvitationStatus.sent: _l("sent"), InvitationStatus.opened: _l("opened"),
-    InvitationStatus.registered: _l("registered"), InvitationStatus.declined: _l("declined"),
-    InvitationStatus.expired: _l("expired"), InvitationStatus.revoked: _l("revoked"),
-    InvitationStatus.bounced: _l("bounced"),
+STATUS_LABELS = {  # in context: the word takes an invitation's gender and number in many languages (envoyée)
+    InvitationStatus.sent: _lp("invitation", "sent"), InvitationStatus.opened: _lp("invitation", "opened"),
+    InvitationStatus.registered: _lp("invitation", "registered"),
+    InvitationStatus.declined: _lp("invitation", "declined"), InvitationStatus.expired: _lp("invitation", "expired"),
+    InvitationStatus.revoked: _lp("invitation", "revoked"), InvitationStatus.bounced: _lp("invitation", "bounced"),
 }
 
 

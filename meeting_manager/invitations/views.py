@@ -49,7 +49,7 @@ def index(meeting_id: int):
 def _invitation_form(meeting: Meeting) -> InvitationForm:
     form = InvitationForm()
     form.country_code.choices = choices_of(country_choices(blank="—"))
-    form.category_id.choices = choices_of([(0, "—")] + [(c.id, c.name) for c in meeting.categories])
+    form.category_id.choices = choices_of([(0, "—")] + [(c.id, c.label) for c in meeting.categories])
     delegations = db.session.scalars(select(Delegation).where(Delegation.meeting_id == meeting.id)
                                      .order_by(Delegation.name))
     form.delegation_id.choices = choices_of([(0, "—")] + [(d.id, d.name) for d in delegations])

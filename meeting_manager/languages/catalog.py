@@ -1,5 +1,7 @@
 """The languages the interface speaks, each named in itself, and the choice of one for a request."""
+from babel import Locale
 from flask import current_app, has_request_context, request
+from flask_babel import get_locale
 from flask_login import current_user
 
 #: the six official UN languages, in the order the UN lists them (Arabic, Chinese, English, French, Russian, Spanish)
@@ -10,6 +12,18 @@ RIGHT_TO_LEFT = frozenset({"ar"})
 #: the BCP 47 tag for `lang=""`: the script matters to fonts and screen readers for Chinese
 HTML_TAGS = {"zh": "zh-Hans"}
 COOKIE = "lang"
+
+
+def language_label(code: str) -> str:
+    """A language named in the reader's language (anglais, 英语) for sentences and form labels; only the switcher
+    names each language in itself (NATIVE_NAMES)."""
+    return Locale.parse(str(get_locale() or "en")).languages.get(code, code)
+
+
+def N_(message: str) -> str:
+    """Marks a message for the catalog without translating it: it is stored in English and translated when read
+    (gettext(stored) at the edge). Babel extracts N_ by default."""
+    return message
 
 
 def offered() -> tuple[str, ...]:

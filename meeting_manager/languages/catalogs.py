@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "meeting_manager" / "translations"
 TEMPLATE = TRANSLATIONS / "messages.pot"
 #: the functions whose first arguments are messages (Babel knows gettext, ngettext and _ already)
-KEYWORDS = ("_l", "lazy_gettext", "lazy_ngettext:1,2", "_n:1,2")
+KEYWORDS = ("_l", "lazy_gettext", "lazy_ngettext:1,2", "_n:1,2", "_lp:1c,2", "lazy_pgettext:1c,2")
 SOURCE = "en"
 
 

@@ -1,7 +1,7 @@
 """The outbox, for admins: every message, its status, attempts and last error; sending again on demand."""
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from flask_babel import ngettext
 from flask_login import current_user
 
@@ -15,9 +15,10 @@ bp = Blueprint("mail", __name__, url_prefix="/outbox")
 
 PAGE = 100
 #: what the outbox calls each status
-STATUS_LABELS = {
-    MessageStatus.queued: _l("queued"), MessageStatus.sending: _l("sending"), MessageStatus.sent: _l("sent"),
-    MessageStatus.failed: _l("failed"), MessageStatus.held: _l("held"),
+STATUS_LABELS = {  # in context: the word takes a message's gender in many languages (envoyé)
+    MessageStatus.queued: _lp("message", "queued"), MessageStatus.sending: _lp("message", "sending"),
+    MessageStatus.sent: _lp("message", "sent"), MessageStatus.failed: _lp("message", "failed"),
+    MessageStatus.held: _lp("message", "held"),
 }
 
 

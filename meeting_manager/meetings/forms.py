@@ -5,7 +5,7 @@ from wtforms import BooleanField, DateField, DateTimeLocalField, IntegerField, S
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..i18n_text import CONTENT_LANGUAGES, TranslatedField
-from ..languages.catalog import NATIVE_NAMES
+from ..languages.catalog import language_label
 from ..widgets import MultiCheckboxField, choices_of
 from .models import MeetingStatus, RegistrationMode
 from .zones import timezone_choices
@@ -15,14 +15,18 @@ from .zones import timezone_choices
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 
 
+def _languages():
+    return choices_of((code, language_label(code)) for code in CONTENT_LANGUAGES)
+
+
 class MeetingForm(FlaskForm):
     # InputRequired, not DataRequired, where a typed value can be wrong: DataRequired would answer "required" to
     # a capacity of 0 or "abc" and to an impossible date, hiding the real problem.
+    # A callable: the languages are named in the reader's language, known only when the form is built.
     default_language = SelectField(_l("Default language of the meeting's texts"), default="en",
-                                   choices=choices_of((code, NATIVE_NAMES[code]) for code in CONTENT_LANGUAGES))
-    content_languages = MultiCheckboxField(
-        _l("Texts are also written in"), default=list(CONTENT_LANGUAGES),
-        choices=choices_of((code, NATIVE_NAMES[code]) for code in CONTENT_LANGUAGES))
+                                   choices=_languages)
+    content_languages = MultiCheckboxField(_l("Texts are also written in"), default=list(CONTENT_LANGUAGES),
+                                           choices=_languages)
     title = TranslatedField(_l("Title"), max_length=200, required=True)
     edition = IntegerField(_l("Edition number"), validators=[Optional(), NumberRange(min=1, max=1000)])
     description = TranslatedField(_l("What participants should know"), max_length=20000, multiline=True)

@@ -3,10 +3,12 @@ import enum
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..languages.catalog import N_
 from ..models_base import TimestampMixin, utcnow
 
 
@@ -109,14 +111,20 @@ class Category(db.Model):
     position: Mapped[int] = mapped_column(default=0)
     meeting: Mapped[Meeting] = relationship(back_populates="categories")
 
+    @property
+    def label(self) -> str:
+        """The name in the reader's language: a built-in category's from the catalog, another as written."""
+        return gettext(self.name) if BUILT_IN_NAMES.get(self.code) == self.name else self.name
+
 
 DEFAULT_CATEGORIES = (
-    # code, name, counts toward balance, badge colour
-    ("state", "State representative", True, "#1f5f8b"),
-    ("civil_society", "Civil society", True, "#2e7d32"),
-    ("academia", "Academia", True, "#6a1b9a"),
-    ("international_org", "International organisation", True, "#00838f"),
-    ("expert", "Expert / speaker", True, "#ef6c00"),
-    ("press", "Press", False, "#c62828"),
-    ("staff", "Organiser staff", False, "#455a64"),
+    # code, name (stored in English; N_ puts it in the catalog, `Category.label` translates it), counts, colour
+    ("state", N_("State representative"), True, "#1f5f8b"),
+    ("civil_society", N_("Civil society"), True, "#2e7d32"),
+    ("academia", N_("Academia"), True, "#6a1b9a"),
+    ("international_org", N_("International organisation"), True, "#00838f"),
+    ("expert", N_("Expert / speaker"), True, "#ef6c00"),
+    ("press", N_("Press"), False, "#c62828"),
+    ("staff", N_("Organiser staff"), False, "#455a64"),
 )
+BUILT_IN_NAMES = {code: name for code, name, *_ in DEFAULT_CATEGORIES}

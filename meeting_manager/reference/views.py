@@ -11,6 +11,7 @@ from .forms import SchemeUploadForm
 from .models import RegionScheme
 
 bp = Blueprint("reference", __name__, url_prefix="/reference")
+bp.add_app_template_filter(services.region_label, "region_label")
 
 
 @bp.route("/schemes", methods=["GET", "POST"])

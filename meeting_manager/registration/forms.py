@@ -233,7 +233,7 @@ def registration_form(meeting, questions, *, remove=(), visa_on_file=False, **kw
     if "organisation_country" in form:
         form.organisation_country.choices = choices_of([("", _l("Same as the country of residence")), *countries[1:]])
     if "category_id" in form:
-        form.category_id.choices = choices_of([CHOOSE, *((c.id, c.name) for c in meeting.categories)])
+        form.category_id.choices = choices_of([CHOOSE, *((c.id, c.label) for c in meeting.categories)])
     if "submission_key" in form and not form.submission_key.data:
         form.submission_key.data = secrets.token_urlsafe(24)
     for question, field in form.question_fields():

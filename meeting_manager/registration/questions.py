@@ -7,14 +7,16 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+from babel.lists import format_list
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..audit.services import record
 from ..errors import ValidationFailed
 from ..extensions import db
-from ..i18n_text import change_default_language, set_texts, texts_of
-from ..languages.catalog import NATIVE_NAMES
+from ..i18n_text import change_default_language, localized, localized_option, set_texts, texts_of
+from ..languages.catalog import language_label
 from ..meetings.models import Meeting
 from .models import Answer, Question, QuestionKind, Registration
 from .validation import clean_enum, clean_text, has_control_characters
@@ -126,12 +128,25 @@ def save_answers(registration: Registration, questions: list[Question], kept: di
             answer.value, answer.question_label = {"value": kept[question.id]}, question.label
 
 
-def display_value(value) -> str:
-    """An answer as a person reads it, whatever the question has become since."""
+def _meeting_of(question: Question) -> Meeting | None:
+    return db.session.get(Meeting, question.meeting_id)  # from the session's identity map after the first
+
+
+def display_value(value, question: Question | None = None) -> str:
+    """An answer as a person reads it, in their language: a choice in the wording of the reader's language (the
+    stored value is the default language's), a date and a list as the language writes them."""
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
+    if question is not None and question.kind in (QuestionKind.single_choice, QuestionKind.multiple_choice):
+        value = [localized_option(question, v, _meeting_of(question)).text for v in
+                 (value if isinstance(value, list) else [value]) if v is not None]
     if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
+        return format_list([str(v) for v in value], locale=get_locale() or "en") if value else ""
+    if question is not None and question.kind == QuestionKind.date and value:
+        try:
+            return format_date(date.fromisoformat(value), "long")
+        except (TypeError, ValueError):  # an answer kept from before the question became a date
+            pass
     return "" if value is None else str(value)
 
 
@@ -159,13 +174,16 @@ def answers_for(registrations: Iterable[Registration]) -> dict[int, list[tuple[s
     if not ids:
         return result
     rows = db.session.execute(
-        select(Answer.registration_id, Answer.question_label, Answer.value)
+        select(Answer.registration_id, Answer.question_label, Answer.value, Question)
         .join(Question, Question.id == Answer.question_id)
         .where(Answer.registration_id.in_(ids))
         .order_by(Answer.registration_id, Question.position, Question.id)
     )
-    for registration_id, label, value in rows:
-        result[registration_id].append((label, display_value((value or {}).get("value"))))
+    for registration_id, label, value, question in rows:
+        # the label as answered; the question's translation while its wording is still the one answered
+        if label == question.label:
+            label = localized(question, "label", _meeting_of(question)).text
+        result[registration_id].append((label, display_value((value or {}).get("value"), question)))
     return result
 
 
@@ -197,8 +215,8 @@ def _check_question(meeting: Meeting, question: Question, data: dict) -> dict:
         for lang, lines in options_i18n.items():
             if lines and len(lines) != len(options):
                 problems.append(_("%(language)s: give the options in the same order and number as in %(default)s "
-                                  "(%(n)s), or none to show those.", language=NATIVE_NAMES.get(lang, lang),
-                                  default=NATIVE_NAMES.get(meeting.default_language, ""), n=len(options)))
+                                  "(%(n)s), or none to show those.", language=language_label(lang),
+                                  default=language_label(meeting.default_language), n=len(options)))
     else:
         options, options_i18n = [], {}
     parent_id = data.get("shown_if_question_id") or None

@@ -143,7 +143,7 @@ def _fixed_from_invitation(invitation, form) -> list[tuple[str, str]]:
         return []
     fixed = [] if "email" in form else [(_("Email"), invitation.email)]
     if "category_id" not in form and invitation.category:
-        fixed.append((_("Category"), invitation.category.name))
+        fixed.append((_("Category"), invitation.category.label))
     if invitation.delegation:
         fixed.append((_("Delegation"), invitation.delegation.name))
     return fixed
@@ -294,7 +294,7 @@ def _fixed_on_edit(registration) -> list[tuple[str, str]]:
     fixed = [(_("Email"), registration.email)]
     if "gender" in services.locked_fields(registration):
         fixed += [(_("Gender"), gender_label(registration.gender)),
-                  (_("Category"), registration.category.name if registration.category else "—"),
+                  (_("Category"), registration.category.label if registration.category else "—"),
                   (_("Country of residence"), country_name(registration.residence_country)),
                   (_("Organisation's country"),
                    country_name(registration.organisation_country or registration.residence_country))]

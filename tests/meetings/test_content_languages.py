@@ -88,10 +88,10 @@ def test_saving_twice_keeps_every_language_and_removing_one_falls_back(as_organi
 
 
 @pytest.mark.parametrize("fields, message", [
-    ({"title-en": EN, "title-fr": "x" * 201}, "Français: at most 200 characters."),
+    ({"title-en": EN, "title-fr": "x" * 201}, "French: at most 200 characters."),
     ({"title-en": "", "title-fr": FR}, "English (the default language) is required."),
-    ({"title-en": EN, "title-ar": "a\x00b"}, "العربية: the text holds control characters."),
-    ({"title-en": EN, "title-fr": FR, "default_language": "ar"}, "العربية (the default language) is required."),
+    ({"title-en": EN, "title-ar": "a\x00b"}, "Arabic: the text holds control characters."),
+    ({"title-en": EN, "title-fr": FR, "default_language": "ar"}, "Arabic (the default language) is required."),
 ])
 def test_bad_input_saves_nothing(as_organiser, meeting, db, fields, message):
     response = edit(as_organiser, meeting, **fields)
@@ -212,7 +212,7 @@ def test_own_mail_text_falls_back_to_the_default_language(as_organiser, meeting,
     assert '<div lang="fr" dir="ltr">' in shown["html"] and "Nous avons reçu votre demande." in shown["html"]
     assert '<div lang="fr"' not in mail_texts.preview(meeting, "registration_received", "fr")["html"]
     page = as_organiser.get(f"/meetings/{meeting.id}/mail/texts/registration_received/es").get_data(as_text=True)
-    assert "readers of it get your text in Français, the meeting's default language" in page
+    assert "readers of it get your text in French, the meeting's default language" in page
 
 
 def test_badge_carries_the_title_in_the_wearers_language(meeting, db, make_registration):

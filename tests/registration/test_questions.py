@@ -148,11 +148,31 @@ def test_every_kind_of_answer_is_stored_and_readable(client, meeting, form_data,
                       tracks.id: ["Early warning", "Memory"], arrival.id: "2026-05-03"}
     assert answers_for([registration])[registration.id] == [
         ("Will you lead a workshop?", "Yes"), ("Workshop topic", "Mémoire et justice — 记忆"),
-        ("Your region of work", "Africa"), ("Tracks of interest", "Early warning, Memory"),
-        ("Planned arrival", "2026-05-03")]
+        ("Your region of work", "Africa"), ("Tracks of interest", "Early warning and Memory"),
+        ("Planned arrival", "May 3, 2026")]
     use_emailed_link(client, registration.email)
     page = client.get(f"/my/registrations/{registration.id}").text
-    assert "Early warning, Memory" in page
+    assert "Early warning and Memory" in page
+
+
+def test_the_participant_reads_their_answers_in_their_language(client, meeting, form_data, form_questions,
+                                                                 registrations, db):
+    """The stored values are the default language's wording; the French reader gets the French question and choice
+    (and a French date and list), in the page of their registration."""
+    _workshop, _topic, region, tracks, arrival = form_questions
+    region.label_i18n = {"fr": "Votre région de travail"}
+    region.options_i18n = {"fr": ["Afrique", "Asie-Pacifique", "Amériques"]}
+    tracks.options_i18n = {"fr": ["Alerte précoce", "Justice", "Mémoire"]}
+    db.session.commit()
+    client.set_cookie("lang", "fr")
+    client.post(f"/meetings/{meeting.id}/apply", data=form_data(**{
+        f"q_{_workshop.id}": "no", f"q_{region.id}": "Africa", f"q_{tracks.id}": ["Memory", "Early warning"],
+        f"q_{arrival.id}": "2026-05-03"}))
+    [registration] = registrations()
+    use_emailed_link(client, registration.email)
+    page = client.get(f"/my/registrations/{registration.id}").text
+    assert "<dt>Votre région de travail</dt><dd class=\"answer\">Afrique</dd>" in page
+    assert "Alerte précoce et Mémoire" in page and "3 mai 2026" in page and "Non" in page
 
 
 @pytest.mark.parametrize("kind_index, value, message", [

@@ -6,8 +6,9 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, select
 
 from ...extensions import db
+from ...i18n_text import LocalText
 from ...meetings.models import Meeting
-from ...reference.services import UNASSIGNED, region_map, region_of
+from ...reference.services import UNASSIGNED, region_label, region_map, region_of
 from ...registration.models import Registration, RegistrationStatus
 from ..models import Attendance, AttendanceKind
 from .attendance import MOVES, _not_voided, _on_list
@@ -24,7 +25,7 @@ class CountRow:
 @dataclass(frozen=True)
 class SessionCount:
     session_id: int
-    label: str
+    label: LocalText  #: the session's title may be in the meeting's default language, not the reader's
     present: int  #: in the room now (last move is a check-in)
     attended: int  #: different people checked in at least once
     entries: int  #: check-ins, re-entries included
@@ -44,7 +45,8 @@ class LiveCounts:
         return {
             "day": self.day.isoformat(), "total": self.total, "expected": self.expected,
             "by_category": rows(self.by_category), "by_region": rows(self.by_region),
-            "sessions": [s.__dict__ for s in self.sessions],
+            "sessions": [s.__dict__ | {"label": s.label.text, "lang": s.label.lang if s.label.fell_back else ""}
+                         for s in self.sessions],
         }
 
 
@@ -73,7 +75,7 @@ def _grouped(meeting: Meeting, column, present) -> tuple[dict, dict]:
 
 def _by_category(meeting: Meeting, present) -> list[CountRow]:
     checked, approved = _grouped(meeting, Registration.category_id, present)
-    rows = [CountRow(c.name, checked.get(c.id, 0), approved.get(c.id, 0)) for c in meeting.categories]
+    rows = [CountRow(c.label, checked.get(c.id, 0), approved.get(c.id, 0)) for c in meeting.categories]
     if checked.get(None) or approved.get(None):
         rows.append(CountRow(_("No category"), checked.get(None, 0), approved.get(None, 0)))
     return rows
@@ -88,8 +90,7 @@ def _by_region(meeting: Meeting, present) -> list[CountRow]:
             totals.setdefault(region_of(mapping, country), [0, 0])[index] += n
     if totals.get(UNASSIGNED) == [0, 0]:
         del totals[UNASSIGNED]
-    label = lambda region: _("Not in a region") if region == UNASSIGNED else region  # noqa: E731
-    return [CountRow(label(region), n, expected) for region, (n, expected) in totals.items()]
+    return [CountRow(region_label(region), n, expected) for region, (n, expected) in totals.items()]
 
 
 def session_counts(meeting: Meeting, day: date) -> list[SessionCount]:
@@ -111,7 +112,8 @@ def session_counts(meeting: Meeting, day: date) -> list[SessionCount]:
         .group_by(moves.c.session_id).order_by(moves.c.session_id)
     ).all()
     labels = {s.id: session_label(meeting, s) for s in list_sessions(meeting)}
-    return [SessionCount(sid, labels.get(sid, _("Session %(id)s", id=sid)), int(present), attended, int(entries))
+    unknown = lambda sid: LocalText(_("Session %(id)s", id=sid), "")  # noqa: E731 (a session deleted since)
+    return [SessionCount(sid, labels.get(sid) or unknown(sid), int(present), attended, int(entries))
             for sid, present, attended, entries in rows]
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from ...agenda.models import Session, SessionKind
 from ...errors import DomainError, ValidationFailed
 from ...extensions import db
+from ...i18n_text import LocalText, localized
 from ...meetings.models import Meeting
 from ...models_base import utcnow
 from .refusals import NotToday
@@ -58,8 +59,10 @@ def list_sessions(meeting: Meeting, day: date | None = None) -> list[Session]:
     return [s for s in sessions if day is None or s.local_day(meeting.tz) == day]
 
 
-def session_label(meeting: Meeting, session: Session) -> str:
-    return f"{local_time(meeting, session.starts_at)} {session.title}"
+def session_label(meeting: Meeting, session: Session) -> LocalText:
+    """"09:00 Opening plenary", in the reader's language or, marked as such, the meeting's default one."""
+    title = localized(session, "title", meeting)
+    return LocalText(f"{local_time(meeting, session.starts_at)} {title.text}", title.lang, title.fell_back)
 
 
 def get_session(meeting: Meeting, session_id: int | None) -> Session | None:

@@ -97,6 +97,7 @@
       var tr = el("tr");
       var head = el("th", null, row.label);
       head.scope = "row";
+      if (row.lang) head.lang = row.lang;  // a session title shown in the meeting's default language
       tr.appendChild(head);
       cells(row).forEach(function (value) {
         if (value instanceof Node) {
