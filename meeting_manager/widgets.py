@@ -14,6 +14,8 @@ from wtforms import SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget, Select, html_params
 
+from .languages.catalog import direction, html_tag
+
 #: rendered options by (values and labels): a few lists (nationality, residence, organisation) × languages
 _OPTIONS: dict[tuple, str] = {}
 _LOCK = threading.Lock()
@@ -50,8 +52,15 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 def choices_of(pairs: Iterable) -> list[SelectChoice]:
-    """A select's options from (value, label) pairs (or SelectChoices, kept as they are)."""
-    return [pair if isinstance(pair, SelectChoice) else SelectChoice(*pair) for pair in pairs]
+    """A select's options from (value, label) pairs (or SelectChoices, kept as they are). A label that is a
+    meeting's text in another language than the reader's (i18n_text.LocalText) says so with `lang`."""
+    return [pair if isinstance(pair, SelectChoice) else _choice(*pair) for pair in pairs]
+
+
+def _choice(value, label) -> SelectChoice:
+    if getattr(label, "fell_back", False):
+        return SelectChoice(value, label.text, render_kw={"lang": html_tag(label.lang), "dir": direction(label.lang)})
+    return SelectChoice(value, str(label) if hasattr(label, "fell_back") else label)
 
 
 def _pairs(choices):

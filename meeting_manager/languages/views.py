@@ -3,7 +3,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, redirect, request
 from flask_babel import gettext as _
-from flask_babel import refresh
+from flask_babel import format_percent, refresh
 from flask_login import current_user
 
 from ..access import PUBLIC, allow
@@ -15,6 +15,12 @@ bp = Blueprint("languages", __name__)
 # Flask-Babel keeps the chosen locale on the app context, which a test (or a CLI command) may hold across
 # requests: each request chooses again.
 bp.before_app_request(refresh)
+
+
+@bp.app_template_filter("percent")
+def percent(share: float | None) -> str:
+    """A share (0.25) as the reader's language writes a percentage: 25 %, 25%, ٢٥٪, %25."""
+    return format_percent(share or 0)
 
 ONE_YEAR = 365 * 24 * 3600
 
