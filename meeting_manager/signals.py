@@ -25,6 +25,9 @@ registration_status_changed = _signals.signal("registration-status-changed")
 #: a seat of a meeting came free (a cancellation, a decline after approval; sender: the Meeting; `actor`): the
 #: waiting list reacts and returns the registrations it promoted or offered the seat to
 seat_freed = _signals.signal("seat-freed")
+#: asked for a meeting (sender: the Meeting): a receiver returns the registrations a seat is held for (an open
+#: waiting-list offer); suggestions count those seats as taken and do not suggest those registrations again
+seats_held = _signals.signal("seats-held")
 #: a session of the agenda is about to be deleted (sender: the Session): a receiver returns why it may not be
 #: (a sentence for the organiser, e.g. check-ins are recorded for it), or None
 deleting_session = _signals.signal("deleting-session")

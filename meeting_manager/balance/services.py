@@ -25,7 +25,7 @@ from ..reference.models import RegionAssignment
 from ..reference.services import UNASSIGNED, default_scheme, region_map, region_of
 from ..registration.models import Registration, RegistrationStatus
 from ..registration.services import change_status, link_status_audits
-from ..signals import seat_freed
+from ..signals import seat_freed, seats_held
 from . import engine, solver
 from .models import BalancePolicy, BoundUnit, DecisionMode, PolicyBound
 from .policy import CATEGORY, GENDER, REGION, Bound, Policy, Severity, seats_for_percent, validate_policy
@@ -458,13 +458,24 @@ def _waitlisted(meeting: Meeting) -> list[Registration]:
     ))
 
 
+def counts_with_held_seats(meeting: Meeting, regions: dict[str, str]) -> tuple[engine.Counts, set[int]]:
+    """What is approved now plus the seats held for open offers (a seat offered is a seat taken), and the ids of
+    the registrations they are held for."""
+    counts, held = current_counts(meeting), set()
+    for _receiver, registrations in seats_held.send(meeting):
+        for registration in registrations or ():
+            counts = engine.apply(counts, candidate_for(registration, regions))
+            held.add(registration.id)
+    return counts, held
+
+
 def next_from_waitlist(meeting: Meeting) -> Registration | None:
     """The earliest waitlisted registration whose approval keeps every rule (offered to organisers in manual mode)."""
     regions = region_map(meeting.region_scheme_id)
-    policy, counts = build_policy(meeting), current_counts(meeting)
+    policy, (counts, held) = build_policy(meeting), counts_with_held_seats(meeting, regions)
     for registration in _waitlisted(meeting):
-        if engine.check_approval(policy, counts, candidate_for(registration, regions)).allowed \
-                and _note_verbale_finding(registration) is None:
+        if registration.id not in held and _note_verbale_finding(registration) is None \
+                and engine.check_approval(policy, counts, candidate_for(registration, regions)).allowed:
             return registration
     return None
 
@@ -537,12 +548,14 @@ def suggest(meeting: Meeting, *, leave_out=(), time_limit: float = 20.0,
     ones, in what remains; so a later pending application never takes the place of a waitlisted one that fits.
     Only with `pass_over_waitlist` (the organiser's explicit choice) is the largest set taken from both at once,
     which may leave out a waitlisted registration for two pending ones."""
-    regions, excluded = region_map(meeting.region_scheme_id), set(leave_out)
+    regions = region_map(meeting.region_scheme_id)
+    counts, held = counts_with_held_seats(meeting, regions)
+    excluded = set(leave_out) | held
     pool_rows = _suggestion_pool(meeting)
     pool = [solver.PoolEntry(r.id, candidate_for(r, regions), rank) for rank, r in enumerate(pool_rows)
             if r.id not in excluded and _note_verbale_finding(r) is None]
     by_id = {r.id: r for r in pool_rows}
-    policy, counts = build_policy(meeting), current_counts(meeting)
+    policy = build_policy(meeting)
     if pass_over_waitlist:
         suggestion = solver.suggest(policy, counts, pool, time_limit=time_limit)
     else:
@@ -569,7 +582,8 @@ def _waitlist_then_pending(policy, counts, pool, by_id, time_limit) -> solver.Su
 class LeftOut:
     """Why a waitlisted or pending registration is not in the suggested set (data; the page words it).
 
-    why: "excluded" (the organiser left them out), "note_verbale" (their delegation's note is not verified), or
+    why: "offered" (a seat is held for their open waiting-list offer), "excluded" (the organiser left them out),
+    "note_verbale" (their delegation's note is not verified), or
     "rules" (approving them after the set would break the rules in `findings`)."""
 
     registration: Registration
@@ -593,7 +607,7 @@ def explain_suggestion(meeting: Meeting, chosen: list[Registration], *, leave_ou
     waitlisted or pending registration was left out of the set."""
     regions, labels, policy = region_map(meeting.region_scheme_id), labels_for(meeting), build_policy(meeting)
     before = current_counts(meeting)
-    after = before
+    after, held = counts_with_held_seats(meeting, regions)  # "after" holds the seats of open offers too
     for registration in chosen:
         after = engine.apply(after, candidate_for(registration, regions))
     preview = Preview(policy.capacity, before.total, after.total, [
@@ -603,7 +617,9 @@ def explain_suggestion(meeting: Meeting, chosen: list[Registration], *, leave_ou
     for registration in _suggestion_pool(meeting):
         if registration.id in chosen_ids:
             continue
-        if registration.id in excluded:
+        if registration.id in held:
+            left.append(LeftOut(registration, "offered"))
+        elif registration.id in excluded:
             left.append(LeftOut(registration, "excluded"))
         elif _note_verbale_finding(registration) is not None:
             left.append(LeftOut(registration, "note_verbale"))

@@ -2,8 +2,8 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, redirect, request
-from flask_babel import gettext as _
 from flask_babel import format_percent, refresh
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import PUBLIC, allow

@@ -89,9 +89,7 @@ def region_map(scheme_id: int | None) -> dict[str, str]:
 
 def region_label(region: str) -> str:
     """A region's name in the reader's language: a built-in scheme's region is translated, a custom scheme's
-    region is shown as the organiser wrote it; a country no region holds is "Not in a region"."""
-    if region == UNASSIGNED:
-        return _("Not in a region")
+    region is shown as the organiser wrote it."""
     return str(REGION_NAMES.get(region, region))
 
 

@@ -28,7 +28,7 @@ from ..meetings.models import Meeting
 from ..models_base import utcnow
 from ..registration.models import Registration, RegistrationStatus
 from ..registration.services import change_status, external_url
-from ..signals import registration_status_changed, seat_freed
+from ..signals import registration_status_changed, seat_freed, seats_held
 from .models import NoticeMode, OfferStatus, WaitlistOffer, WaitlistSettings
 
 S = RegistrationStatus
@@ -98,9 +98,7 @@ def offer_free_seats(meeting: Meeting, *, actor=None, now: datetime | None = Non
     now = now or utcnow()
     balance.lock_meeting(meeting)  # offers and decisions on one meeting are serialised
     regions = balance.region_map(meeting.region_scheme_id)
-    policy, counts = balance.build_policy(meeting), balance.current_counts(meeting)
-    for offer in open_offers(meeting):  # a seat offered is a seat taken, for the next offer
-        counts = engine.apply(counts, balance.candidate_for(offer.registration, regions))
+    policy, (counts, _held) = balance.build_policy(meeting), balance.counts_with_held_seats(meeting, regions)
     asked_before = set(db.session.scalars(select(WaitlistOffer.registration_id)
                                           .where(WaitlistOffer.meeting_id == meeting.id)))
     waiting = [r for r in _waitlisted(meeting) if r.id not in asked_before]
@@ -285,6 +283,12 @@ def tick(now: datetime | None = None) -> dict[str, int]:
 
 
 # --- what other features announce ---------------------------------------------------------------------------------
+
+@seats_held.connect
+def _held_by_offers(meeting: Meeting, **_kwargs) -> list[Registration]:
+    """A seat offered is a seat taken (for the next offer and for the suggestions) until the offer ends."""
+    return [offer.registration for offer in open_offers(meeting)]
+
 
 @seat_freed.connect
 def _on_seat_freed(meeting: Meeting, *, actor=None, **_kwargs) -> list[Registration]:

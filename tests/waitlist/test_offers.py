@@ -230,3 +230,21 @@ def test_the_settings_form_shows_the_saved_choice_checked(full_meeting, auth, cl
     checked = re.findall(r'<input[^>]*checked[^>]*value="(\w+)"|<input[^>]*value="(\w+)"[^>]*checked',
                          client.get(f"/meetings/{meeting.id}/waitlist").text)
     assert ["".join(pair) for pair in checked] == ["digest"]
+
+
+def test_suggestions_count_the_seat_held_for_an_open_offer(full_meeting, mailing, make_registration, auth, client):
+    """A freed seat offered to the first waitlisted person is theirs until they answer: the suggestions proposed a
+    later pending applicant for it, and the offered person again."""
+    meeting, seated, (first, _second) = full_meeting
+    free_a_seat(seated[0])
+    assert [o.registration_id for o in offers()] == [first.id]
+    make_registration(meeting, status=S.pending, given_name="Later")
+    _db.session.commit()
+    chosen, _suggestion = balance.suggest(meeting)
+    assert chosen == []  # the one free seat is held
+    _preview, left_out = balance.explain_suggestion(meeting, chosen)
+    assert [(item.registration.id, item.why) for item in left_out if item.why == "offered"] == [(first.id, "offered")]
+    assert balance.next_from_waitlist(meeting) is None
+    auth.sign_in(boss_of(meeting))
+    page = client.get(f"/meetings/{meeting.id}/suggestions").text
+    assert "A seat is held for them: the waiting-list offer made to them is open." in page

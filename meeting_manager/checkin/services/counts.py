@@ -90,7 +90,8 @@ def _by_region(meeting: Meeting, present) -> list[CountRow]:
             totals.setdefault(region_of(mapping, country), [0, 0])[index] += n
     if totals.get(UNASSIGNED) == [0, 0]:
         del totals[UNASSIGNED]
-    return [CountRow(region_label(region), n, expected) for region, (n, expected) in totals.items()]
+    label = lambda region: _("Not in a region") if region == UNASSIGNED else region_label(region)  # noqa: E731
+    return [CountRow(label(region), n, expected) for region, (n, expected) in totals.items()]
 
 
 def session_counts(meeting: Meeting, day: date) -> list[SessionCount]:
