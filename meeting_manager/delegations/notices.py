@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..mail.services import queue_message
+from ..meetings.models import Meeting, MeetingStatus
 from ..models_base import utcnow
 from ..registration.models import Registration, RegistrationStatus, StatusChange
 from ..registration.services import external_url
@@ -83,7 +84,8 @@ def tell_focal_point(delegation: Delegation, event: str, registration: Registrat
 def send_digests(now: datetime | None = None) -> int:
     """Once a day, to each focal point who chose the digest: what happened to the members since the last one."""
     now = now or utcnow()
-    due = db.session.scalars(select(Delegation).where(
+    due = db.session.scalars(select(Delegation).join(Delegation.meeting).where(
+        Meeting.status != MeetingStatus.archived,  # an archived edition is read-only, its digests too
         Delegation.focal_notice == DIGEST,
         (Delegation.focal_digest_at.is_(None)) | (Delegation.focal_digest_at <= now - timedelta(hours=23))))
     sent = 0

@@ -178,7 +178,7 @@ def build_demo(users: dict[str, User], seed: int = 2026) -> dict[str, int]:
     rng = random.Random(seed)
     today = date.today()
     previous = _meeting("Global Meeting of the Network, 4th edition", 4, today - timedelta(days=640),
-                        MeetingStatus.archived, 320, "Nairobi", "KE")
+                        MeetingStatus.closed, 320, "Nairobi", "KE")  # archived once its history is in
     current = _meeting(DEMO_TITLE, 5, today + timedelta(days=75), MeetingStatus.open, 350, "Geneva", "CH",
                        previous=previous)
     # French and Spanish texts, so that the meeting's content in several languages shows (others fall back)
@@ -223,5 +223,7 @@ def build_demo(users: dict[str, User], seed: int = 2026) -> dict[str, int]:
     add_demo_agenda(current, rng)
     add_demo_print_log(previous, users["staff"], rng)
     add_demo_attendance(previous, rng, users["staff"])
+    db.session.flush()
+    previous.status = MeetingStatus.archived  # from now on read-only, as a held edition is
     db.session.flush()
     return {"meetings": 2, "registrations": len(held) + len(people)}

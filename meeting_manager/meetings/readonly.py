@@ -3,15 +3,31 @@
 One before-request hook for the whole app, so that a route added later is covered without remembering to: it
 finds the meeting a request concerns from the route's arguments (a meeting, delegation, registration, invitation
 or job id, or an invitation link) and refuses any write to an archived one, and any use of its invitation links.
+
+Under it, the database refuses too: a flush that adds, changes or deletes an archived edition's records (its
+registrations, delegations, invitations, agenda, policy, check-ins, questions...) raises ArchivedEdition, whoever
+flushes (a CLI command, the API, a job). Erasure and retention are the exception (`changes_allowed`): a person's
+right to erasure knows no archive.
 """
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from itertools import chain
+
 from flask import current_app, jsonify, render_template, request
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session as OrmSession
 
+from ..accounts.models import MeetingRole
+from ..api.models import WebhookSubscription
+from ..audit.models import AuditEvent
 from ..delegations.models import Delegation
+from ..errors import DomainError
 from ..extensions import db
 from ..invitations.models import Invitation
 from ..jobs.models import Job
+from ..mail.models import OutboxMessage
 from ..registration.models import Registration
 from ..tokens import hash_token
 from .models import Meeting, MeetingStatus
@@ -68,3 +84,56 @@ def refuse_changes_to_archived_editions():
                                                    "changed.")), 409
     return render_template("meetings/archived.html", meeting=meeting,
                            link=request.endpoint in LINK_ENDPOINTS, hide_archived_notice=True), 409
+
+
+# --- the same rule at the database ------------------------------------------------------------------------------
+
+class ArchivedEdition(DomainError):
+    """A change to an archived edition's records reached the database (not through a page, which refuses first)."""
+
+    def __init__(self):
+        super().__init__(_("This edition is archived: it is read-only, and nothing was changed."))
+
+
+#: rows that carry a meeting id but are not the edition's content: who may work on it, its integrations, what was
+#: done and sent (the audit log, the outbox, jobs that export it)
+NOT_CONTENT = (MeetingRole, WebhookSubscription, AuditEvent, OutboxMessage, Job)
+#: how a row without a meeting id of its own belongs to one (an answer to its registration, a speaker to a session)
+PARENTS = ("registration", "session", "policy", "delegation", "question")
+_changes_allowed: ContextVar[bool] = ContextVar("archived_changes_allowed", default=False)
+
+
+@contextmanager
+def changes_allowed() -> Iterator[None]:
+    """Erasure and retention change archived editions too."""
+    token = _changes_allowed.set(True)
+    try:
+        yield
+    finally:
+        _changes_allowed.reset(token)
+
+
+def _meeting_id_of(row) -> int | None:
+    if isinstance(row, (Meeting, *NOT_CONTENT)):
+        return None  # the meeting row itself: its edit form is the one way back (guarded above)
+    if (meeting_id := getattr(row, "meeting_id", None)) is not None:
+        return meeting_id
+    if isinstance(meeting := getattr(row, "meeting", None), Meeting):  # a new row, linked but not flushed yet
+        return meeting.id
+    for name in PARENTS:
+        if (parent := getattr(row, name, None)) is not None and hasattr(parent, "meeting_id"):
+            return _meeting_id_of(parent)
+    return None
+
+
+@event.listens_for(OrmSession, "before_flush")
+def _refuse_flushes_into_archived_editions(session, _flush_context, _instances) -> None:
+    if _changes_allowed.get():
+        return
+    with session.no_autoflush:
+        changed = chain(session.new, session.deleted, (row for row in session.dirty if session.is_modified(row)))
+        meeting_ids = {meeting_id for row in changed if (meeting_id := _meeting_id_of(row)) is not None}
+        # the status as this transaction sees it (reopening and changing in one transaction is allowed)
+        if any(getattr(session.get(Meeting, meeting_id), "status", None) == MeetingStatus.archived
+               for meeting_id in meeting_ids):
+            raise ArchivedEdition()

@@ -24,7 +24,7 @@ from ..balance import services as balance
 from ..balance.models import DecisionMode
 from ..extensions import db
 from ..mail.services import queue_message
-from ..meetings.models import Meeting
+from ..meetings.models import Meeting, MeetingStatus
 from ..models_base import utcnow
 from ..registration.models import Registration, RegistrationStatus
 from ..registration.services import change_status, external_url
@@ -204,7 +204,8 @@ def _expire(offer: WaitlistOffer, now: datetime) -> None:
 def expire_due(now: datetime | None = None) -> int:
     """Close the offers whose deadline passed and offer their seats to the next; returns how many expired."""
     now = now or utcnow()
-    due = list(db.session.scalars(select(WaitlistOffer).where(
+    due = list(db.session.scalars(select(WaitlistOffer).join(Meeting, Meeting.id == WaitlistOffer.meeting_id).where(
+        Meeting.status != MeetingStatus.archived,  # an archived edition is read-only: its offers stay as they were
         WaitlistOffer.status == OfferStatus.open, WaitlistOffer.expires_at <= now).order_by(WaitlistOffer.id)))
     meetings = {}
     for offer in due:
@@ -254,7 +255,7 @@ def send_digests(now: datetime | None = None) -> int:
     sent = 0
     for row in rows:
         meeting = db.session.get(Meeting, row.meeting_id)
-        if meeting is None:  # the settings' meeting is gone (ON DELETE CASCADE removes them with it)
+        if meeting is None or meeting.status == MeetingStatus.archived:  # gone (CASCADE), or read-only
             continue
         today = now.astimezone(meeting.tz).date()
         if row.last_digest_on == today:

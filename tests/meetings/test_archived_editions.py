@@ -10,7 +10,7 @@ from meeting_manager.delegations.models import Delegation
 from meeting_manager.invitations.models import Invitation
 from meeting_manager.jobs.models import Job
 from meeting_manager.mail.models import OutboxMessage
-from meeting_manager.meetings.models import MeetingStatus
+from meeting_manager.meetings.models import Meeting, MeetingStatus
 from meeting_manager.meetings.readonly import READ_ONLY_WRITES
 from meeting_manager.registration.models import Registration, RegistrationStatus
 
@@ -28,11 +28,13 @@ def archived(make_meeting, db):
 
 @pytest.fixture
 def archived_rows(archived, db, make_delegation, make_registration, make_invitation, admin):
+    archived.status = MeetingStatus.closed  # the edition's records were made before it was archived
     delegation = make_delegation(archived)
     registration = make_registration(archived, status=RegistrationStatus.pending)
     invitation, token = make_invitation(archived)
     job = Job(kind="badges", meeting_id=archived.id)
     db.session.add(job)
+    archived.status = MeetingStatus.archived
     db.session.commit()
     return {"meeting_id": archived.id, "delegation_id": delegation.id, "registration_id": registration.id,
             "invitation_id": invitation.id, "job_id": job.id, "token": token}
@@ -136,3 +138,51 @@ def test_the_current_edition_is_listed_first(client, auth, make_user, make_meeti
     worked_on = page.split("Meetings you work on", 1)[1].split("Global Meetings</h1>", 1)[0]
     titles = re.findall(r">(Global Meeting 20\d\d)<", worked_on)
     assert titles == ["Global Meeting 2026", "Global Meeting 2028", "Global Meeting 2024"]
+
+
+def test_the_database_refuses_changes_to_an_archived_edition_whoever_makes_them(archived_rows, db, make_registration):
+    """The page guard covered HTTP only: a CLI command, a job or a service call could still change an archived
+    edition (a registration added, a delegation renamed, a registration deleted)."""
+    from meeting_manager.meetings.readonly import ArchivedEdition
+    archived = db.session.get(Meeting, archived_rows["meeting_id"])
+    before = _counts(db)
+    with pytest.raises(ArchivedEdition):
+        make_registration(archived)
+    db.session.rollback()
+    delegation = db.session.get(Delegation, archived_rows["delegation_id"])
+    delegation.name = "Renamed"
+    with pytest.raises(ArchivedEdition):
+        db.session.commit()
+    db.session.rollback()
+    db.session.delete(db.session.get(Registration, archived_rows["registration_id"]))
+    with pytest.raises(ArchivedEdition):
+        db.session.commit()
+    db.session.rollback()
+    assert _counts(db) == before and db.session.get(Delegation, archived_rows["delegation_id"]).name != "Renamed"
+
+
+def test_erasure_still_reaches_an_archived_edition(archived_rows, db, admin):
+    """A person's right to erasure has no archive exception."""
+    from meeting_manager.privacy.services import erase_person
+    registration = db.session.get(Registration, archived_rows["registration_id"])
+    email = registration.email
+    erase_person(email, actor=admin)
+    db.session.commit()
+    assert db.session.scalar(db.select(db.func.count()).select_from(Registration)
+                             .where(Registration.email == email)) == 0
+
+
+def test_the_periodic_passes_leave_an_archived_edition_alone(archived_rows, db):
+    """The daily digests and the expiry of offers write bookkeeping on the meeting's rows: on an archived edition
+    they would now be refused and stop the pass for every meeting."""
+    from meeting_manager.delegations.models import Delegation as _Delegation
+    from meeting_manager.delegations.notices import send_digests as focal_digests
+    from meeting_manager.waitlist.services import tick
+    archived = db.session.get(Meeting, archived_rows["meeting_id"])
+    archived.status = MeetingStatus.closed
+    db.session.get(_Delegation, archived_rows["delegation_id"]).focal_notice = "digest"
+    db.session.flush()  # chosen while the edition was live
+    archived.status = MeetingStatus.archived
+    db.session.commit()
+    assert focal_digests() == 0 and tick() == {"expired": 0, "digests": 0}
+    db.session.commit()
