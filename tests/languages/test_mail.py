@@ -347,3 +347,33 @@ def test_the_checks_find_an_english_sentence_in_a_french_message(world):
     message, values, meeting = PRODUCERS["registration_approved"](world, "fr")
     message.text_body += "\nUntil then you can see and change your details."
     assert any("text not in the reader's language" in p for p in problems_of(message, "fr", values, meeting))
+
+
+def test_an_organisers_own_text_goes_in_the_readers_language_else_marked_in_the_meetings(world):
+    """Organisers word a message per language; a reader of a language they did not write gets the meeting's
+    default language's text, marked with its lang and dir, inside a message that is otherwise theirs."""
+    from meeting_manager.meeting_mail.services import save_text
+
+    meeting = new_meeting()
+    organiser = world.organiser(meeting, "fr")
+    save_text(meeting, "registration_approved", "en", "{meeting}: welcome", "See you on {start}, {name}.",
+              actor=organiser)
+    save_text(meeting, "registration_approved", "ar", "{meeting}: مرحبًا", "نراكم في {start}، {name}.", actor=organiser)
+    arabic, russian = world.person(meeting, "ar"), world.person(meeting, "ru")
+    with force_locale("fr"):
+        for person in (arabic, russian):
+            change_status(person, S.approved, actor=organiser)
+    world.db.session.commit()
+
+    to_arabic = world.last_to(arabic.email)
+    start = format_date(meeting.starts_on, "long", locale="ar")
+    assert to_arabic.subject == "Global Meeting 2026: مرحبًا"
+    assert f"نراكم في {start}، " in readable(to_arabic.text_body)
+    assert problems_of(to_arabic, "ar", [arabic.given_name], meeting) == []
+    assert 'lang="en"' not in to_arabic.html_body
+
+    to_russian = world.last_to(russian.email)
+    assert to_russian.subject == "Global Meeting 2026: welcome"
+    assert "See you on" in to_russian.text_body and russian.given_name in to_russian.text_body
+    assert '<div lang="en" dir="ltr">' in to_russian.html_body
+    assert '<html lang="ru" dir="ltr">' in to_russian.html_body
