@@ -22,7 +22,7 @@ def span_text(start: datetime, end: datetime, zone: str, locale) -> str:
 
 
 def dates_text(first: date, last: date, locale) -> str:
-    """The days of a meeting: "25–27 oct. 2026", "2026年10月25日至27日"."""
+    """The days of a meeting: "25–27 oct. 2026", "2026年10月25日 – 27日"."""
     return format_interval(first, last, "yMMMd", locale=locale)
 
 
