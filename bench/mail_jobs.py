@@ -84,8 +84,8 @@ def drain_rate(folder: Path, smtp: SMTPServer, deliverers: int) -> float:
         db.create_all()
         db.session.execute(db.delete(OutboxMessage))
         for n in range(MESSAGES):
-            services.queue_message(f"p{n}@example.org", "sign_in_link", user=type("U", (), {"name": f"P {n}"}),
-                                   link=f"http://x/{n}", hours=24)
+            services.queue_message(f"p{n}@example.org", "sign_in_link", language="en",
+                                   user=type("U", (), {"name": f"P {n}"}), link=f"http://x/{n}", hours=24)
         db.session.commit()
 
     def work():

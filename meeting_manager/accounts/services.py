@@ -216,20 +216,26 @@ def _issue_link(email: str, user: User | None, purpose: TokenPurpose, hours: int
     return token
 
 
-def request_password_reset(email: str) -> None:
-    """Email a reset link if the account exists; say nothing either way, so accounts cannot be probed."""
+def request_password_reset(email: str, *, language: str | None = None) -> None:
+    """Email a reset link if the account exists; say nothing either way, so accounts cannot be probed.
+
+    In the account's language; when its owner never chose one, in `language` (the page they asked from)."""
     user = get_user_by_email(email)
     if user is None or not user.active:
         return
     hours = current_app.config["PASSWORD_RESET_HOURS"]
     if token := _issue_link(user.email, user, TokenPurpose.password_reset, hours):
         link = link_for("accounts.reset_password", token=token)
-        queue_message(user.email, "password_reset", kind="password_reset", user=user, link=link, hours=hours)
+        queue_message(user.email, "password_reset", language=user.locale or language, kind="password_reset",
+                      user=user, link=link, hours=hours)
 
 
-def send_sign_in_link(email: str) -> None:
+def send_sign_in_link(email: str, *, language: str | None = None) -> None:
     """Email a one-time sign-in link (participants need no password) to an account, or to an address whose
-    registrations wait for it to be proven; silent for any other address, so that none can be probed."""
+    registrations wait for it to be proven; silent for any other address, so that none can be probed.
+
+    In the account's language; without an account or a choice, in `language` (the registration's, or the page's
+    the person asked from)."""
     email = normalise_email(email)
     user = get_user_by_email(email)
     if user is not None and not user.active:
@@ -239,7 +245,8 @@ def send_sign_in_link(email: str) -> None:
     hours = current_app.config["SIGN_IN_LINK_HOURS"]
     if token := _issue_link(email, user, TokenPurpose.sign_in, hours):
         link = link_for("accounts.link_sign_in", token=token)
-        queue_message(email, "sign_in_link", kind="sign_in", user=user, link=link, hours=hours)
+        queue_message(email, "sign_in_link", language=(user.locale if user else None) or language, kind="sign_in",
+                      user=user, link=link, hours=hours)
 
 
 def _valid_token(token: str, purpose: TokenPurpose) -> AccessToken:

@@ -1,6 +1,7 @@
 """Signing in and out, password reset, sign-in links, and account administration."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from sqlalchemy import select
@@ -74,7 +75,7 @@ def forgot_password():
     """Ask for a password reset link."""
     form = EmailForm()
     if form.validate_on_submit():
-        services.request_password_reset(form.email.data)
+        services.request_password_reset(form.email.data, language=str(get_locale()))
         db.session.commit()
         flash(_("If an account exists for that email, a reset link is on its way."), "info")
         return redirect(url_for("accounts.sign_in"))
@@ -105,7 +106,7 @@ def request_sign_in_link():
     """Ask for a one-time sign-in link by email (for participants without a password)."""
     form = EmailForm()
     if form.validate_on_submit():
-        services.send_sign_in_link(form.email.data)
+        services.send_sign_in_link(form.email.data, language=str(get_locale()))
         db.session.commit()
         flash(_("If an account exists for that email, a sign-in link is on its way."), "info")
         return redirect(url_for("accounts.sign_in"))

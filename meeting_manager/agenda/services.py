@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from itertools import groupby
 
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -16,6 +16,7 @@ from ..audit.services import record
 from ..errors import DomainError, NotAllowed, ValidationFailed
 from ..extensions import db
 from ..i18n_text import change_default_language, set_texts, texts_of
+from ..languages import moments
 from ..mail.services import queue_message
 from ..meetings.models import Meeting, MeetingStatus
 from ..meetings.services import to_local, to_utc
@@ -460,9 +461,9 @@ def _tell_promoted(signup: SessionSignup) -> None:
     session, registration = signup.session, signup.registration
     meeting = session.meeting
     link = link_for("agenda.mine", meeting_id=meeting.id)
-    queue_message(registration.email, "agenda_promoted", kind="agenda_promoted", meeting_id=meeting.id,
-                  registration=registration, session=session, meeting=meeting, link=link,
-                  when=format_when(meeting, session))
+    queue_message(registration.email, "agenda_promoted", language=registration.locale, kind="agenda_promoted",
+                  meeting_id=meeting.id, registration=registration, session=session, meeting=meeting, link=link,
+                  when=format_when(meeting, session, registration.locale))
 
 
 def issue_calendar_feed(registration: Registration, *, actor) -> str:
@@ -503,7 +504,7 @@ def public_name(person: SessionPerson) -> str | None:
 
 # --- display helpers ---------------------------------------------------------------------------------------
 
-def format_when(meeting: Meeting, session: Session) -> str:
-    """“2026-10-25 10:00–11:30 (Europe/Berlin)”: a session's time as the meeting's clocks show it."""
-    start, end = session.local_start(meeting.tz), session.local_end(meeting.tz)
-    return f"{start:%Y-%m-%d %H:%M}–{end:%H:%M} ({meeting.timezone})"
+def format_when(meeting: Meeting, session: Session, locale=None) -> str:
+    """“25 October 2026, 10:00 – 11:30 (Europe/Berlin)”: a session's time as the meeting's clocks show it, in the
+    reader's language (`locale`, else the page's)."""
+    return moments.span_text(session.starts_at, session.ends_at, meeting.timezone, locale or get_locale())

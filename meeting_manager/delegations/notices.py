@@ -5,7 +5,6 @@ delegation's summary (seats, registered, approved, still missing), so it says wh
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask_babel import force_locale
 from sqlalchemy import select
 
 from ..extensions import db
@@ -60,16 +59,17 @@ def set_notice_mode(delegation: Delegation, mode: str) -> None:
         delegation.focal_digest_at = utcnow()  # the first digest tells what happens from now on
 
 
-def _locale(delegation: Delegation) -> str:
-    return (delegation.focal_point.locale if delegation.focal_point else None) or "en"
+def _language(delegation: Delegation) -> str:
+    """The focal point's own language (their account's); before they have chosen one, the meeting's."""
+    chosen = delegation.focal_point.locale if delegation.focal_point else None
+    return chosen or delegation.meeting.default_language
 
 
 def _send(delegation: Delegation, template: str, **context) -> None:
-    with force_locale(_locale(delegation)):
-        queue_message(delegation.focal_point_email, template, kind=template, meeting_id=delegation.meeting_id,
-                      recipient_name=delegation.focal_point_name, delegation=delegation,
-                      meeting=delegation.meeting, summary=summary(delegation),
-                      link=external_url("delegations.focal", delegation_id=delegation.id), **context)
+    queue_message(delegation.focal_point_email, template, language=_language(delegation), kind=template,
+                  meeting_id=delegation.meeting_id, recipient_name=delegation.focal_point_name,
+                  delegation=delegation, meeting=delegation.meeting, summary=summary(delegation),
+                  link=external_url("delegations.focal", delegation_id=delegation.id), **context)
 
 
 def tell_focal_point(delegation: Delegation, event: str, registration: Registration | None = None,

@@ -86,8 +86,16 @@ def invitation_link(token: str) -> str:
 
 def send_invitation(invitation: Invitation, token: str, *, template: str = "invitation") -> None:
     """Queue the invitation mail (or a reminder: `template="invitation_reminder"`) carrying the link."""
-    queue_message(invitation.email, template, kind=template, meeting_id=invitation.meeting_id,
-                  invitation=invitation, meeting=invitation.meeting, link=invitation_link(token))
+    queue_message(invitation.email, template, language=invitee_language(invitation), kind=template,
+                  meeting_id=invitation.meeting_id, invitation=invitation, meeting=invitation.meeting,
+                  link=invitation_link(token))
+
+
+def invitee_language(invitation: Invitation) -> str:
+    """The language chosen on the invitee's account, if they have one; else the meeting's (its organisers write
+    its content in it first): an invitation goes to someone who has told us nothing yet."""
+    user = get_user_by_email(invitation.email)
+    return (user.locale if user else None) or invitation.meeting.default_language
     invitation.sent_at = utcnow()
 
 
@@ -120,10 +128,11 @@ def mark_registered(invitation: Invitation) -> None:
     invitation.status, invitation.responded_at = InvitationStatus.registered, utcnow()
 
 
-def decline_invitation(invitation: Invitation) -> None:
-    """The invitee declines: the link is used up and a confirmation is mailed."""
+def decline_invitation(invitation: Invitation, *, language: str) -> None:
+    """The invitee declines: the link is used up and a confirmation is mailed in `language`, the one they read
+    the invitation's page in."""
     invitation.status, invitation.responded_at = InvitationStatus.declined, utcnow()
-    queue_message(invitation.email, "invitation_declined", kind="invitation_declined",
+    queue_message(invitation.email, "invitation_declined", language=language, kind="invitation_declined",
                   meeting_id=invitation.meeting_id, invitation=invitation, meeting=invitation.meeting)
     record("invitation.decline", meeting=invitation.meeting, subject=invitation)
 

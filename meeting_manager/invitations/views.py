@@ -1,5 +1,6 @@
 """Invitation pages: the organiser's list, single and bulk invitations, and the invitee's public landing page."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -208,7 +209,7 @@ def landing(token: str):
 def decline(token: str):
     """Decline the invitation; a confirmation is mailed."""
     invitation = services.get_valid_invitation(token)
-    services.decline_invitation(invitation)
+    services.decline_invitation(invitation, language=str(get_locale()))
     db.session.commit()
     return render_template("invitations/declined.html", invited_to=invitation.meeting)
 

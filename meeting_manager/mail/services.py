@@ -30,7 +30,7 @@ from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 
 from flask import current_app, render_template
-from flask_babel import format_date, get_locale
+from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -41,8 +41,10 @@ from ..errors import DomainError
 from ..extensions import db
 from ..i18n_text import tr_text
 from ..jobs.dispatch import run_after_commit, task
+from ..languages.catalog import direction, html_tag
 from ..models_base import utcnow
 from ..names import Purpose, render_name
+from ..reference.country_names import language_of
 from ..signals import erasing_person, mail_attachment_wanted, mail_composing
 from .models import MessageStatus, OutboxMessage
 
@@ -67,28 +69,27 @@ class RetryRefused(DomainError):
     message = _l("This message cannot be sent again.")
 
 
-def queue_message(recipient: str, template: str, *, kind: str = "", meeting_id: int | None = None,
+def queue_message(recipient: str, template: str, *, language: str | None, kind: str = "", meeting_id: int | None = None,
                   recipient_name: str = "", attachments: list | None = None, **context) -> OutboxMessage:
-    """Render templates/emails/<template>.subject.txt/.txt/.html and store the message; it is sent after commit.
+    """Render templates/emails/<template>.subject.txt/.txt/.html in the recipient's `language` and store the
+    message; it is sent after commit.
 
+    `language` is the recipient's, never the request's: whoever causes a message (an organiser deciding, another
+    participant giving a place back) may read another language than the person it goes to. None (nobody knows
+    it): English.
     A message about a meeting takes that meeting's look, sender name, reply-to and (if its organisers wrote one)
     their own text for this kind of message, from whoever answers `mail_composing`."""
-    look = _meeting_look(meeting_id, template)
-    context = {**context, "layout": look.get("layout"), "text_language": look.get("text_language")}
-    if look.get("text"):
-        subject, text_body, html = custom_parts(look["text"], context)
-    else:
-        subject = render_template(f"emails/{template}.subject.txt", **context)
-        text_body = render_template(f"emails/{template}.txt", **context)
-        html = render_template(f"emails/{template}.html", **context)
-    # One line (a header), and within the column: a long meeting title must not make the INSERT fail.
-    subject = " ".join(subject.split())[:300]
+    language = language_of(language)
+    with force_locale(language):
+        look = _meeting_look(meeting_id, template, language)
+        subject, text_body, html = _render(template, look, context)
+        html = html_document(html, subject, look.get("layout"), language)
     message = OutboxMessage(
         recipient=recipient,
         recipient_name=" ".join(recipient_name.split())[:200],
         subject=subject,
         text_body=text_body,
-        html_body=html_document(html, subject, look.get("layout")),
+        html_body=html,
         rfc_message_id=make_msgid(domain=_sender_domain()),
         status=MessageStatus.queued if current_app.config.get("MAIL_SERVER") else MessageStatus.held,
         kind=kind,
@@ -103,12 +104,25 @@ def queue_message(recipient: str, template: str, *, kind: str = "", meeting_id: 
     return message
 
 
-def _meeting_look(meeting_id: int | None, template: str) -> dict:
+def _render(template: str, look: dict, context: dict) -> tuple[str, str, str]:
+    """Subject (one line), text and HTML fragment: the organisers' own text if they wrote one, else ours."""
+    context = {**context, "layout": look.get("layout"), "text_language": look.get("text_language")}
+    if look.get("text"):
+        subject, text_body, html = custom_parts(look["text"], context)
+    else:
+        subject = render_template(f"emails/{template}.subject.txt", **context)
+        text_body = render_template(f"emails/{template}.txt", **context)
+        html = render_template(f"emails/{template}.html", **context)
+    # One line (a header), and within the column: a long meeting title must not make the INSERT fail.
+    return " ".join(subject.split())[:300], text_body, html
+
+
+def _meeting_look(meeting_id: int | None, template: str, language: str) -> dict:
     """What the meeting's mail feature says about this message (empty when there is no meeting or no answer)."""
     if meeting_id is None:
         return {}
     look: dict = {}
-    for _receiver, answer in mail_composing.send(meeting_id, template=template, locale=str(get_locale() or "en")):
+    for _receiver, answer in mail_composing.send(meeting_id, template=template, locale=language):
         look |= answer or {}
     return look
 
@@ -139,14 +153,13 @@ def fill_placeholders(text: str, context: dict) -> str:
     return text
 
 
-def html_document(html: str, subject: str, layout: dict | None = None) -> str:
+def html_document(html: str, subject: str, layout: dict | None, language: str) -> str:
     """Wrap a template's HTML fragment in a complete document (language, direction, charset) and, for a
     meeting's message, its layout: name and logo, colours, the organisers' contact."""
     if "<html" in html[:500].lower():
         return html
-    locale = str(get_locale() or "en")
-    return render_template("mail/email.html", body=Markup(html), subject=subject, lang=locale, layout=layout,
-                           rtl=locale.split("_")[0] in ("ar", "he", "fa", "ur"))
+    return render_template("mail/email.html", body=Markup(html), subject=subject, lang=html_tag(language),
+                           layout=layout, dir=direction(language))
 
 
 def _sender_domain() -> str:

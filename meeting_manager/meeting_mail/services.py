@@ -9,7 +9,7 @@ import re
 from datetime import timedelta
 
 from flask import render_template
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale, format_date, get_locale
 from flask_babel import lazy_gettext as _l
 from icalendar import Calendar, Event
 from sqlalchemy import select
@@ -19,6 +19,7 @@ from ..errors import ValidationFailed
 from ..extensions import db
 from ..i18n_text import tr_text
 from ..languages.catalog import LANGUAGES as UN_LANGUAGES
+from ..languages.moments import dates_text
 from ..mail.services import PLACEHOLDERS, custom_parts, html_document
 from ..meetings.models import Meeting
 from ..models_base import utcnow
@@ -75,7 +76,7 @@ def layout_for(meeting: Meeting, row: MeetingMailSettings | None = None) -> dict
     row = row or settings_for(meeting)
     return {
         "meeting_title": tr_text(meeting, "title"),
-        "dates": f"{format_date(meeting.starts_on, 'long')} – {format_date(meeting.ends_on, 'long')}",
+        "dates": dates_text(meeting.starts_on, meeting.ends_on, get_locale()),
         "logo_url": external_url("meeting_mail.logo", meeting_id=meeting.id) if meeting.logo_path else "",
         "colour": row.colour, "contact": row.contact, "sender_name": row.sender_name, "reply_to": row.reply_to,
     }
@@ -185,7 +186,7 @@ def preview(meeting: Meeting, template: str, locale: str, subject: str | None = 
             text = render_template(f"emails/{template}.txt", **context)
             html = render_template(f"emails/{template}.html", **context)
         subject = " ".join(subject.split())
-        return {"subject": subject, "text": text, "html": html_document(html, subject, context["layout"])}
+        return {"subject": subject, "text": text, "html": html_document(html, subject, context["layout"], locale)}
 
 
 # --- what an approval carries -------------------------------------------------------------------------------------

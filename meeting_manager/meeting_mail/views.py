@@ -25,11 +25,14 @@ _TEXT = (f"<any({', '.join(services.EDITABLE)}):template>/"
 
 
 @bp.app_template_filter("mail_date")
-def mail_date(value) -> str:
-    """A date (or the date of a moment) written out in the reader's language: "2 December 2026", "2 décembre"."""
+def mail_date(value, tz=None) -> str:
+    """A date (or the date of a moment, on the clocks of `tz`: the meeting's zone) written out in the reader's
+    language: "2 December 2026", "2 décembre 2026"."""
     if value is None:
         return ""
-    return format_date(value.date() if isinstance(value, datetime) else value, "long")
+    if isinstance(value, datetime):
+        value = (value.astimezone(tz) if tz else value).date()
+    return format_date(value, "long")
 
 
 def _languages() -> list[str]:

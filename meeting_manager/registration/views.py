@@ -165,7 +165,8 @@ def _submit(meeting, form, *, invitation=None):
         return _already_submitted(done.registration)
     except services.DuplicateRegistration as error:
         db.session.rollback()
-        send_sign_in_link(data["email"])  # its owner (perhaps not the person typing) gets a way in
+        # its owner (perhaps not the person typing) gets a way in
+        send_sign_in_link(data["email"], language=data["locale"])
         db.session.commit()
         if invitation is None:
             return _received(meeting)

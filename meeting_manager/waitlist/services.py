@@ -13,8 +13,6 @@ import hashlib
 import secrets
 from datetime import datetime, time, timedelta
 
-from babel.dates import format_datetime
-from flask_babel import force_locale
 from sqlalchemy import select
 
 from ..accounts.models import MeetingRole, MeetingRoleName, User
@@ -23,6 +21,7 @@ from ..balance import engine
 from ..balance import services as balance
 from ..balance.models import DecisionMode
 from ..extensions import db
+from ..languages import moments
 from ..mail.services import queue_message
 from ..meetings.models import Meeting, MeetingStatus
 from ..models_base import utcnow
@@ -130,18 +129,17 @@ def _make_offer(meeting: Meeting, registration: Registration, expires_at: dateti
     db.session.add(offer)
     db.session.flush()
     record("waitlist.offer", actor=actor, meeting=meeting, subject=registration, offer_id=offer.id)
-    with force_locale(registration.locale or "en"):
-        queue_message(registration.email, "waitlist_offer", kind="waitlist_offer", meeting_id=meeting.id,
-                      recipient_name=registration.full_name, registration=registration, meeting=meeting,
-                      offer_link=external_url("waitlist.offer", token=token),
-                      link=external_url("registration.show", registration_id=registration.id),
-                      deadline_text=moment_text(meeting, expires_at, registration.locale or "en"))
+    queue_message(registration.email, "waitlist_offer", language=registration.locale, kind="waitlist_offer",
+                  meeting_id=meeting.id, recipient_name=registration.full_name, registration=registration,
+                  meeting=meeting, offer_link=external_url("waitlist.offer", token=token),
+                  link=external_url("registration.show", registration_id=registration.id),
+                  deadline_text=moment_text(meeting, expires_at, registration.locale))
     return offer
 
 
 def moment_text(meeting: Meeting, moment: datetime, locale: str) -> str:
     """A moment written out in the reader's language, in the meeting's time zone, with the zone named."""
-    return format_datetime(moment, "long", tzinfo=meeting.tz, locale=(locale or "en").replace("-", "_"))
+    return moments.moment_text(moment, meeting.timezone, locale)
 
 
 # --- answers ------------------------------------------------------------------------------------------------------
@@ -194,11 +192,10 @@ def _expire(offer: WaitlistOffer, now: datetime) -> None:
     offer.status, offer.answered_at = OfferStatus.expired, now
     record("waitlist.offer_expired", meeting=offer.meeting, subject=offer.registration, offer_id=offer.id)
     registration = offer.registration
-    with force_locale(registration.locale or "en"):
-        queue_message(registration.email, "waitlist_offer_expired", kind="waitlist_offer_expired",
-                      meeting_id=offer.meeting_id, recipient_name=registration.full_name,
-                      registration=registration, meeting=offer.meeting,
-                      link=external_url("registration.show", registration_id=registration.id))
+    queue_message(registration.email, "waitlist_offer_expired", language=registration.locale,
+                  kind="waitlist_offer_expired", meeting_id=offer.meeting_id, recipient_name=registration.full_name,
+                  registration=registration, meeting=offer.meeting,
+                  link=external_url("registration.show", registration_id=registration.id))
 
 
 def expire_due(now: datetime | None = None) -> int:
@@ -240,11 +237,16 @@ def _tell_organisers(meeting: Meeting, made: list[WaitlistOffer], free_left: int
     for offer in made:
         offer.organisers_told_at = now
     for user in organisers_of(meeting):
-        with force_locale(user.locale or "en"):
-            queue_message(user.email, "waitlist_organiser_notice", kind="waitlist_notice", meeting_id=meeting.id,
-                          recipient_name=user.name, user=user, meeting=meeting, free_left=free_left,
-                          offers=[(o, moment_text(meeting, o.expires_at, user.locale or "en")) for o in made],
-                          queue_link=external_url("waitlist.index", meeting_id=meeting.id))
+        language = _organiser_language(user, meeting)
+        queue_message(user.email, "waitlist_organiser_notice", language=language, kind="waitlist_notice",
+                      meeting_id=meeting.id, recipient_name=user.name, user=user, meeting=meeting,
+                      free_left=free_left, offers=[(o, moment_text(meeting, o.expires_at, language)) for o in made],
+                      queue_link=external_url("waitlist.index", meeting_id=meeting.id))
+
+
+def _organiser_language(user: User, meeting: Meeting) -> str:
+    """Organisers read their notices in their own language (their account's), else in the meeting's."""
+    return user.locale or meeting.default_language
 
 
 def send_digests(now: datetime | None = None) -> int:
@@ -269,11 +271,11 @@ def send_digests(now: datetime | None = None) -> int:
         for offer in untold:
             offer.organisers_told_at = now
         for user in organisers_of(meeting):
-            with force_locale(user.locale or "en"):
-                queue_message(user.email, "waitlist_digest", kind="waitlist_digest", meeting_id=meeting.id,
-                              recipient_name=user.name, user=user, meeting=meeting,
-                              offers=[(o, moment_text(meeting, o.expires_at, user.locale or "en")) for o in untold],
-                              queue_link=external_url("waitlist.index", meeting_id=meeting.id))
+            language = _organiser_language(user, meeting)
+            queue_message(user.email, "waitlist_digest", language=language, kind="waitlist_digest",
+                          meeting_id=meeting.id, recipient_name=user.name, user=user, meeting=meeting,
+                          offers=[(o, moment_text(meeting, o.expires_at, language)) for o in untold],
+                          queue_link=external_url("waitlist.index", meeting_id=meeting.id))
         sent += 1
     return sent
 

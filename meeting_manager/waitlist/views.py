@@ -1,5 +1,6 @@
 """The offer page a waitlisted person opens from their mail, and the organisers' list of offers and settings."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -45,9 +46,8 @@ def offer(token: str):
         flash(message(), category)
         return redirect(url_for(".offer", token=token), 303)
     meeting = found.meeting
-    locale = found.registration.locale or "en"
     return render_template("waitlist/offer.html", offer=found, meeting=meeting, is_open=services.is_open(found),
-                           deadline=services.moment_text(meeting, found.expires_at, locale))
+                           deadline=services.moment_text(meeting, found.expires_at, get_locale()))
 
 
 @bp.route("/meetings/<int:meeting_id>/waitlist", methods=["GET", "POST"])
@@ -68,5 +68,5 @@ def index(meeting_id: int):
     if form.errors:
         code = 422
     return render_template("waitlist/index.html", meeting=meeting, form=form, offers=services.offers_of(meeting),
-                           moment=lambda value: services.moment_text(meeting, value, str(current_user.locale or "en"))
+                           moment=lambda value: services.moment_text(meeting, value, get_locale())
                            ), code

@@ -153,7 +153,7 @@ def test_badge_batches_render_in_processes_of_their_own_on_the_worker(celery_wor
 
 
 def test_mail_is_delivered_by_a_celery_task(celery_worker, smtp_server, caplog):
-    message = mail.queue_message("someone@example.org", "sign_in_link", kind="sign_in",
+    message = mail.queue_message("someone@example.org", "sign_in_link", language="en", kind="sign_in",
                                  user=type("U", (), {"name": "Someone"}), link="http://x/link", hours=24)
     db.session.commit()  # hands "mail.deliver" to the broker
     message_id = message.id

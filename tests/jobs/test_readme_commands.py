@@ -131,7 +131,7 @@ def test_the_readme_worker_starts_answers_ping_and_delivers_mail(deployment, smt
     wait_for(answers, "answer `celery inspect ping`")
     assert "pong" in ping.stdout
 
-    message = mail.queue_message("someone@example.org", "sign_in_link", kind="sign_in",
+    message = mail.queue_message("someone@example.org", "sign_in_link", language="en", kind="sign_in",
                                  user=type("U", (), {"name": "Someone"}), link="http://x/link", hours=24)
     db.session.commit()  # hands "mail.deliver" to the broker, which the worker consumes
     message_id = message.id

@@ -7,7 +7,7 @@ from meeting_manager.models_base import utcnow
 
 def queue(count: int, start: int = 0) -> None:
     for n in range(start, start + count):
-        services.queue_message(f"person{n}@example.org", "sign_in_link", kind="sign_in",
+        services.queue_message(f"person{n}@example.org", "sign_in_link", language="en", kind="sign_in",
                                user=type("U", (), {"name": f"Person {n}"}), link="http://x/link", hours=24)
 
 

@@ -13,7 +13,7 @@ def test_two_concurrent_deliverers_send_each_message_exactly_once(shared_db_app,
     smtp_server.configure(app)
     smtp_server.delay = 0.01  # each message takes a while, so that the two passes overlap
     for n in range(MESSAGES):
-        services.queue_message(f"person{n}@example.org", "sign_in_link", kind="sign_in",
+        services.queue_message(f"person{n}@example.org", "sign_in_link", language="en", kind="sign_in",
                                user=type("U", (), {"name": f"Person {n}"}), link=f"http://x/{n}", hours=24)
     db.session.commit()
     db.session.remove()
@@ -51,7 +51,7 @@ def test_without_a_broker_delivery_starts_in_a_thread_after_commit(shared_db_app
     app = shared_db_app
     smtp_server.configure(app)
     app.config["JOBS_RUNNER"] = "thread"
-    services.queue_message("someone@example.org", "sign_in_link", kind="sign_in",
+    services.queue_message("someone@example.org", "sign_in_link", language="en", kind="sign_in",
                            user=type("U", (), {"name": "Someone"}), link="http://x/1", hours=24)
     db.session.commit()
     deadline = time.monotonic() + 60

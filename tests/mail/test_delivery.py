@@ -154,7 +154,7 @@ NAME = "Zoë O'Connor-Ångström 中村 أمينة"
 
 
 def test_non_ascii_subject_name_and_body_arrive_intact(mail_app, db, unicode_templates, smtp_server):
-    services.queue_message("zoe@example.org", "unicode", recipient_name=NAME, name=NAME, title=SUBJECT)
+    services.queue_message("zoe@example.org", "unicode", language="en", recipient_name=NAME, name=NAME, title=SUBJECT)
     db.session.commit()
     services.deliver_due()
 
@@ -280,7 +280,8 @@ def test_purge_deletes_old_sent_messages_only(mail_app, db, runner, make_user, s
 
 def test_a_very_long_subject_and_name_are_kept_within_their_columns(mail_app, db, unicode_templates, smtp_server):
     title = "Глобальная встреча " * 40
-    services.queue_message("zoe@example.org", "unicode", recipient_name="Zoë\n" * 100, name="Zoë", title=title)
+    services.queue_message("zoe@example.org", "unicode", language="en", recipient_name="Zoë\n" * 100, name="Zoë",
+                           title=title)
     db.session.commit()  # PostgreSQL refuses a value longer than its column
     services.deliver_due()
     [received] = smtp_server.messages

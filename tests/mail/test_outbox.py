@@ -40,7 +40,8 @@ def test_outbox_shows_a_failed_message_with_attempts_and_error(client, auth, adm
 
 def test_status_filter_shows_only_that_status(app, db, client, auth, admin, failed_message, participant, outbox):
     app.config["MAIL_SERVER"] = None
-    services.queue_message("held@example.org", "password_reset", user=participant, link="http://x/held", hours=2)
+    services.queue_message("held@example.org", "password_reset", language="en", user=participant,
+                           link="http://x/held", hours=2)
     db.session.commit()
     auth.sign_in(admin)
     failed_page = client.get("/outbox/?status=failed").get_data(as_text=True)

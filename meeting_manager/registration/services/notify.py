@@ -1,7 +1,6 @@
 """Mail to the participant about their registration, in their language, with links that work outside a request."""
 
 from flask import current_app, has_request_context, url_for
-from flask_babel import force_locale
 
 from ...mail.services import queue_message
 from ..models import (
@@ -25,10 +24,10 @@ MAIL_ATTACHMENTS = {"registration_approved": ("e_ticket", "ics")}
 def _queue_mail(registration: Registration, template: str) -> None:
     """The participant's mail about their registration, in the language they registered in."""
     meeting = registration.meeting
-    with force_locale(registration.locale or "en"):
-        queue_message(
-            registration.email, template, kind=template, meeting_id=meeting.id, registration=registration,
-            attachments=[{"kind": kind, "id": registration.id} for kind in MAIL_ATTACHMENTS.get(template, ())],
-            meeting=meeting, link=external_url("registration.show", registration_id=registration.id),
-            sign_in_link=external_url("accounts.request_sign_in_link"),
-        )
+    queue_message(
+        registration.email, template, language=registration.locale, kind=template, meeting_id=meeting.id,
+        registration=registration,
+        attachments=[{"kind": kind, "id": registration.id} for kind in MAIL_ATTACHMENTS.get(template, ())],
+        meeting=meeting, link=external_url("registration.show", registration_id=registration.id),
+        sign_in_link=external_url("accounts.request_sign_in_link"),
+    )

@@ -177,7 +177,7 @@ def register(meeting: Meeting, data: dict, *, invitation=None, signed_in: User |
     proven = invitation is not None and registration.email == invitation.email
     user, sign_in_now = link_account(registration, signed_in=signed_in, email_proven=proven)
     if not sign_in_now and (user is None or user != signed_in):
-        send_sign_in_link(registration.email)
+        send_sign_in_link(registration.email, language=registration.locale)
     return Registered(registration, user, sign_in_now)
 
 
