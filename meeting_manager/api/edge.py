@@ -162,7 +162,9 @@ def _answer(spec: Endpoint, result):
 
 
 def _domain_problem(error: DomainError) -> Problem:
-    errors = [{"field": None, "detail": str(p)} for p in getattr(error, "problems", [])]
+    # A problem that is data (a policy problem's code and params) keeps them beside its sentence.
+    errors = [{"field": None, "detail": str(p), **({"code": p.code, "params": p.params} if hasattr(p, "code") else {})}
+              for p in getattr(error, "problems", [])]
     status = error.status_code if error.status_code >= 400 else 400
     if isinstance(error, ValidationFailed) or status == 400:
         status = 422
