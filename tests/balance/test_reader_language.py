@@ -34,3 +34,28 @@ def test_the_review_queue_names_regions_and_times_in_the_reader_s_language(meeti
     assert "2026-03-15" not in page and "2026-03-14" not in page
     filters = re.search(r'<select[^>]*name="region".*?</select>', page, re.S).group(0)
     assert f">{african}</option>" in filters and ">African States<" not in filters
+
+
+def test_accepting_suggestions_on_a_worker_speaks_the_organiser_s_language(app, make_meeting, make_user, auth,
+                                                                           client, db, make_registration,
+                                                                           monkeypatch):
+    from meeting_manager.balance.jobs import OUTCOMES
+    from meeting_manager.jobs.dispatch import run_in_app_context
+    from meeting_manager.jobs.models import Job
+
+    monkeypatch.setitem(app.config, "JOBS_RUNNER", "off")  # nothing runs in the request: a worker takes it later
+    meeting = make_meeting(capacity=1)
+    organiser = make_user(roles=[(meeting, "organiser")])
+    _reader(organiser, "es", db)
+    people = [make_registration(meeting) for _ in range(2)]
+    auth.sign_in(organiser)
+    started = client.post(f"/meetings/{meeting.id}/suggestions",
+                          data={"registration_ids": [p.id for p in people], "confirm": "1"})
+    job_id = int(started.headers["Location"].rstrip("/").split("/")[-1])
+    assert db.session.get(Job, job_id).params["locale"] == "es"
+    run_in_app_context(app, "jobs.run", job_id)  # as a thread or a Celery worker runs it: no request, no reader
+    report = client.get(f"/jobs/{job_id}/download").get_data().decode("utf-8-sig")
+    with force_locale("es"):
+        refused, approved = str(OUTCOMES["refused"]), str(OUTCOMES["approved"])
+    assert refused != str(OUTCOMES["refused"]) and refused in report and f",{approved}," in report
+    assert "Approving would put the meeting" not in report and "Registration" not in report.splitlines()[0]
