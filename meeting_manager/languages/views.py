@@ -1,9 +1,10 @@
 """The language switcher: one small form on every page."""
 from urllib.parse import urlsplit
 
+from babel.lists import format_list
 from flask import Blueprint, abort, redirect, request
+from flask_babel import get_locale, refresh
 from flask_babel import gettext as _
-from flask_babel import refresh
 from flask_login import current_user
 
 from ..access import PUBLIC, allow
@@ -17,6 +18,12 @@ bp = Blueprint("languages", __name__)
 bp.before_app_request(refresh)
 
 ONE_YEAR = 365 * 24 * 3600
+
+
+@bp.app_template_filter("listformat")
+def listformat(items) -> str:
+    """Items joined as the reader's language joins a list ("a, b, and c", "a، وb"), by Babel."""
+    return format_list([str(item) for item in items], locale=get_locale() or "en")
 
 
 def _page_left() -> str:

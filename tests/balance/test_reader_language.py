@@ -1,11 +1,11 @@
 """The balance pages, the job and the API in the reader's language (issue 13): region names, dates in the meeting's
 zone, numbers and percentages written by Babel, plural forms, and a job that speaks its starter's language."""
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
-from flask_babel import force_locale, refresh
+from flask_babel import force_locale
 
 from meeting_manager.reference.services import region_label
 from meeting_manager.registration.models import RegistrationStatus
