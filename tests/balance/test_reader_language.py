@@ -59,3 +59,66 @@ def test_accepting_suggestions_on_a_worker_speaks_the_organiser_s_language(app, 
         refused, approved = str(OUTCOMES["refused"]), str(OUTCOMES["approved"])
     assert refused != str(OUTCOMES["refused"]) and refused in report and f",{approved}," in report
     assert "Approving would put the meeting" not in report and "Registration" not in report.splitlines()[0]
+
+
+def _marked_plurals(app, monkeypatch, locale: str, template: str) -> None:
+    """A catalog for `locale` in which each plural message of `template` reads "<form index>:" + its plural msgid:
+    a page then shows which of the language's forms each count chose (Arabic has six)."""
+    import io
+
+    from babel.messages.catalog import Catalog
+    from babel.messages.extract import extract_from_file
+    from babel.messages.mofile import write_mo
+    from babel.support import Translations
+    from flask_babel import get_domain
+
+    catalog = Catalog(locale=locale, fuzzy=False)  # a fuzzy header would be left out, and its plural rule with it
+    for _line, message, _comments, _context in extract_from_file("jinja2.ext:babel_extract", template):
+        if isinstance(message, tuple):
+            catalog.add(message, tuple(f"{locale.upper()}{i}:{message[1]}" for i in range(catalog.num_plurals)))
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    monkeypatch.setitem(get_domain().cache, (locale, "messages"), Translations(buffer))
+    monkeypatch.setitem(app.config, "LANGUAGES", ("en", locale))
+
+
+def test_the_arabic_dashboard_counts_in_arabic_plural_forms_with_babel_shares_and_mirrored_charts(
+        app, monkeypatch, make_meeting, make_user, auth, client, db, make_delegation, make_registration):
+    from babel.numbers import format_percent
+
+    from meeting_manager.balance import services
+    from meeting_manager.registration.models import Gender
+
+    _marked_plurals(app, monkeypatch, "ar", "templates/balance/_dashboard_body.html")
+    meeting = make_meeting(capacity=3)
+    services.save_policy(meeting, {"mix_min_size": 2}, [], actor=None)
+    delegation = make_delegation(meeting, seats=5, name="Ruritania")
+    for _ in range(2):
+        make_registration(meeting, gender=Gender.man, status=S.approved, delegation=delegation)
+    organiser = make_user(roles=[(meeting, "organiser")])
+    _reader(organiser, "ar", db)
+    auth.sign_in(organiser)
+    page = client.get(f"/meetings/{meeting.id}/balance").text
+    assert 'dir="rtl"' in page
+    assert "AR3:of" in page  # 3 seats: Arabic's form for 3 to 10
+    assert "AR2:" in page and "AR3:5 seats" in page  # two members (the dual), of five seats
+    share = format_percent(2 / 3, "#,##0.0%", locale="ar")
+    assert share in page and "66.7 %" not in page
+    # the bars' labels are on the right and written right to left
+    label = re.search(r'<text x="([\d.]+)"[^>]*direction="rtl"[^>]*class="chart-label"', page)
+    assert label and float(label.group(1)) > 560 / 2
+
+
+def test_the_french_dashboard_writes_shares_and_days_as_french_does(meeting, organiser, auth, client, db,
+                                                                    make_registration):
+    from babel.numbers import format_percent
+
+    make_registration(meeting, status=S.approved)
+    _reader(organiser, "fr", db)
+    auth.sign_in(organiser)
+    page = client.get(f"/meetings/{meeting.id}/balance").text
+    assert format_percent(1 / meeting.capacity, "#,##0.0%", locale="fr") in page and "0.3 %" not in page
+    today = datetime.now(UTC).date()
+    assert format_date(today, "medium", locale="fr") in page and f">{today.isoformat()}" not in page
+    assert 'direction="rtl"' not in page
