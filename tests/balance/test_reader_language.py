@@ -122,3 +122,48 @@ def test_the_french_dashboard_writes_shares_and_days_as_french_does(meeting, org
     today = datetime.now(UTC).date()
     assert format_date(today, "medium", locale="fr") in page and f">{today.isoformat()}" not in page
     assert 'direction="rtl"' not in page
+
+
+def test_the_api_speaks_the_accept_language_and_english_otherwise(api, client, meeting, organiser, make_api_token,
+                                                                  db):
+    from flask_babel import gettext
+
+    token = make_api_token(organiser, ["read"])
+    _reader(organiser, "fr", db)  # the owner's language on the pages, and the pages' cookie: neither is the API's
+    client.set_cookie("lang", "fr")
+    path = "/api/v1/meetings/999999"
+    with force_locale("es"):
+        spanish = gettext("No such meeting.")
+    assert spanish != "No such meeting."
+    assert api.get(path, token=token, headers={"Accept-Language": "es"}).json["detail"] == spanish
+    assert api.get(path, token=token, headers={"Accept-Language": "de"}).json["detail"] == "No such meeting."
+    assert api.get(path, token=token).json["detail"] == "No such meeting."
+
+
+def test_the_api_balance_summary_gives_every_row_a_code_and_its_params(api, meeting, organiser, make_api_token, db,
+                                                                       make_registration):
+    from meeting_manager.balance import services
+
+    services.save_policy(meeting, {"mix_min_size": None}, [
+        {"dimension": "gender", "value": "woman", "unit": "seats", "minimum": None, "maximum": 1},
+        {"dimension": "gender", "value": "man", "unit": "seats", "minimum": 2, "maximum": None}], actor=None)
+    db.session.commit()
+    make_registration(meeting, status=S.approved)
+    summary = api.get(f"/api/v1/meetings/{meeting.id}/balance", token=make_api_token(organiser, ["read"]),
+                      headers={"Accept-Language": "es"}).json
+    rows = {row["value"]: row for row in summary["bounds"]}
+    assert rows[None]["code"] == "summary.capacity.ok" and rows[None]["params"]["seats_left"] == meeting.capacity - 1
+    assert (rows["woman"]["code"], rows["woman"]["params"]["approved"], rows["woman"]["params"]["max_seats"]) == \
+        ("summary.bound.full", 1, 1)
+    assert (rows["man"]["code"], rows["man"]["params"]["min_seats"]) == ("summary.bound.short", 2)
+    assert all(row["sentence"] for row in summary["bounds"])
+
+
+def test_the_openapi_document_says_how_the_language_is_chosen(client):
+    document = client.get("/api/v1/openapi.json").json
+    operations = [op for path in document["paths"].values() for op in path.values()]
+    assert all(any(p["name"] == "Accept-Language" and p["in"] == "header" for p in op["parameters"])
+               for op in operations)
+    error = document["components"]["schemas"]["Problem"]["properties"]["errors"]["items"]["properties"]
+    assert {"code", "params", "detail"} <= set(error)
+    assert "Accept-Language" in document["info"]["description"]
