@@ -137,6 +137,7 @@ class PolicyProblem:
         bound.duplicate: count (how many bounds the pair has).
         minimums.above_capacity: dimension, total, capacity.
         mix.size, mix.severity: got.
+    (balance.services adds bound.below_approved: a cap below the seats already approved, with approved and cap.)
     `got` is the value as given (a number or a string), so that the sentence can show what was wrong with it.
     """
 
