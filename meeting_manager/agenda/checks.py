@@ -7,7 +7,7 @@ Conflicts are warnings: an organiser may knowingly keep one (a speaker who moves
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -110,9 +110,10 @@ def room_fit_conflicts(sessions: list[Session]) -> list[Finding]:
     for s in sessions:
         room = s.room
         if room and room.capacity and s.capacity and s.capacity > room.capacity:
-            findings.append(Finding("over_room_capacity", _(
-                "“%(title)s” offers %(places)s places but %(room)s holds %(seats)s.", title=s.title,
-                places=s.capacity, room=room.name, seats=room.capacity), s.id))
+            findings.append(Finding("over_room_capacity", ngettext(
+                "“%(title)s” offers %(num)d place but %(room)s holds %(seats)d.",
+                "“%(title)s” offers %(num)d places but %(room)s holds %(seats)d.", s.capacity, title=s.title,
+                room=room.name, seats=room.capacity), s.id))
         if room and s.interpretation and not room.interpretation_booths:
             findings.append(Finding("no_booths", _(
                 "“%(title)s” offers interpretation but %(room)s has no interpretation booths.", title=s.title,
@@ -213,8 +214,9 @@ GENDER_WORDS = {"woman": _l("women"), "man": _l("men"), "another": _l("people of
 
 def balance_findings(balance: AgendaBalance) -> list[Finding]:
     findings = [
-        Finding("single_gender_panel", _("Everyone on the panel of “%(title)s” is %(gender)s (%(n)s people).",
-                                         title=m.session.title, gender=GENDER_WORDS[m.single_gender], n=m.size),
+        Finding("single_gender_panel", ngettext("Everyone on the panel of “%(title)s” is %(gender)s (%(num)d person).",
+                                                "Everyone on the panel of “%(title)s” is %(gender)s (%(num)d people).",
+                                                m.size, title=m.session.title, gender=GENDER_WORDS[m.single_gender]),
                 m.session.id)
         for m in balance.panels if m.single_gender
     ]
@@ -231,9 +233,10 @@ def duplicate_sessions(sessions: list[Session], tz) -> list[Finding]:
     groups = defaultdict(list)
     for session in sessions:
         groups[(" ".join(session.title.split()).casefold(), session.starts_at, session.room_id)].append(session)
-    return [Finding("duplicate_session", _("“%(title)s” is on the agenda %(n)s times (%(when)s, %(room)s): keep "
-                                           "one and delete the copies.", title=copies[0].title, n=len(copies),
-                                           when=_when(copies[0], tz), room=_room(copies[0])),
+    return [Finding("duplicate_session", ngettext(
+        "“%(title)s” is on the agenda %(num)d time (%(when)s, %(room)s): keep one and delete the copies.",
+        "“%(title)s” is on the agenda %(num)d times (%(when)s, %(room)s): keep one and delete the copies.",
+        len(copies), title=copies[0].title, when=_when(copies[0], tz), room=_room(copies[0])),
                     session_id=copies[0].id, other_session_id=copies[1].id)
             for copies in groups.values() if len(copies) > 1]
 

@@ -177,7 +177,8 @@ def _render_session_form(meeting: Meeting, form: SessionForm, session: Session |
 def _saved(meeting: Meeting, session: Session, findings):
     warnings = [f for f in findings if f.severity == "warning"]
     if warnings:
-        flash(_("Session saved, with %(n)s warnings: see the list below.", n=len(warnings)), "warning")
+        flash(ngettext("Session saved, with %(num)d warning: see the list below.",
+                       "Session saved, with %(num)d warnings: see the list below.", len(warnings)), "warning")
         return redirect(url_for("agenda.edit_session", meeting_id=meeting.id, session_id=session.id), 303)
     flash(_("Session saved."), "success")
     return redirect(url_for("agenda.manage", meeting_id=meeting.id, _anchor=f"session-{session.id}"), 303)

@@ -10,6 +10,7 @@ from functools import wraps
 
 from flask import current_app, g, json, request
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from limits import parse
 from limits.storage import storage_from_string
@@ -162,7 +163,9 @@ def _answer(spec: Endpoint, result):
 
 
 def _domain_problem(error: DomainError) -> Problem:
-    errors = [{"field": None, "detail": str(p)} for p in getattr(error, "problems", [])]
+    # A problem that is data (a policy problem's code and params) keeps them beside its sentence.
+    errors = [{"field": None, "detail": str(p), **({"code": p.code, "params": p.params} if hasattr(p, "code") else {})}
+              for p in getattr(error, "problems", [])]
     status = error.status_code if error.status_code >= 400 else 400
     if isinstance(error, ValidationFailed) or status == 400:
         status = 422
@@ -242,8 +245,10 @@ def _rate_limit(token: ApiToken) -> None:
     g.api_rate = {"RateLimit-Policy": f'"token";q={amount};w={window}',
                   "RateLimit": f'"token";r={remaining};t={seconds}'}
     if not allowed:
-        raise Problem(429, _("Too many requests with this token; try again in %(n)d seconds.", n=max(seconds, 1)),
-                      kind="rate-limited", headers={"Retry-After": str(max(seconds, 1))})
+        wait = max(seconds, 1)
+        raise Problem(429, ngettext("Too many requests with this token; try again in %(num)d second.",
+                                    "Too many requests with this token; try again in %(num)d seconds.", wait),
+                      kind="rate-limited", headers={"Retry-After": str(wait)})
 
 
 def _with_limits(response):

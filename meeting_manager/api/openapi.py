@@ -4,6 +4,7 @@ import re
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from ..languages.catalog import LANGUAGES
 from .edge import ENDPOINTS, Endpoint
 from .models import SCOPES
 from .schemas import MAX_ID
@@ -12,10 +13,13 @@ PROBLEM = {
     "type": "object", "required": ["type", "title", "status", "detail"],
     "properties": {
         "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
-        "detail": {"type": "string"},
+        "detail": {"type": "string", "description": "in the Accept-Language language"},
         "errors": {"type": "array", "items": {"type": "object", "properties": {
             "field": {"type": ["string", "null"]}, "in": {"type": "string"}, "pointer": {"type": "string"},
-            "detail": {"type": "string"}}}},
+            "detail": {"type": "string", "description": "in the Accept-Language language"},
+            "code": {"type": "string", "description": "a rule's finding or a policy's problem: what it says, stable "
+                                                      "across releases (e.g. cap.over, minimums.above_capacity)"},
+            "params": {"type": "object", "description": "the numbers and keys the detail is made of"}}}},
     },
 }
 ERRORS = {400: "The body is not JSON", 401: "No token, or an unknown, revoked or expired one",
@@ -36,6 +40,11 @@ LINKS = {
         "operationId": "check_in_by_badge", "parameters": {"meeting_id": "$request.path.meeting_id"},
         "requestBody": {"payload": "$response.body#/registration/badge_payload"}}},
 }
+#: every operation answers in the language asked for; programs read the codes beside the sentences
+ACCEPT_LANGUAGE = {"name": "Accept-Language", "in": "header", "required": False,
+                   "schema": {"type": "string", "example": "es"},
+                   "description": "the language of sentences and problem details: " + ", ".join(LANGUAGES)
+                                  + "; English when none of them is asked for. Codes and params do not change."}
 RATE_HEADERS = {"RateLimit": {"schema": {"type": "string"}, "description": "remaining requests and seconds to reset"},
                 "RateLimit-Policy": {"schema": {"type": "string"}}}
 
@@ -67,7 +76,7 @@ def _operation(spec: Endpoint) -> dict:
     id_schema = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
     path_params = [{"name": name, "in": "path", "required": True, "schema": id_schema}
                    for name in re.findall(r"<int:(\w+)>", spec.path)]
-    parameters = path_params + _query_parameters(spec.query)
+    parameters = path_params + _query_parameters(spec.query) + [ACCEPT_LANGUAGE]
     if spec.method != "GET":
         parameters.append({"name": "Idempotency-Key", "in": "header", "required": False,
                            "schema": {"type": "string", "maxLength": 200},
@@ -106,7 +115,9 @@ def document(server_url: str = "/") -> dict:
         "openapi": "3.1.0",
         "info": {"title": "Global Meeting manager API", "version": "1.0.0",
                  "description": "Tokens are made in the account's settings (API tokens). Every write takes an "
-                                "Idempotency-Key. Errors are RFC 9457 problem details. Webhook deliveries carry "
+                                "Idempotency-Key. Errors are RFC 9457 problem details. Sentences (a finding's "
+                                "`sentence`, a problem's `detail`) are in the Accept-Language language, English by "
+                                "default; beside them, `code` and `params` are for programs. Webhook deliveries carry "
                                 "a `Webhook-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of \"<t>.<body>\">` "
                                 "made with the subscription's secret."},
         "servers": [{"url": server_url}],

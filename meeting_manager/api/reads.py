@@ -2,6 +2,7 @@
 from datetime import UTC
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from ..accounts.models import MeetingRole
@@ -98,36 +99,54 @@ def get_registration(_token, meeting, _query, _body, registration_id: int):
 
 
 def bound_sentence(row: dict) -> str:
-    """A bound's state as a sentence in the reader's language; the codes beside it are what programs read."""
-    values = {"group": row["label"], "n": row["approved"], "min": row["min"] or 0, "max": row["max"],
-              "left": row["headroom"]}
+    """A bound's state as a sentence in the reader's language; the code and params beside it are what programs
+    read."""
+    values = {"group": row["label"], "approved": row["approved"], "left": row["headroom"]}
     if row["state"] == "over":
-        return _("%(group)s is at %(n)d of at most %(max)d seats: over its cap.", **values)
+        return ngettext("%(group)s is at %(approved)d of at most %(num)d seat: over its cap.",
+                        "%(group)s is at %(approved)d of at most %(num)d seats: over its cap.", row["max"], **values)
     if row["state"] == "full":
-        return _("%(group)s is at %(n)d of at most %(max)d seats: full.", **values)
+        return ngettext("%(group)s is at %(approved)d of at most %(num)d seat: full.",
+                        "%(group)s is at %(approved)d of at most %(num)d seats: full.", row["max"], **values)
     if row["state"] == "short":
-        return _("%(group)s has %(n)d of the %(min)d seats reserved for it.", **values)
+        return ngettext("%(group)s has %(approved)d of the %(num)d seat reserved for it.",
+                        "%(group)s has %(approved)d of the %(num)d seats reserved for it.", row["min"], **values)
     if row["max"] is not None:
-        return _("%(group)s is at %(n)d of at most %(max)d seats; %(left)d more can be approved.", **values)
-    return _("%(group)s has %(n)d seats, its minimum of %(min)d is met.", **values)
+        return ngettext("%(group)s is at %(approved)d of at most %(num)d seat; %(left)d more can be approved.",
+                        "%(group)s is at %(approved)d of at most %(num)d seats; %(left)d more can be approved.",
+                        row["max"], **values)
+    return ngettext("%(group)s has %(num)d seat, its minimum of %(min)d is met.",
+                    "%(group)s has %(num)d seats, its minimum of %(min)d is met.", row["approved"],
+                    group=row["label"], min=row["min"] or 0)
+
+
+def capacity_sentence(approved: int, capacity: int, left: int) -> str:
+    return ngettext("%(approved)d of %(num)d seat is taken; %(left)d is free.",
+                    "%(approved)d of %(num)d seats are taken; %(left)d are free.", capacity, approved=approved,
+                    left=left)
 
 
 @endpoint(v1, "GET", "/meetings/<int:meeting_id>/balance", summary="Every balance bound with its state, as codes "
-          "and as sentences in the Accept-Language language", scope="read", roles=ORGANISER_ROLES,
+          "with params and as sentences in the Accept-Language language", scope="read", roles=ORGANISER_ROLES,
           response=s.BalanceSummary, tag="balance")
 def balance_summary(_token, meeting, _query, _body):
     board = build_dashboard(meeting)
-    bounds = [s.Finding(rule="cap" if row["max"] is not None else "reservation", state=row["state"],
-                        dimension=row["dimension"], value=row["value"], label=row["label"],
-                        approved=row["approved"], min_seats=row["min"], max_seats=row["max"],
-                        seats_left=row["headroom"], share=row["share"], sentence=bound_sentence(row))
-              for row in board.bounds]
+    bounds = []
+    for row in board.bounds:
+        params = {"dimension": row["dimension"], "value": row["value"], "approved": row["approved"],
+                  "min_seats": row["min"], "max_seats": row["max"], "seats_left": row["headroom"],
+                  "share": row["share"]}
+        bounds.append(s.Finding(rule="cap" if row["max"] is not None else "reservation", code=f"summary.bound."
+                                f"{row['state']}", params=params, state=row["state"], dimension=row["dimension"],
+                                value=row["value"], label=row["label"], approved=row["approved"],
+                                min_seats=row["min"], max_seats=row["max"], seats_left=row["headroom"],
+                                share=row["share"], sentence=bound_sentence(row)))
     left = max(0, board.capacity - board.approved_total)
-    capacity = s.Finding(rule="capacity", state="over" if board.approved_total > board.capacity else
-                         "full" if left == 0 else "ok", dimension=None, value=None, approved=board.approved_total,
-                         max_seats=board.capacity, seats_left=left,
-                         sentence=_("%(n)d of %(capacity)d seats are taken; %(left)d are free.",
-                                    n=board.approved_total, capacity=board.capacity, left=left))
+    state = "over" if board.approved_total > board.capacity else "full" if left == 0 else "ok"
+    capacity = s.Finding(rule="capacity", code=f"summary.capacity.{state}", state=state, dimension=None, value=None,
+                         params={"approved": board.approved_total, "max_seats": board.capacity, "seats_left": left},
+                         approved=board.approved_total, max_seats=board.capacity, seats_left=left,
+                         sentence=capacity_sentence(board.approved_total, board.capacity, left))
     return s.BalanceSummary(capacity=board.capacity, approved=board.approved_total, seats_left=left,
                             bounds=[capacity, *bounds])
 

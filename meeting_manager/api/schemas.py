@@ -98,12 +98,15 @@ class RegistrationPage(BaseModel):
 
 
 class Finding(BaseModel):
-    """One rule as data (code and parameters) and as a sentence in the Accept-Language language."""
+    """One rule as data (code and parameters, for programs) and as a sentence in the language the request's
+    Accept-Language asks for (English when it asks for none of the six)."""
     rule: str
-    code: str | None = Field(None, description="a decision's finding: what it says, stable across releases "
-                             "(e.g. cap.over, reservation.short, delegation_mix.single_gender)")
-    params: dict[str, Any] | None = Field(None, description="a decision's finding: the numbers and keys its "
-                                          "sentence is made of (dimension, value, current, after, limit, ...)")
+    code: str = Field(description="what it says, stable across releases: a decision's finding (e.g. cap.over, "
+                      "reservation.short, delegation_mix.single_gender) or a balance summary's state "
+                      "(summary.capacity.ok|full|over, summary.bound.ok|full|over|short)")
+    params: dict[str, Any] = Field(description="the numbers and keys its sentence is made of (a finding: dimension, "
+                                   "value, current, after, limit, ...; a summary: approved, min_seats, max_seats, "
+                                   "seats_left, share)")
     state: Literal["holds", "warning", "violation", "ok", "full", "over", "short"]
     dimension: str | None
     value: str | None
@@ -113,7 +116,7 @@ class Finding(BaseModel):
     max_seats: int | None = None
     seats_left: int | None = None
     share: float | None = None
-    sentence: str
+    sentence: str = Field(description="the sentence, in the Accept-Language language")
 
 
 class BalanceSummary(BaseModel):

@@ -3,6 +3,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import select
 
 from ..audit.services import record
@@ -25,7 +26,8 @@ def create_token(user, *, name: str, scopes: list[str], days: int | None) -> tup
     if not scopes or set(scopes) - set(SCOPES):
         problems.append(_l("Choose at least one scope."))
     if days is not None and not 1 <= days <= MAX_DAYS:
-        problems.append(_l("A token expires after 1 to %(n)d days.", n=MAX_DAYS))
+        problems.append(lazy_ngettext("A token expires after 1 to %(num)d day.",
+                                      "A token expires after 1 to %(num)d days.", MAX_DAYS))
     if problems:
         raise ValidationFailed(problems[0], problems=problems)
     secret = PREFIX + secrets.token_urlsafe(32)

@@ -3,6 +3,7 @@
 Each calls the service the pages call; the edge makes it idempotent (Idempotency-Key) and audits it as the API.
 """
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from ..balance.services import RuleViolation, decide, labels_for
@@ -37,7 +38,9 @@ def create_invitations(token, meeting, _query, body: s.InvitationsIn):
     rows = {n: {f: str(getattr(row, f)) for f in FIELDS} for n, row in enumerate(body.invitations)}
     good, bad = check_rows(meeting, rows)
     if bad:
-        raise Problem(422, _("%(n)d invitations have problems; nobody was invited.", n=len(bad)), kind="validation",
+        refused = ngettext("%(num)d invitation has problems; nobody was invited.",
+                           "%(num)d invitations have problems; nobody was invited.", len(bad))
+        raise Problem(422, refused, kind="validation",
                       errors=[{"field": f"invitations.{row.number}", "in": "body",
                                "pointer": f"#/invitations/{row.number}", "detail": str(problem)}
                               for row in bad for problem in row.problems])

@@ -12,10 +12,11 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
 from fractions import Fraction
+from typing import Any
 
 REGION = "region"
 GENDER = "gender"
@@ -122,8 +123,30 @@ def seats_for_percent(percent: float | Decimal | Fraction, capacity: int, *, min
     return math.ceil(seats) if minimum else math.floor(seats)
 
 
-def validate_policy(policy: Policy, labels: Mapping[tuple[str, str], str] | None = None) -> list[str]:
-    """Everything wrong with a policy, as sentences an organiser can act on; an empty list means it is usable.
+@dataclass(frozen=True)
+class PolicyProblem:
+    """One thing wrong with a policy, as data: a stable code and the values its sentence is made of (wording.py
+    says it in the reader's language, at the edge).
+
+    Codes and their params (every bound's problem also names its dimension and value):
+        capacity.not_whole, capacity.negative: got.
+        bound.unknown_dimension, bound.unknown_gender, bound.empty: (dimension and value only).
+        bound.not_whole, bound.negative: which ("minimum" or "maximum"), got.
+        bound.above_capacity: which, seats, capacity.
+        bound.min_above_max: minimum, maximum.
+        bound.duplicate: count (how many bounds the pair has).
+        minimums.above_capacity: dimension, total, capacity.
+        mix.size, mix.severity: got.
+    (balance.services adds bound.below_approved: a cap below the seats already approved, with approved and cap.)
+    `got` is the value as given (a number or a string), so that the sentence can show what was wrong with it.
+    """
+
+    code: str
+    params: Mapping[str, Any] = field(default_factory=dict, hash=False)
+
+
+def validate_policy(policy: Policy) -> list[PolicyProblem]:
+    """Everything wrong with a policy, as problems an organiser can act on; an empty list means it is usable.
 
     Checks: capacity and every number are whole and not negative; each (dimension, value) has one bound; the
     dimension is known and a gender bound names a known gender; a minimum is not above its maximum; neither is above
@@ -134,16 +157,14 @@ def validate_policy(policy: Policy, labels: Mapping[tuple[str, str], str] | None
 
     Args:
         policy: the policy to check.
-        labels: display names by (dimension, value); codes are printed where missing.
 
     Returns:
-        A list of sentences, in a stable order (capacity, bounds in policy order, dimension totals, mix rule).
+        The problems, in a stable order (capacity, bounds in policy order, duplicates, dimension totals, mix rule).
     """
-    labels = labels or {}
     problems = _capacity_problems(policy.capacity)
     for bound in policy.bounds:
-        problems += _bound_problems(bound, policy.capacity, labels)
-    problems += _duplicate_problems(policy.bounds, labels)
+        problems += _bound_problems(bound, policy.capacity)
+    problems += _duplicate_problems(policy.bounds)
     problems += _minimum_total_problems(policy)
     problems += _mix_problems(policy)
     return problems
@@ -153,51 +174,52 @@ def _is_count(number: object) -> bool:
     return isinstance(number, int) and not isinstance(number, bool)
 
 
-def _capacity_problems(capacity: object) -> list[str]:
+def _given(value: object) -> object:
+    """A value as a problem's `got` holds it: JSON-plain (an enum by its value, anything else as its repr)."""
+    if isinstance(value, Enum):
+        return value.value
+    return value if value is None or isinstance(value, (int, float, str)) else repr(value)
+
+
+def _capacity_problems(capacity: object) -> list[PolicyProblem]:
     if not _is_count(capacity):
-        return [f"Capacity must be a whole number of seats (got {capacity!r})."]
+        return [PolicyProblem("capacity.not_whole", {"got": _given(capacity)})]
     if capacity < 0:
-        return [f"Capacity must not be negative (got {capacity})."]
+        return [PolicyProblem("capacity.negative", {"got": capacity})]
     return []
 
 
-def _describe(bound: Bound, labels: Mapping[tuple[str, str], str]) -> str:
-    return f"{labels.get(bound.key, bound.value)} ({bound.dimension})"
+def _bound_problems(bound: Bound, capacity: int) -> list[PolicyProblem]:
+    def problem(code: str, **params) -> PolicyProblem:
+        return PolicyProblem(code, {"dimension": bound.dimension, "value": bound.value, **params})
 
-
-def _bound_problems(bound: Bound, capacity: int, labels: Mapping[tuple[str, str], str]) -> list[str]:
-    name = _describe(bound, labels)
     problems = []
     if bound.dimension not in DIMENSIONS:
-        problems.append(f"Unknown dimension {bound.dimension!r} for {bound.value}; use region, gender or category.")
+        problems.append(problem("bound.unknown_dimension"))
     elif bound.dimension == GENDER and bound.value not in GENDERS:
-        problems.append(f"{bound.value!r} is not a gender value; use woman, man, another or undisclosed.")
+        problems.append(problem("bound.unknown_gender"))
     if bound.min_seats is None and bound.max_seats is None:
-        problems.append(f"The bound for {name} has neither a minimum nor a maximum.")
-    numbers = [(word, n) for word, n in (("minimum", bound.min_seats), ("maximum", bound.max_seats)) if n is not None]
-    for word, n in numbers:
+        problems.append(problem("bound.empty"))
+    numbers = [(which, n) for which, n in (("minimum", bound.min_seats), ("maximum", bound.max_seats)) if n is not None]
+    for which, n in numbers:
         if not _is_count(n):
-            problems.append(f"The {word} for {name} must be a whole number of seats (got {n!r}).")
+            problems.append(problem("bound.not_whole", which=which, got=_given(n)))
         elif n < 0:
-            problems.append(f"The {word} for {name} must not be negative (got {n}).")
+            problems.append(problem("bound.negative", which=which, got=n))
         elif _is_count(capacity) and n > capacity:
-            problems.append(f"The {word} of {n} seats for {name} is above the capacity of {capacity}.")
+            problems.append(problem("bound.above_capacity", which=which, seats=n, capacity=capacity))
     if len(numbers) == 2 and all(_is_count(n) for _, n in numbers) and bound.min_seats > bound.max_seats:
-        problems.append(
-            f"The minimum of {bound.min_seats} seats for {name} is above its maximum of {bound.max_seats}."
-        )
+        problems.append(problem("bound.min_above_max", minimum=bound.min_seats, maximum=bound.max_seats))
     return problems
 
 
-def _duplicate_problems(bounds: tuple[Bound, ...], labels: Mapping[tuple[str, str], str]) -> list[str]:
+def _duplicate_problems(bounds: tuple[Bound, ...]) -> list[PolicyProblem]:
     seen = Counter(b.key for b in bounds)
-    return [
-        f"{_describe(Bound(*key), labels)} has {n} bounds; keep one."
-        for key, n in seen.items() if n > 1
-    ]
+    return [PolicyProblem("bound.duplicate", {"dimension": dimension, "value": value, "count": n})
+            for (dimension, value), n in seen.items() if n > 1]
 
 
-def _minimum_total_problems(policy: Policy) -> list[str]:
+def _minimum_total_problems(policy: Policy) -> list[PolicyProblem]:
     capacity = policy.capacity
     if not _is_count(capacity) or capacity < 0:
         return []  # already reported
@@ -206,17 +228,16 @@ def _minimum_total_problems(policy: Policy) -> list[str]:
         minimums = [b.min_seats for b in policy.bounds_on(dimension) if _is_count(b.min_seats) and b.min_seats > 0]
         # One minimum above capacity is reported on its own bound; the total would only repeat it.
         if sum(minimums) > capacity and all(n <= capacity for n in minimums):
-            problems.append(
-                f"The minimums on {dimension} add up to {sum(minimums)} seats, more than the capacity of {capacity}."
-            )
+            problems.append(PolicyProblem("minimums.above_capacity",
+                                          {"dimension": dimension, "total": sum(minimums), "capacity": capacity}))
     return problems
 
 
-def _mix_problems(policy: Policy) -> list[str]:
+def _mix_problems(policy: Policy) -> list[PolicyProblem]:
     problems = []
     k = policy.mix_min_size
     if k is not None and (not _is_count(k) or k < 2):
-        problems.append(f"The delegation mix size must be a whole number of at least 2 (got {k!r}).")
+        problems.append(PolicyProblem("mix.size", {"got": _given(k)}))
     if policy.mix_severity not in (Severity.WARNING, Severity.VIOLATION):
-        problems.append(f"The delegation mix rule must be a warning or a violation (got {policy.mix_severity!r}).")
+        problems.append(PolicyProblem("mix.severity", {"got": _given(policy.mix_severity)}))
     return problems

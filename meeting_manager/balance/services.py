@@ -9,8 +9,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import LazyString, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import String, and_, bindparam, case, cast, func, literal, select, union_all, update
 from sqlalchemy.orm import aliased, selectinload
 
@@ -28,8 +28,8 @@ from ..registration.services import change_status, link_status_audits
 from ..signals import seat_freed, seats_held
 from . import engine, solver
 from .models import BalancePolicy, BoundUnit, DecisionMode, PolicyBound
-from .policy import CATEGORY, GENDER, REGION, Bound, Policy, Severity, seats_for_percent, validate_policy
-from .wording import GENDER_LABELS, finding_text, group_name
+from .policy import CATEGORY, GENDER, REGION, Bound, Policy, PolicyProblem, Severity, seats_for_percent, validate_policy
+from .wording import GENDER_LABELS, SaidProblem, finding_text, group_name
 
 S = RegistrationStatus
 
@@ -75,19 +75,24 @@ class BatchRefused(RuleViolation):
 
 
 class PolicyInvalid(DomainError):
+    """A policy that cannot be met. `problems` stay codes with params (wording.SaidProblem) and are said, like the
+    message, in the language of whoever is shown them."""
+
     status_code = 422
 
-    def __init__(self, problems: list[str]):
-        super().__init__(_("The policy cannot be met: %(why)s", why=" ".join(problems)))
-        self.problems = problems
+    def __init__(self, problems: list[PolicyProblem], labels=None):
+        self.problems = [SaidProblem(p, labels) for p in problems]
+        super().__init__(LazyString(self._say))
+
+    def _say(self) -> str:
+        return _("The policy cannot be met: %(why)s", why=" ".join(str(p) for p in self.problems))
 
 
 class BelowApproved(PolicyInvalid):
     """Caps below what is already approved: refused unless the organiser insists (the excess is then shown)."""
 
-    def __init__(self, problems: list[str]):
-        DomainError.__init__(self, _("Some caps are below what is already approved: %(why)s", why=" ".join(problems)))
-        self.problems = problems
+    def _say(self) -> str:
+        return _("Some caps are below what is already approved: %(why)s", why=" ".join(str(p) for p in self.problems))
 
 
 # --- the policy ---------------------------------------------------------------------------------------------------
@@ -169,12 +174,12 @@ def save_policy(meeting: Meeting, data: dict, bounds: list[dict], *, actor, allo
     bounds = [b for b in bounds if b.get("minimum") is not None or b.get("maximum") is not None]
     pure = _policy(meeting.capacity, bounds, release_at=None, mix_min_size=data.get("mix_min_size"),
                    mix_is_violation=data.get("mix_is_violation", False))
-    labels = labels_for(meeting)
-    if problems := validate_policy(pure, labels):
-        raise PolicyInvalid(problems)
+    if problems := validate_policy(pure):
+        raise PolicyInvalid(problems, labels_for(meeting))
     if not allow_excess and (below := caps_below_approved(pure, current_counts(meeting))):
-        raise BelowApproved([_("%(group)s: %(n)s approved, above a cap of %(cap)s.",
-                               group=group_name(labels, d, v), n=n, cap=cap) for d, v, n, cap in below])
+        raise BelowApproved([PolicyProblem("bound.below_approved", {"dimension": d, "value": v, "approved": n,
+                                                                    "cap": cap}) for d, v, n, cap in below],
+                            labels_for(meeting))
     row = get_policy_row(meeting) or BalancePolicy(meeting_id=meeting.id)
     for name, value in data.items():
         setattr(row, name, value)

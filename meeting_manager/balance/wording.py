@@ -1,21 +1,23 @@
-"""Rule findings in words: one sentence per finding code, in the reader's language, said at the edge.
+"""Rule findings and policy problems in words: one sentence per code, in the reader's language, said at the edge.
 
 The engine hands out codes with numbers (engine.Finding) and the decision history stores them as dicts
 (Finding.as_data); both read here, at the moment a page, a mail, a PDF, an export or the API shows them, so a
 decision taken in English reads in Spanish to a Spanish organiser. Group names are looked up then too: categories and
 delegations from the meeting (labels), regions of the built-in schemes and genders in the reader's language.
 A stored finding without a code (an old sentence the migration could not read) is shown as it was written.
+The problems validate_policy finds in a policy are codes too (policy.PolicyProblem), said here the same way.
 """
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 
 from ..reference.services import region_label
 from .engine import DELEGATION, Finding
-from .policy import CATEGORY, GENDER, REGION
+from .policy import CATEGORY, GENDER, REGION, PolicyProblem
 
 Labels = Mapping[tuple[str, str], str]
 
@@ -166,3 +168,107 @@ def finding_text(finding: Finding | Mapping[str, Any], labels: Labels | None = N
 def finding_json(finding: Finding, labels: Labels | None = None) -> dict[str, Any]:
     """What a program reads of a finding: its code and parameters, and the sentence in the current locale."""
     return {"code": finding.code, "params": finding.params, "sentence": finding_text(finding, labels)}
+
+
+# --- policy problems ---------------------------------------------------------------------------------------------
+
+
+def _given(value: object) -> str:
+    """What the organiser gave, as a problem shows it: a number in the reader's way of writing numbers."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return format_decimal(value)
+    return str(value)
+
+
+def _number_problem(p: dict, name: str) -> str:
+    code, minimum, got = p["code"], p.get("which") == "minimum", _given(p.get("got"))
+    if code == "bound.not_whole":
+        return (_("The minimum for %(group)s must be a whole number of seats (got %(got)s).", group=name, got=got)
+                if minimum else
+                _("The maximum for %(group)s must be a whole number of seats (got %(got)s).", group=name, got=got))
+    if code == "bound.negative":
+        return (_("The minimum for %(group)s must not be negative (got %(got)s).", group=name, got=got) if minimum
+                else _("The maximum for %(group)s must not be negative (got %(got)s).", group=name, got=got))
+    seats, capacity = p.get("seats") or 0, p.get("capacity") or 0
+    if minimum:
+        return ngettext("The minimum of %(num)d seat for %(group)s is above the capacity of %(capacity)d.",
+                        "The minimum of %(num)d seats for %(group)s is above the capacity of %(capacity)d.", seats,
+                        group=name, capacity=capacity)
+    return ngettext("The maximum of %(num)d seat for %(group)s is above the capacity of %(capacity)d.",
+                    "The maximum of %(num)d seats for %(group)s is above the capacity of %(capacity)d.", seats,
+                    group=name, capacity=capacity)
+
+
+def _minimums_problem(p: dict) -> str:
+    dimension, total, capacity = p.get("dimension"), p.get("total") or 0, p.get("capacity") or 0
+    if dimension == REGION:
+        return ngettext("The minimums of the regions add up to %(num)d seat, more than the capacity of %(capacity)d.",
+                        "The minimums of the regions add up to %(num)d seats, more than the capacity of "
+                        "%(capacity)d.", total, capacity=capacity)
+    if dimension == GENDER:
+        return ngettext("The minimums of the genders add up to %(num)d seat, more than the capacity of %(capacity)d.",
+                        "The minimums of the genders add up to %(num)d seats, more than the capacity of "
+                        "%(capacity)d.", total, capacity=capacity)
+    return ngettext("The minimums of the categories add up to %(num)d seat, more than the capacity of "
+                    "%(capacity)d.", "The minimums of the categories add up to %(num)d seats, more than the capacity "
+                    "of %(capacity)d.", total, capacity=capacity)
+
+
+def problem_text(problem: PolicyProblem, labels: Labels | None = None) -> str:
+    """A policy problem (policy.validate_policy; or bound.below_approved, a cap below what is already approved,
+    with its approved and cap) as a sentence in the current
+    locale; groups are named as in findings (labels, then the built-in regions and genders)."""
+    p = {"code": problem.code, **problem.params}
+    code, name = problem.code, group_name(labels, p.get("dimension"), p.get("value"))
+    if code == "capacity.not_whole":
+        return _("The capacity must be a whole number of seats (got %(got)s).", got=_given(p.get("got")))
+    if code == "capacity.negative":
+        return _("The capacity must not be negative (got %(got)s).", got=_given(p.get("got")))
+    if code == "bound.unknown_dimension":
+        return _("“%(dimension)s” is not something bounds can count (for %(value)s); use region, gender or "
+                 "category.", dimension=p.get("dimension"), value=p.get("value"))
+    if code == "bound.unknown_gender":
+        return _("“%(value)s” is not a gender value; use woman, man, another or undisclosed.", value=p.get("value"))
+    if code == "bound.empty":
+        return _("The bound for %(group)s has neither a minimum nor a maximum.", group=name)
+    if code in ("bound.not_whole", "bound.negative", "bound.above_capacity"):
+        return _number_problem(p, name)
+    if code == "bound.min_above_max":
+        return ngettext("The minimum of %(num)d seat for %(group)s is above its maximum of %(maximum)d.",
+                        "The minimum of %(num)d seats for %(group)s is above its maximum of %(maximum)d.",
+                        p.get("minimum") or 0, group=name, maximum=p.get("maximum") or 0)
+    if code == "bound.duplicate":
+        return ngettext("%(group)s has %(num)d bound; keep one.", "%(group)s has %(num)d bounds; keep one.",
+                        p.get("count") or 0, group=name)
+    if code == "minimums.above_capacity":
+        return _minimums_problem(p)
+    if code == "mix.size":
+        return _("The delegation mix size must be a whole number of at least 2 (got %(got)s).",
+                 got=_given(p.get("got")))
+    if code == "mix.severity":
+        return _("The delegation mix rule must be a warning or a violation (got %(got)s).", got=_given(p.get("got")))
+    if code == "bound.below_approved":
+        return ngettext("%(group)s: %(num)d approved, above a cap of %(cap)d.",
+                        "%(group)s: %(num)d approved, above a cap of %(cap)d.", p.get("approved") or 0,
+                        group=name, cap=p.get("cap") or 0)
+    return code
+
+
+@dataclass(frozen=True)
+class SaidProblem:
+    """A policy problem that stays data (its code and params, for the API) and says itself in the locale current
+    where it is shown (str(), as a page, a flash or a problem response does)."""
+
+    problem: PolicyProblem
+    labels: Labels | None = None
+
+    @property
+    def code(self) -> str:
+        return self.problem.code
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return dict(self.problem.params)
+
+    def __str__(self) -> str:
+        return problem_text(self.problem, self.labels)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, selectinload
@@ -207,7 +208,9 @@ def parse_sync(data) -> tuple[str, list[QueuedCheckIn]]:
     except (KeyError, TypeError, ValueError, AttributeError):
         raise ValidationFailed(_l("The sync request is not one the desk sends: nothing was recorded.")) from None
     if len(items) > SYNC_BATCH:
-        raise ValidationFailed(_l("Send at most %(n)s check-ins at a time: nothing was recorded.", n=SYNC_BATCH))
+        raise ValidationFailed(lazy_ngettext("Send at most %(num)d check-in at a time: nothing was recorded.",
+                                             "Send at most %(num)d check-ins at a time: nothing was recorded.",
+                                             SYNC_BATCH))
     if len({item.client_id for item in items}) != len(items):
         raise ValidationFailed(_l("The same check-in id appears twice in one request: nothing was recorded."))
     return device_id, items

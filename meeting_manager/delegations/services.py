@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from pypdf import PdfReader
 from sqlalchemy import or_, select
 
@@ -103,8 +104,9 @@ def update_delegation(delegation: Delegation, data: dict, *, actor) -> Delegatio
     """Change a delegation; its seats cannot drop below the members it already has."""
     taken = seats_taken(delegation)
     if data.get("seats", delegation.seats) < taken:
-        raise SeatsExhausted(_l("This delegation already has %(n)d members or open nominations; it cannot have "
-                                "fewer seats.", n=taken))
+        raise SeatsExhausted(lazy_ngettext(
+            "This delegation already has %(num)d member or open nomination; it cannot have fewer seats.",
+            "This delegation already has %(num)d members or open nominations; it cannot have fewer seats.", taken))
     _apply(delegation, data)
     record("delegation.update", actor=actor, meeting=delegation.meeting, subject=delegation, seats=delegation.seats)
     return delegation
@@ -185,8 +187,10 @@ def nominate_member(delegation: Delegation, *, email: str, given_name: str, fami
     db.session.refresh(delegation, with_for_update=True)
     taken = seats_taken(delegation)
     if taken >= delegation.seats:
-        raise SeatsExhausted(_l("All %(seats)d seats of the delegation are taken. Withdraw a nomination, or ask "
-                                "the organisers for more seats.", seats=delegation.seats))
+        raise SeatsExhausted(lazy_ngettext(
+            "The delegation's %(num)d seat is taken. Withdraw the nomination, or ask the organisers for more seats.",
+            "All %(num)d seats of the delegation are taken. Withdraw a nomination, or ask the organisers for more "
+            "seats.", delegation.seats))
     fields = dict(given_name=given_name.strip(), family_name=family_name.strip(), delegation=delegation,
                   country_code=delegation.country_code, organisation=delegation.name, seats=1, lock_email=True,
                   category=_kind_category(delegation))

@@ -46,7 +46,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, has_request_context
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, select, update
@@ -74,6 +75,9 @@ LOST_SECONDS = 60
 MAX_ATTEMPTS = 2
 #: a job queued this long (seconds, JOBS_NO_WORKER_SECONDS) that no worker has started: its page says so
 NO_WORKER_SECONDS = 60
+
+#: the params key of the language a job speaks (its starter's)
+LOCALE = "locale"
 
 Progress = Callable[[int, int], None]
 JobFunction = Callable[[Job, Progress], "tuple[bytes, str] | None"]
@@ -112,11 +116,16 @@ def get_kind(name: str) -> JobKind | None:
 
 
 def start_job(kind: str, *, meeting=None, actor=None, params: dict) -> Job:
-    """Queue a job of a registered kind; it starts once the caller's transaction commits."""
+    """Queue a job of a registered kind; it starts once the caller's transaction commits. Started in a request, it
+    keeps the reader's language in its params (LOCALE): its findings, file and messages are in that language."""
     if get_kind(kind) is None:
         raise KeyError(f"unknown job kind {kind!r}")
+    params = dict(params)
+    if has_request_context() and (locale := get_locale()) is not None:
+        # A worker has no request to take a language from: the job speaks the language of whoever started it.
+        params.setdefault(LOCALE, str(locale))
     job = Job(kind=kind, meeting_id=getattr(meeting, "id", None), created_by_id=getattr(actor, "id", None),
-              params=dict(params))
+              params=params)
     db.session.add(job)
     db.session.flush()  # the id goes to the worker
     run_after_commit("jobs.run", job.id)
@@ -224,6 +233,13 @@ def run_job(job_id: int) -> Job | None:
     if attempt is None:
         return get_job(job_id)
     job = get_job(job_id)
+    with force_locale(job.params.get(LOCALE) or _setting("BABEL_DEFAULT_LOCALE", "en")):
+        return _run(job, attempt)
+
+
+def _run(job: Job, attempt: int) -> Job:
+    """One run of a claimed job, in the job's language."""
+    job_id = job.id
     progress = _ProgressWriter(job_id, attempt)
     finished = threading.Event()
     threading.Thread(target=progress.beat, args=(_setting("JOBS_HEARTBEAT_SECONDS", HEARTBEAT_SECONDS), finished),

@@ -12,6 +12,7 @@ RIGHT_TO_LEFT = frozenset({"ar"})
 #: the BCP 47 tag for `lang=""`: the script matters to fonts and screen readers for Chinese
 HTML_TAGS = {"zh": "zh-Hans"}
 COOKIE = "lang"
+API_PATH, API_LANGUAGE = "/api/v1/", "en"
 
 
 def language_label(code: str) -> str:
@@ -44,9 +45,13 @@ def valid(code: object) -> str | None:
 
 
 def select_locale() -> str | None:
-    """The account's choice, then the visitor's cookie, then the browser's Accept-Language, then the default."""
+    """The account's choice, then the visitor's cookie, then the browser's Accept-Language, then the default.
+    The API speaks the language each request's Accept-Language asks for, else English (API_LANGUAGE)."""
     if not has_request_context():  # services called from the CLI or a test: the default locale
         return None
+    if request.path.startswith(API_PATH):
+        # A program names its language in each request; a cookie or an account's choice is a person's, not its.
+        return request.accept_languages.best_match(offered()) or API_LANGUAGE
     if current_user and current_user.is_authenticated and valid(current_user.locale):
         return current_user.locale
     if chosen := valid(request.cookies.get(COOKIE)):

@@ -1,8 +1,9 @@
 """The language switcher: one small form on every page."""
 from urllib.parse import urlsplit
 
+from babel.lists import format_list
 from flask import Blueprint, abort, redirect, request
-from flask_babel import format_percent, refresh
+from flask_babel import get_locale, refresh
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -17,12 +18,13 @@ bp = Blueprint("languages", __name__)
 bp.before_app_request(refresh)
 
 
-@bp.app_template_filter("percent")
-def percent(share: float | None) -> str:
-    """A share (0.25) as the reader's language writes a percentage: 25 %, 25%, ٢٥٪, %25."""
-    return format_percent(share or 0)
-
 ONE_YEAR = 365 * 24 * 3600
+
+
+@bp.app_template_filter("listformat")
+def listformat(items) -> str:
+    """Items joined as the reader's language joins a list ("a, b, and c", "a، وb"), by Babel."""
+    return format_list([str(item) for item in items], locale=get_locale() or "en")
 
 
 def _page_left() -> str:

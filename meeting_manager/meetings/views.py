@@ -1,4 +1,5 @@
 """Meetings: the public list and page, and creating and editing an edition."""
+from babel import Locale
 from babel.dates import format_datetime
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -33,14 +34,22 @@ def meeting_status_label(status: MeetingStatus) -> str:
             MeetingStatus.closed: _("Registration closed"), MeetingStatus.archived: _("Archived")}[status]
 
 
+#: meeting_time's pattern for a date in the order and words of the reader's language and a 24-hour time, as every
+#: page writes times ("5 mai 2026, 14:07", "2026年5月5日 14:07", "May 5, 2026, 14:07")
+DATE_AND_TIME = "date_and_time"
+
+
 @bp.app_template_filter("meeting_time")
 def meeting_time(moment, meeting: Meeting, pattern: str = "d MMM y, HH:mm", zone: bool = True) -> str:
     """A moment on the meeting's clocks, in the reader's language, with the zone named (unless a column header
     names it already): the same moment reads the same on every page."""
     if moment is None:
         return ""
+    locale = Locale.parse(get_locale() or "en")
+    if pattern == DATE_AND_TIME:
+        pattern = locale.datetime_formats["medium"].format("HH:mm", locale.date_formats["medium"].pattern)
     # Babel's own formatter: Flask-Babel's would move the moment to the reader's zone (UTC by default)
-    text = format_datetime(moment, pattern, tzinfo=meeting.tz, locale=get_locale() or "en")
+    text = format_datetime(moment, pattern, tzinfo=meeting.tz, locale=locale)
     return f"{text} ({meeting.timezone.replace('_', ' ')})" if zone else text
 
 

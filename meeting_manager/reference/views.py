@@ -11,7 +11,8 @@ from .forms import SchemeUploadForm
 from .models import RegionScheme
 
 bp = Blueprint("reference", __name__, url_prefix="/reference")
-bp.add_app_template_filter(services.region_label, "region_label")
+# A region as a page names it: the built-in schemes' regions in the reader's language.
+bp.add_app_template_global(services.region_label, "region_label")
 
 
 @bp.route("/schemes", methods=["GET", "POST"])

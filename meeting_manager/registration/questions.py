@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from babel.lists import format_list
-from flask_babel import format_date, get_locale
+from flask_babel import format_date, get_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -38,7 +38,8 @@ def _clean_answer(question: Question, raw) -> tuple[Any, str | None]:
     if kind in (QuestionKind.short_text, QuestionKind.long_text):
         value = (raw or "").strip() if isinstance(raw, str) or raw is None else str(raw)
         if len(value) > ANSWER_LIMITS[kind]:
-            return None, _("The answer is longer than %(n)s characters.", n=ANSWER_LIMITS[kind])
+            return None, ngettext("The answer is longer than %(num)d character.",
+                                  "The answer is longer than %(num)d characters.", ANSWER_LIMITS[kind])
         if has_control_characters(value, multiline=kind == QuestionKind.long_text):
             return None, _("The answer holds control characters.")
         return value or None, None

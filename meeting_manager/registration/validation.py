@@ -8,6 +8,7 @@ import unicodedata
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from .models import Registration
 
@@ -49,7 +50,8 @@ def clean_text(value, name: str, problems: list, *, model=Registration, multilin
     if required and not value:
         problems.append(_("%(field)s is required.", field=label(name)))
     elif limit and len(value) > limit:
-        problems.append(_("%(field)s is longer than %(n)s characters.", field=label(name), n=limit))
+        problems.append(ngettext("%(field)s is longer than %(num)d character.",
+                                 "%(field)s is longer than %(num)d characters.", limit, field=label(name)))
     elif has_control_characters(value, multiline=multiline):
         problems.append(_("%(field)s holds control characters.", field=label(name)))
     return value

@@ -1,10 +1,12 @@
-"""validate_policy sentences and the percentage-to-seats rounding."""
+"""validate_policy's problems (codes with their numbers, said by wording.py) and the percentage-to-seats rounding."""
+import json
 from decimal import Decimal
 from fractions import Fraction
 
 import pytest
 
-from meeting_manager.balance.policy import Bound, Policy, Severity, seats_for_percent, validate_policy
+from meeting_manager.balance.policy import Bound, Policy, PolicyProblem, Severity, seats_for_percent, validate_policy
+from meeting_manager.balance.wording import problem_text
 
 
 @pytest.mark.parametrize(
@@ -45,69 +47,86 @@ def test_typical_policy_is_valid():
     assert validate_policy(policy) == []
 
 
+AF = {"dimension": "region", "value": "AF"}
+
+
 @pytest.mark.parametrize(
-    ("policy", "expected"),
+    ("policy", "code", "params"),
     [
-        (Policy(capacity=-1), "Capacity must not be negative (got -1)."),
-        (Policy(capacity=2.5), "Capacity must be a whole number of seats (got 2.5)."),
-        (
-            Policy(10, (Bound("region", "AF", min_seats=5, max_seats=3),)),
-            "The minimum of 5 seats for AF (region) is above its maximum of 3.",
-        ),
-        (
-            Policy(10, (Bound("region", "AF", max_seats=11),)),
-            "The maximum of 11 seats for AF (region) is above the capacity of 10.",
-        ),
-        (
-            Policy(10, (Bound("region", "AF", min_seats=12),)),
-            "The minimum of 12 seats for AF (region) is above the capacity of 10.",
-        ),
-        (
-            Policy(10, (Bound("gender", "woman", min_seats=-2),)),
-            "The minimum for woman (gender) must not be negative (got -2).",
-        ),
-        (
-            Policy(10, (Bound("gender", "woman", max_seats=-1),)),
-            "The maximum for woman (gender) must not be negative (got -1).",
-        ),
-        (
-            Policy(10, (Bound("region", "AF", min_seats=6), Bound("region", "AS", min_seats=5))),
-            "The minimums on region add up to 11 seats, more than the capacity of 10.",
-        ),
-        (
-            Policy(10, (Bound("region", "AF", max_seats=3), Bound("region", "AF", max_seats=4))),
-            "AF (region) has 2 bounds; keep one.",
-        ),
-        (
-            Policy(10, (Bound("age", "young", max_seats=3),)),
-            "Unknown dimension 'age' for young; use region, gender or category.",
-        ),
-        (
-            Policy(10, (Bound("gender", "female", max_seats=3),)),
-            "'female' is not a gender value; use woman, man, another or undisclosed.",
-        ),
-        (Policy(10, (Bound("region", "AF"),)), "The bound for AF (region) has neither a minimum nor a maximum."),
-        (Policy(10, mix_min_size=1), "The delegation mix size must be a whole number of at least 2 (got 1)."),
-        (
-            Policy(10, mix_min_size=3, mix_severity=Severity.HOLDS),
-            "The delegation mix rule must be a warning or a violation (got <Severity.HOLDS: 'holds'>).",
-        ),
+        (Policy(capacity=-1), "capacity.negative", {"got": -1}),
+        (Policy(capacity=2.5), "capacity.not_whole", {"got": 2.5}),
+        (Policy(10, (Bound("region", "AF", min_seats=5, max_seats=3),)), "bound.min_above_max",
+         AF | {"minimum": 5, "maximum": 3}),
+        (Policy(10, (Bound("region", "AF", max_seats=11),)), "bound.above_capacity",
+         AF | {"which": "maximum", "seats": 11, "capacity": 10}),
+        (Policy(10, (Bound("region", "AF", min_seats=12),)), "bound.above_capacity",
+         AF | {"which": "minimum", "seats": 12, "capacity": 10}),
+        (Policy(10, (Bound("gender", "woman", min_seats=-2),)), "bound.negative",
+         {"dimension": "gender", "value": "woman", "which": "minimum", "got": -2}),
+        (Policy(10, (Bound("gender", "woman", max_seats=-1),)), "bound.negative",
+         {"dimension": "gender", "value": "woman", "which": "maximum", "got": -1}),
+        (Policy(10, (Bound("gender", "woman", max_seats=1.5),)), "bound.not_whole",
+         {"dimension": "gender", "value": "woman", "which": "maximum", "got": 1.5}),
+        (Policy(10, (Bound("region", "AF", min_seats=6), Bound("region", "AS", min_seats=5))),
+         "minimums.above_capacity", {"dimension": "region", "total": 11, "capacity": 10}),
+        (Policy(10, (Bound("region", "AF", max_seats=3), Bound("region", "AF", max_seats=4))), "bound.duplicate",
+         AF | {"count": 2}),
+        (Policy(10, (Bound("age", "young", max_seats=3),)), "bound.unknown_dimension",
+         {"dimension": "age", "value": "young"}),
+        (Policy(10, (Bound("gender", "female", max_seats=3),)), "bound.unknown_gender",
+         {"dimension": "gender", "value": "female"}),
+        (Policy(10, (Bound("region", "AF"),)), "bound.empty", AF),
+        (Policy(10, mix_min_size=1), "mix.size", {"got": 1}),
+        (Policy(10, mix_min_size=3, mix_severity=Severity.HOLDS), "mix.severity", {"got": "holds"}),
     ],
 )
-def test_validate_policy_explains_each_problem(policy, expected):
-    assert validate_policy(policy) == [expected]
+def test_validate_policy_finds_each_problem_as_a_code_with_its_numbers(policy, code, params):
+    (problem,) = validate_policy(policy)
+    assert (problem.code, dict(problem.params)) == (code, params)
+    assert json.loads(json.dumps(problem.params)) == params  # what the API hands on
 
 
-def test_validate_policy_uses_labels_and_lists_every_problem_in_order():
-    policy = Policy(
-        5,
-        (Bound("region", "WEOG", min_seats=4, max_seats=6), Bound("region", "AF", min_seats=3)),
-    )
-    labels = {("region", "WEOG"): "Western European and Others States"}
-    assert validate_policy(policy, labels) == [
-        "The maximum of 6 seats for Western European and Others States (region) is above the capacity of 5.",
-        "The minimums on region add up to 7 seats, more than the capacity of 5.",
-    ]
+def test_validate_policy_lists_every_problem_in_order():
+    policy = Policy(5, (Bound("region", "WEOG", min_seats=4, max_seats=6), Bound("region", "AF", min_seats=3)))
+    assert [p.code for p in validate_policy(policy)] == ["bound.above_capacity", "minimums.above_capacity"]
+
+
+#: (problem, labels, the English sentence)
+SENTENCES = [
+    (PolicyProblem("capacity.not_whole", {"got": 2.5}), {}, "The capacity must be a whole number of seats (got 2.5)."),
+    (PolicyProblem("bound.above_capacity", {"dimension": "region", "value": "WEOG", "which": "maximum", "seats": 6,
+                                            "capacity": 5}), {("region", "WEOG"): "Western Europe"},
+     "The maximum of 6 seats for Western Europe is above the capacity of 5."),
+    (PolicyProblem("bound.above_capacity", {"dimension": "region", "value": "Western European and Others States",
+                                            "which": "minimum", "seats": 1, "capacity": 0}), {},
+     "The minimum of 1 seat for Western European and Others States is above the capacity of 0."),
+    (PolicyProblem("bound.negative", {"dimension": "gender", "value": "woman", "which": "minimum", "got": -2}), {},
+     "The minimum for women must not be negative (got -2)."),
+    (PolicyProblem("minimums.above_capacity", {"dimension": "gender", "total": 11, "capacity": 10}), {},
+     "The minimums of the genders add up to 11 seats, more than the capacity of 10."),
+    (PolicyProblem("bound.duplicate", {"dimension": "category", "value": "gov", "count": 2}),
+     {("category", "gov"): "Government"}, "Government has 2 bounds; keep one."),
+    (PolicyProblem("bound.below_approved", {"dimension": "gender", "value": "man", "approved": 3, "cap": 2}), {},
+     "men: 3 approved, above a cap of 2."),
+    (PolicyProblem("mix.severity", {"got": "holds"}), {},
+     "The delegation mix rule must be a warning or a violation (got holds)."),
+]
+
+
+@pytest.mark.parametrize(("problem", "labels", "sentence"), SENTENCES, ids=[p.code for p, _l, _s in SENTENCES])
+def test_problems_are_said_in_english_with_the_groups_named(app, problem, labels, sentence):
+    with app.test_request_context():
+        assert problem_text(problem, labels) == sentence
+
+
+def test_every_problem_code_has_its_own_sentence(app):
+    codes = {"capacity.not_whole", "capacity.negative", "bound.unknown_dimension", "bound.unknown_gender",
+             "bound.empty", "bound.not_whole", "bound.negative", "bound.above_capacity", "bound.min_above_max",
+             "bound.duplicate", "minimums.above_capacity", "mix.size", "mix.severity", "bound.below_approved"}
+    with app.test_request_context():
+        sentences = {problem_text(PolicyProblem(code, {"dimension": "region", "value": "AF", "got": 1}))
+                     for code in codes}
+    assert len(sentences) == len(codes) and all(s.endswith(".") for s in sentences)
 
 
 def test_minimums_on_different_dimensions_may_overlap():

@@ -205,3 +205,18 @@ def test_an_auto_waitlisting_stores_codes(meeting, db, make_registration):
     (change,) = [c for c in person.history if c.to_status == RegistrationStatus.waitlisted]
     assert {f["code"] for f in change.findings} == {"capacity.holds", "cap.over"}
     assert [f["severity"] for f in change.findings if f["code"] == "cap.over"] == [Severity.VIOLATION.value]
+
+
+def test_a_spanish_organiser_reads_the_policy_s_problems_in_spanish(marked_spanish, meeting, organiser, auth, client,
+                                                                    db):
+    from tests.balance.test_views import policy_form
+
+    organiser.locale = "es"
+    db.session.commit()
+    auth.sign_in(organiser)
+    refused = client.post(f"/meetings/{meeting.id}/policy",
+                          data=policy_form(meeting, client, woman=("200", ""), man=("200", "")))
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "ES:The minimums of the genders add up to 400 seats, more than the capacity of 300." in page
+    assert "add up to 400 seats" not in page.replace("ES:The minimums of the genders add up to 400 seats", "")

@@ -1,14 +1,4 @@
 """Numbers written as the reader's language writes them, in pages (the share of the panel balance)."""
-import pytest
-from flask import render_template_string
-from flask_babel import force_locale
-
-
-@pytest.mark.parametrize("language, written", [("en", "25%"), ("fr", "25\xa0%"), ("ru", "25\xa0%"), ("es", "25\xa0%"),
-                                                ("ar", "25%"), ("zh", "25%")])
-def test_a_share_is_written_as_a_percentage_of_the_language(app, language, written):
-    with app.test_request_context(), force_locale(language):
-        assert render_template_string("{{ 0.25|percent }}") == written
 
 
 def test_the_panel_balance_writes_shares_and_regions_in_french(client, auth, organiser, meeting, make_agenda_session,
