@@ -3,6 +3,8 @@ import enum
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
+from flask_babel import pgettext
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -108,6 +110,21 @@ class Category(db.Model):
     colour: Mapped[str] = mapped_column(String(7), default="#1f5f8b")  #: badge band colour
     position: Mapped[int] = mapped_column(default=0)
     meeting: Mapped[Meeting] = relationship(back_populates="categories")
+
+    @property
+    def label(self) -> str:
+        """The name in the reader's language: a default category's is translated until an organiser renames it,
+        a name an organiser wrote is shown as written."""
+        english, translated = _default_category_names().get(self.code, (None, None))
+        return translated if self.name == english else self.name
+
+
+def _default_category_names() -> dict[str, tuple[str, str]]:
+    """code -> (the name stored in English, the name in the reader's language) of DEFAULT_CATEGORIES."""
+    said = {"state": _("State representative"), "civil_society": _("Civil society"), "academia": _("Academia"),
+            "international_org": _("International organisation"), "expert": _("Expert / speaker"),
+            "press": pgettext("participant category", "Press"), "staff": _("Organiser staff")}
+    return {code: (name, said[code]) for code, name, _counts, _colour in DEFAULT_CATEGORIES}
 
 
 DEFAULT_CATEGORIES = (
