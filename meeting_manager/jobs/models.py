@@ -28,6 +28,9 @@ class Job(db.Model):
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     params: Mapped[dict] = mapped_column(default=dict)
+    #: the language of the person who started it: what it makes (a report, its messages) speaks theirs, wherever
+    #: it runs
+    locale: Mapped[str | None] = mapped_column(String(5))
     status: Mapped[JobStatus] = mapped_column(default=JobStatus.queued)
     done: Mapped[int] = mapped_column(default=0)
     total: Mapped[int] = mapped_column(default=0)

@@ -42,11 +42,13 @@ import shutil
 import threading
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, select, update
@@ -116,7 +118,7 @@ def start_job(kind: str, *, meeting=None, actor=None, params: dict) -> Job:
     if get_kind(kind) is None:
         raise KeyError(f"unknown job kind {kind!r}")
     job = Job(kind=kind, meeting_id=getattr(meeting, "id", None), created_by_id=getattr(actor, "id", None),
-              params=dict(params))
+              params=dict(params), locale=str(get_locale() or "") or None)
     db.session.add(job)
     db.session.flush()  # the id goes to the worker
     run_after_commit("jobs.run", job.id)
@@ -232,7 +234,8 @@ def run_job(job_id: int) -> Job | None:
         kind = get_kind(job.kind)
         if kind is None:
             raise DomainError(_("This kind of job is not known here."))
-        result = kind.function(job, progress)
+        with force_locale(job.locale) if job.locale else nullcontext():  # the starter's language, on any worker
+            result = kind.function(job, progress)
         if progress.stopped.is_set() or not _still_mine(job_id, attempt):
             raise JobStopped()
         if result is not None:
