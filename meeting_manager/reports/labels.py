@@ -27,15 +27,14 @@ def table_names() -> dict[str, str]:
 
 
 def column_names() -> dict[str, str]:
-    def count_of(word: str) -> str:  # a column counting people, apart from the status of one person
-        return pgettext("number of people", word)
-
     names = {
         "name": _("name"), "email": _("email"), "organisation": _("organisation"), "position": _("position"),
         "country": _("country"), "region": _("region"), "gender": _("gender"), "category": _("category"),
         "delegation": _("delegation"), "public listing": _("public listing"), "day": _("day"), "list": _("list"),
-        "first check-in": _("first check-in"), "registration": _("registration"), "approved": count_of("approved"),
-        "pending": count_of("pending"), "waitlisted": count_of("waitlisted"), "signed up": _("signed up"),
+        "first check-in": _("first check-in"), "registration": _("registration"),
+        # columns counting people, apart from the status of one person
+        "approved": pgettext("number of people", "approved"), "pending": pgettext("number of people", "pending"),
+        "waitlisted": pgettext("number of people", "waitlisted"), "signed up": _("signed up"),
         "attended": _("attended"), "no-shows": _("no-shows"), "rate %": _("rate %"), "dimension": _("dimension"),
         "value": _("value"), "group": _("group"), "minimum": _("minimum"), "maximum": _("maximum"),
         "min": _("minimum"), "max": _("maximum"), "headroom": _("headroom"), "share": _("share of capacity %"),
