@@ -81,6 +81,11 @@ def _value_words() -> dict[str, object]:
     }
 
 
+def group_label(dimension: str, value: str) -> str:
+    """A region or a gender (as stored) in words; anything else as it is."""
+    return _value_words()[dimension](value) if dimension in ("region", "gender") and value else value
+
+
 def for_reader(frame: pd.DataFrame) -> pd.DataFrame:
     """The table as the reader reads it: column names and coded values in their language, cells still typed."""
     return exports.for_reader(frame, column_names(), _value_words())
