@@ -11,6 +11,7 @@ names the zone ("first check-in (Europe/Berlin)").
 import io
 import math
 import tempfile
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -35,6 +36,18 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
             safe[column] = safe[column].map(safe_cell)
     safe.columns = [safe_cell(c) for c in safe.columns]
     return safe
+
+
+def for_reader(frame: pd.DataFrame, headers: Mapping[str, str],
+               values: Mapping[str, Callable[[str], str]] | None = None) -> pd.DataFrame:
+    """A copy of `frame` as a person reads it: columns renamed by `headers`, and the text of each column named in
+    `values` (a code: a status, a gender, a country) turned into words by its function. Numbers, dates and
+    booleans keep their type, so the XLSX stays typed."""
+    shown = frame.copy()
+    for column, say in (values or {}).items():
+        if column in shown.columns:
+            shown[column] = shown[column].map(lambda v, say=say: say(v) if isinstance(v, str) and v else v)
+    return shown.rename(columns=lambda c: headers.get(c, c))
 
 
 def iso_moment(value, tz=None):

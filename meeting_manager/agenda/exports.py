@@ -7,10 +7,13 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import pandas as pd
+from babel.dates import format_datetime
 from flask import current_app, render_template
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from icalendar import Calendar, Event
 
+from ..exports import for_reader
 from ..i18n_text import tr_text
 from ..meetings.models import Meeting
 from ..models_base import utcnow
@@ -116,9 +119,9 @@ def agenda_html(meeting: Meeting, sessions: list[Session], *, layout: str = "lis
     from .services import by_day
     days = by_day(meeting, sessions)
     grids = {day: room_grid(items, list(rooms), meeting.tz) for day, items in days} if layout == "rooms" else {}
+    printed = format_datetime(generated or utcnow(), "short", tzinfo=meeting.tz, locale=get_locale())
     return render_template("agenda/print.html", meeting=meeting, days=days, layout=layout, grids=grids,
-                           draft=draft, public_name=public_name,
-                           generated=(generated or utcnow()).astimezone(meeting.tz))
+                           draft=draft, public_name=public_name, printed=printed)
 
 
 def agenda_pdf(meeting: Meeting, sessions: list[Session], *, layout: str = "list", rooms: list[Room] = (),
@@ -152,6 +155,21 @@ def ics_version(sessions: list[Session], meeting: Meeting):
 TABLE_COLUMNS = ["day", "start", "end", "kind", "title", "room", "track", "capacity", "signed_up", "waitlisted",
                  "languages", "interpretation", "published", "organiser", "speakers", "moderators", "rapporteurs",
                  "description"]
+
+
+def table_headers() -> dict[str, str]:
+    """The table's column names in the reader's language (in English, its keys, which scripts may read)."""
+    return {"day": _("day"), "start": _("start"), "end": _("end"), "kind": _("kind"), "title": _("title"),
+            "room": _("room"), "track": _("track"), "capacity": _("capacity"), "signed_up": _("signed_up"),
+            "waitlisted": _("waitlisted"), "languages": _("languages"), "interpretation": _("interpretation"),
+            "published": _("published"), "organiser": _("organiser"), "speakers": _("speakers"),
+            "moderators": _("moderators"), "rapporteurs": _("rapporteurs"), "description": _("description")}
+
+
+def agenda_table(meeting: Meeting, sessions: list[Session], counts: dict[int, dict]) -> pd.DataFrame:
+    """`agenda_frame` as the reader reads it (exports.for_reader): column names and kinds of session in words."""
+    kinds = {kind.value: str(label) for kind, label in KIND_LABELS.items()}
+    return for_reader(agenda_frame(meeting, sessions, counts), table_headers(), {"kind": lambda v: kinds.get(v, v)})
 
 
 def _names(session: Session, role: PersonRole) -> str:

@@ -382,7 +382,7 @@ def export_table(meeting_id: int, fmt: str):
     """Every session as a table, with people and sign-up counts (CSV or XLSX)."""
     meeting = meeting_or_404(meeting_id)
     sessions = services.list_sessions(meeting)
-    frame = exports.agenda_frame(meeting, sessions, services.count_signups([s.id for s in sessions]))
+    frame = exports.agenda_table(meeting, sessions, services.count_signups([s.id for s in sessions]))
     record("agenda.export", actor=current_user, meeting=meeting, format=fmt, sessions=len(sessions))
     db.session.commit()
     if fmt == "csv":

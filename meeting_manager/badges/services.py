@@ -13,9 +13,11 @@ from ..checkin.services import badge_payload
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..i18n_text import localized
+from ..languages.bilingual import bilingual
 from ..meetings.models import Category, Meeting
 from ..meetings.services import to_utc
 from ..names import Purpose, sort_key
+from ..reference.country_names import language_of
 from ..reference.services import country_name, region_map
 from ..registration.models import Registration, RegistrationStatus, TravelDetails
 from .models import BadgePrint
@@ -56,11 +58,13 @@ def meeting_logo(meeting: Meeting) -> bytes | None:
 
 
 def badge_data(registration: Registration, meeting: Meeting, logo: bytes | None) -> BadgeData:
-    category = registration.category
+    """What the badge shows, its fixed words in the wearer's language and English, whoever prints it."""
+    category, language = registration.category, language_of(registration.locale)
     return BadgeData(
         badge_name=registration.name_for(Purpose.badge), latin_name=registration.name_for(Purpose.latin),
         organisation=registration.organisation,
-        country=country_name(registration.represented_country), category=category.name if category else "",
+        country=str(bilingual(lambda: country_name(registration.represented_country), language)),
+        category=str(bilingual(lambda: category.label, language)) if category else "",
         category_colour=category.colour if category else "#455a64", qr_payload=badge_payload(registration),
         # the wearer's language (a badge is theirs); the default language where the meeting has no such title
         meeting_title=localized(meeting, "title", language=registration.locale or meeting.default_language).text,

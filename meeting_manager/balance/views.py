@@ -21,6 +21,7 @@ from ..reference.services import iso_countries, region_label, region_map
 from ..registration.forms import gender_label
 from ..registration.models import Gender, Registration, RegistrationStatus
 from ..registration.services import status_label
+from ..reports.labels import for_reader, frames_for_reader
 from ..widgets import choices_of
 from . import services, wording
 from .dashboard import GENDERS, build_dashboard, dashboard_frames
@@ -287,12 +288,13 @@ def dashboard_export(meeting_id: int, fmt: str):
     record("balance.export", actor=current_user, meeting=meeting, format=fmt)
     db.session.commit()
     if fmt == "xlsx":
-        body, mimetype = xlsx_workbook(frames), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        body, mimetype = (xlsx_workbook(frames_for_reader(frames)),
+                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     else:
         import pandas as pd
 
         table = pd.concat([frames["Bounds"].assign(table="bounds"),
                            frames["Region x gender"].assign(table="region x gender")], ignore_index=True)
-        body, mimetype = csv_bytes(table), "text/csv"
+        body, mimetype = csv_bytes(for_reader(table)), "text/csv"
     return Response(body, mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="balance-{meeting.id}.{fmt}"'})

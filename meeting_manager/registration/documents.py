@@ -10,15 +10,19 @@ language, followed by English.
 import secrets
 from datetime import date, timedelta
 
+from babel.dates import format_interval
 from flask import render_template
 from flask_babel import force_locale, format_date
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from ..audit.services import record
 from ..badges.qr import qr_svg
 from ..checkin.services import badge_payload
 from ..extensions import db
+from ..languages.bilingual import bilingual
 from ..pdf import STATIC_DIR, render_pdf
+from ..reference.country_names import language_of
 from ..reference.services import country_name
 from ..tokens import link_for
 from .models import Registration
@@ -106,6 +110,15 @@ def render_visa_letter(registration: Registration) -> bytes:
 
 def render_e_ticket(registration: Registration) -> bytes:
     """The participant's e-ticket: meeting, name, category and the badge's own QR code (one payload, made by
-    checkin.services.badge_payload), which the check-in desk scans."""
-    return _pdf("registration/e_ticket_pdf.html", registration=registration, meeting=registration.meeting,
-                qr=qr_svg(badge_payload(registration), border=4))
+    checkin.services.badge_payload), which the check-in desk scans. In the participant's language, its fixed words
+    in English too (the desk reads them), whoever downloads it."""
+    language, meeting = language_of(registration.locale), registration.meeting
+    category = registration.category
+    words = {"ticket": bilingual(_l("E-ticket"), language),
+             "category": bilingual(lambda: category.label, language) if category else None,
+             "hint": bilingual(_l("Show this code at the registration desk to collect your badge. Reference %(ref)s.",
+                                  ref=registration.id), language)}
+    with force_locale(language):
+        return _pdf("registration/e_ticket_pdf.html", registration=registration, meeting=meeting, lang=language,
+                    words=words, dates=format_interval(meeting.starts_on, meeting.ends_on, "yMMMMd", locale=language),
+                    qr=qr_svg(badge_payload(registration), border=4))

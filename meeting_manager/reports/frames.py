@@ -19,6 +19,7 @@ from ..meetings.models import Meeting
 from ..names import Purpose, collation_key, render_name, sort_key
 from ..reference.services import country_name, region_map, region_of
 from . import queries
+from .labels import group_label
 
 
 @dataclass(frozen=True)
@@ -210,7 +211,8 @@ def balance_data(meeting: Meeting) -> dict:
     charts = defaultdict(list)
     for (dimension, value), v in sorted(groups.items()):
         bound = caps.get((dimension, value), {})
-        label = bound.get("label") or (names.get(value, value) if dimension == "category" else value)
+        label = bound.get("label") or (names.get(value, value) if dimension == "category"
+                                       else group_label(dimension, value))
         charts[dimension].append({"label": label, "max": bound.get("max"), **v})
     return {"board": board, "cube": cube, "editions": editions, "charts": dict(charts)}
 

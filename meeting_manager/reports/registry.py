@@ -8,7 +8,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import pandas as pd
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
 from flask import render_template
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -18,6 +21,7 @@ from ..meetings.models import Meeting
 from ..models_base import utcnow
 from ..pdf import pdf_document
 from . import frames as f
+from .labels import for_reader, frames_for_reader, table_name
 
 FORMATS = ("pdf", "xlsx", "csv")
 #: how many rows of the main table the report page previews
@@ -71,28 +75,29 @@ def main_frame(report: Report, frames: dict[str, pd.DataFrame]) -> tuple[str, pd
 
 
 def cell(value) -> str:
-    """A cell as text for HTML and PDF tables."""
+    """A cell as text for HTML and PDF tables, dates and numbers as the reader's language writes them (times are
+    the meeting's wall clock already)."""
     if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
         return ""
     if isinstance(value, pd.Timestamp):
         value = value.to_pydatetime()
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
+        return format_datetime(value, "short", locale=get_locale())
     if isinstance(value, date):
-        return value.isoformat()
+        return format_date(value, "medium", locale=get_locale())
     if isinstance(value, bool):
         return "✓" if value else ""
     if isinstance(value, float):
-        return f"{value:.1f}"
+        return format_decimal(value, "0.0", locale=get_locale())
     return str(value)
 
 
 def table(frame: pd.DataFrame, limit: int | None = None) -> dict:
-    """A frame as {columns, rows of text} for the templates."""
-    shown = frame if limit is None else frame.head(limit)
-    return {"columns": [str(c) for c in frame.columns],
-            "numeric": [pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
-                        for c in frame.columns],
+    """A frame as {columns, rows of text} for the templates, in the reader's words (labels.for_reader)."""
+    shown = for_reader(frame if limit is None else frame.head(limit))
+    return {"columns": [str(c) for c in shown.columns],
+            "numeric": [pd.api.types.is_numeric_dtype(shown[c]) and not pd.api.types.is_bool_dtype(shown[c])
+                        for c in shown.columns],
             "rows": [[cell(v) for v in row] for row in shown.itertuples(index=False, name=None)],
             "count": len(frame)}
 
@@ -231,7 +236,9 @@ def render_pdf(report: Report, meeting: Meeting, filters: f.Filters, frames: dic
     landscape = report.key != "attendance" and any(len(frame.columns) >= LANDSCAPE_COLUMNS
                                                    for frame in frames.values())
     html = render_template(report.template, report=report, meeting=meeting, filters=filters, landscape=landscape,
-                           tables=_Tables(frames), frames=frames, made_at=utcnow().astimezone(meeting.tz), **extra)
+                           tables=_Tables(frames), frames=frames, table_name=table_name,
+                           made_on=f"{format_datetime(utcnow(), 'short', tzinfo=meeting.tz, locale=get_locale())} "
+                                   f"({meeting.timezone})", **extra)
     step("html")
     document = pdf_document(html)
     step("layout")
@@ -267,8 +274,8 @@ def render_report(report: Report, meeting: Meeting, filters: f.Filters, fmt: str
         return render_pdf(report, meeting, filters, frames, extra,
                           lambda _step: report_progress(next(done), total)), f"{name}.pdf"
     if fmt == "xlsx":
-        return xlsx_workbook(frames, lambda _sheet: report_progress(next(done), total),
+        return xlsx_workbook(frames_for_reader(frames), lambda _sheet: report_progress(next(done), total),
                              zone=meeting.timezone), f"{name}.xlsx"
-    body = csv_bytes(main_frame(report, frames)[1], tz=meeting.tz)
+    body = csv_bytes(for_reader(main_frame(report, frames)[1]), tz=meeting.tz)
     report_progress(total, total)
     return body, f"{name}.csv"

@@ -15,6 +15,7 @@ from ..reference.services import region_map
 from . import queries
 from .forms import FilterForm
 from .frames import Filters
+from .labels import table_name
 from .registry import BY_KEY, FORMATS, PREVIEW_ROWS, main_frame, table, visible_reports
 
 bp = Blueprint("reports", __name__)
@@ -54,7 +55,7 @@ def index(meeting_id: int):
     previews = []
     for report in visible_reports(current_user, meeting):
         name, frame = main_frame(report, report.build(meeting, _narrowed(report, filters)))
-        previews.append((report, name, table(frame, PREVIEW_ROWS)))
+        previews.append((report, table_name(name), table(frame, PREVIEW_ROWS)))
         if report.key == "visa":  # passport data was shown: the log says who saw it
             record("reports.preview", actor=current_user, meeting=meeting, report=report.key, rows=len(frame))
     db.session.commit()
