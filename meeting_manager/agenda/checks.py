@@ -7,10 +7,11 @@ Conflicts are warnings: an organiser may knowingly keep one (a speaker who moves
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from flask_babel import format_date, ngettext
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ..languages.moments import day_text
 from ..reference.services import UNASSIGNED, region_map, region_of
 from ..registration.models import Gender, RegistrationStatus
 from .models import PersonRole, Session, SessionPerson
@@ -46,7 +47,7 @@ class Finding:
 
 def _when(session: Session, tz) -> str:
     start, end = session.local_start(tz), session.local_end(tz)
-    return f"{format_date(start.date(), 'EEE d MMM')} {start:%H:%M}–{end:%H:%M}"
+    return f"{day_text(start.date(), 'MMMEd', get_locale())} {start:%H:%M}–{end:%H:%M}"
 
 
 def _room(session: Session) -> str:
@@ -99,8 +100,8 @@ def date_conflicts(sessions: list[Session], meeting) -> list[Finding]:
     return [
         Finding("outside_dates", _(
             "“%(title)s” is on %(day)s, outside the meeting's dates (%(first)s to %(last)s).", title=s.title,
-            day=format_date(s.local_day(tz), "EEE d MMM yyyy"), first=format_date(first, "d MMM yyyy"),
-            last=format_date(last, "d MMM yyyy")), s.id)
+            day=day_text(s.local_day(tz), "yMMMEd", get_locale()), first=day_text(first, "yMMMd", get_locale()),
+            last=day_text(last, "yMMMd", get_locale())), s.id)
         for s in sessions if not first <= s.local_day(tz) <= last
     ]
 

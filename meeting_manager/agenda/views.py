@@ -5,7 +5,7 @@ from collections import Counter
 from datetime import date
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, get_locale, ngettext
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -18,6 +18,7 @@ from ..extensions import db
 from ..i18n_text import offered_languages, tr_text
 from ..languages.catalog import LANGUAGES as UN_LANGUAGES
 from ..languages.catalog import language_label
+from ..languages.moments import day_text
 from ..meetings.loaders import meeting_or_404, of_meeting_or_404
 from ..meetings.models import Meeting
 from ..names import sort_key
@@ -40,9 +41,9 @@ def agenda_time(moment, meeting: Meeting) -> str:
 
 
 @bp.app_template_filter("agenda_day")
-def agenda_day(day: date, pattern: str = "EEEE d MMMM") -> str:
-    """A day as people say it (“Saturday 24 October”), in the reader's language."""
-    return format_date(day, pattern)
+def agenda_day(day: date, skeleton: str = "full") -> str:
+    """A day as people say it (“Saturday, October 24, 2026”, “2026年10月24日星期六”), in the reader's language."""
+    return day_text(day, skeleton, get_locale())
 
 
 #: the fields a previewed import would change, in words

@@ -2,13 +2,14 @@
 from datetime import date
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import format_date
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import ORGANISER, STAFF, allow
 from ..errors import DomainError
 from ..extensions import db
+from ..languages.moments import day_text
 from ..meetings.loaders import meeting_or_404, of_meeting_or_404
 from ..meetings.models import Meeting
 from ..registration.models import Registration
@@ -52,7 +53,7 @@ def _posted_list(meeting: Meeting, form) -> tuple[date, int | None]:
 def _list_form(meeting: Meeting, day: date, session_id: int | None) -> ListForm:
     form = ListForm(formdata=None, day=day.isoformat(), session=session_id or 0)
     days = services.meeting_days(meeting)
-    form.day.choices = choices_of([(d.isoformat(), format_date(d, "EEE d MMM")) for d in days])
+    form.day.choices = choices_of([(d.isoformat(), day_text(d, "MMMEd", get_locale())) for d in days])
     form.session.choices = choices_of([(0, _("Whole day (entrance)"))] + [
         (s.id, services.session_label(meeting, s)) for s in services.list_sessions(meeting, day)
     ])
@@ -219,8 +220,8 @@ def card(meeting_id: int, registration_id: int):
 def _other_day_form(meeting: Meeting, formdata=None) -> OtherDayForm:
     form = OtherDayForm(formdata=formdata) if formdata is not None else OtherDayForm(formdata=None)
     today = services.today(meeting)
-    form.day.choices = choices_of([(d.isoformat(), format_date(d, "EEE d MMM")) for d in services.meeting_days(meeting)
-                        if d <= today])
+    form.day.choices = choices_of([(d.isoformat(), day_text(d, "MMMEd", get_locale()))
+                                   for d in services.meeting_days(meeting) if d <= today])
     return form
 
 

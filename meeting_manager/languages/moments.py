@@ -8,7 +8,18 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_interval, format_time
+from babel.dates import format_date, format_interval, format_skeleton, format_time
+
+#: Babel's named date formats; any other format given is a CLDR skeleton
+NAMED_FORMATS = ("short", "medium", "long", "full")
+
+
+def day_text(day: date, skeleton: str, locale) -> str:
+    """A day as the language writes it: a named format or a CLDR skeleton ("yMMMd", "MMMEd"), never a fixed
+    pattern, which would put day, month and weekday in one language's order ("16 二月" for 2月16日)."""
+    if skeleton in NAMED_FORMATS:
+        return format_date(day, skeleton, locale=locale or "en")
+    return format_skeleton(skeleton, day, locale=locale or "en")
 
 
 def moment_text(moment: datetime, zone: str, locale) -> str:

@@ -11,6 +11,7 @@ from ..access import PUBLIC, allow
 from ..extensions import db
 from ..redirects import local_path
 from .catalog import COOKIE, valid
+from .moments import day_text
 
 bp = Blueprint("languages", __name__)
 # Flask-Babel keeps the chosen locale on the app context, which a test (or a CLI command) may hold across
@@ -19,6 +20,12 @@ bp.before_app_request(refresh)
 
 
 ONE_YEAR = 365 * 24 * 3600
+
+
+@bp.app_template_filter("day")
+def day(value, skeleton: str = "yMMMd") -> str:
+    """`{{ meeting.starts_on|day("yMMMMd") }}`: a date in the reader's language (moments.day_text)."""
+    return "" if value is None else day_text(value, skeleton, get_locale())
 
 
 @bp.app_template_filter("listformat")

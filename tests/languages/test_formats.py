@@ -14,3 +14,17 @@ def test_the_panel_balance_writes_shares_and_regions_in_french(client, auth, org
     assert "50\xa0%</td>" in page and "Western European" not in page
     client.set_cookie("lang", "en")
     assert "50%</td>" in client.get(f"/meetings/{meeting.id}/agenda/balance").text
+
+
+def test_days_follow_each_language_s_order_not_one_fixed_pattern(client, meeting, make_agenda_session):
+    """A fixed pattern ("EEEE d MMMM") wrote "星期二 16 二月" in Chinese; CLDR's formats and skeletons write
+    "2月16日" and the Arabic, French and English orders."""
+    from babel.dates import format_date
+    make_agenda_session(meeting, "Opening", published=True)
+    day = meeting.starts_on
+    for language in ("zh", "fr", "ar"):
+        client.set_cookie("lang", language)
+        expected = format_date(day, "full", locale=language)
+        assert expected in client.get(f"/meetings/{meeting.id}").text, (language, expected)
+    client.set_cookie("lang", "zh")
+    assert f"{day.month}月{day.day}日" in client.get(f"/meetings/{meeting.id}").text

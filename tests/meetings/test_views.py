@@ -195,7 +195,7 @@ def test_public_page_shows_what_a_participant_needs(client, make_meeting, db):
     meeting.registration_closes_at = datetime(2026, 11, 30, 16, 0, tzinfo=UTC)
     db.session.commit()
     html = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
-    for text in ("Global Meeting 2026", "Edition 5", "Monday 07 December 2026", "Wednesday 09 December 2026",
+    for text in ("Global Meeting 2026", "Edition 5", "Monday, December 7, 2026", "Wednesday, December 9, 2026",
                  "Palais des Nations, Genève, Switzerland", "Europe/Zurich", "By invitation only",
                  "Closes 30 November 2026, 17:00 (Europe/Zurich)", "<p>First paragraph.</p>",
                  "<p>Second paragraph.</p>"):
