@@ -15,7 +15,7 @@ from ..jobs.dispatch import runner_mode
 from ..jobs.services import start_job
 from ..meetings.loaders import meeting_or_404
 from ..meetings.models import Meeting
-from ..reference.services import region_map
+from ..reference.services import region_choices
 from ..registration.models import Registration, RegistrationStatus
 from ..widgets import choices_of
 from . import services
@@ -30,9 +30,8 @@ HEX = re.compile(r"#[0-9a-fA-F]{6}")
 def _batch_form(meeting: Meeting) -> BatchForm:
     form = BatchForm()
     everyone = [("", _("all"))]
-    regions = sorted(set(region_map(meeting.region_scheme_id).values()))
-    form.region.choices = choices_of(everyone + [(r, r) for r in regions])
-    form.category.choices = choices_of(everyone + [(c.code, c.name) for c in meeting.categories])
+    form.region.choices = choices_of(everyone + region_choices(meeting.region_scheme_id))
+    form.category.choices = choices_of(everyone + [(c.code, c.label) for c in meeting.categories])
     delegations = db.session.execute(db.select(Delegation.id, Delegation.name)
                                      .where(Delegation.meeting_id == meeting.id))
     form.delegation.choices = choices_of(everyone + [(str(i), name) for i, name in delegations])

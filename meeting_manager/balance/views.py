@@ -17,7 +17,7 @@ from ..meetings.loaders import meeting_or_404
 from ..meetings.models import Meeting
 from ..meetings.services import to_local, to_utc
 from ..pdf import cached_pdf, html_to_pdf
-from ..reference.services import iso_countries, region_label, region_map
+from ..reference.services import iso_countries, region_choices, region_label
 from ..registration.forms import gender_label
 from ..registration.models import Gender, Registration, RegistrationStatus
 from ..registration.services import status_label
@@ -47,7 +47,7 @@ def finding_text(finding, meeting: Meeting) -> str:
 def _policy_rows(meeting: Meeting) -> list[dict]:
     """Every (dimension, value) an organiser can bound, with the stored bound if there is one."""
     stored = {(b.dimension, b.value): b for b in getattr(services.get_policy_row(meeting), "bounds", [])}
-    values = [(REGION, r, region_label(r)) for r in sorted(set(region_map(meeting.region_scheme_id).values()))]
+    values = [(REGION, r, label) for r, label in region_choices(meeting.region_scheme_id)]
     values += [(REGION, UNASSIGNED, _("Unassigned (no region in this scheme)"))]
     values += [(GENDER, g.value, services.GENDER_LABELS[g.value]) for g in Gender]
     values += [(CATEGORY, c.code, c.name) for c in meeting.categories if c.counts_toward_balance]
@@ -112,11 +112,10 @@ def _filter_form(meeting: Meeting) -> ReviewFilterForm:
     form = ReviewFilterForm(request.args)
     everyone = [("", _("all"))]
     form.status.choices = choices_of([(s.value, status_label(s)) for s in RegistrationStatus])
-    regions = sorted(set(region_map(meeting.region_scheme_id).values()))
-    form.region.choices = choices_of(everyone + [(r, region_label(r)) for r in regions]
+    form.region.choices = choices_of(everyone + region_choices(meeting.region_scheme_id)
                                      + [(UNASSIGNED, region_label(UNASSIGNED))])
     form.gender.choices = choices_of(everyone + [(g.value, gender_label(g)) for g in Gender])
-    form.category.choices = choices_of(everyone + [(c.code, c.name) for c in meeting.categories])
+    form.category.choices = choices_of(everyone + [(c.code, c.label) for c in meeting.categories])
     delegations = db.session.execute(db.select(Delegation.id, Delegation.name)
                                      .where(Delegation.meeting_id == meeting.id).order_by(Delegation.name))
     form.delegation.choices = choices_of(everyone + [(str(i), name) for i, name in delegations])

@@ -93,6 +93,11 @@ def region_label(region: str) -> str:
     return str(REGION_NAMES.get(region, region))
 
 
+def region_choices(scheme_id: int | None) -> list[tuple[str, str]]:
+    """(region, its name in the reader's language) of a scheme, for the filters of pages."""
+    return [(region, region_label(region)) for region in sorted(set(region_map(scheme_id).values()))]
+
+
 def region_of(mapping: dict[str, str], country_code: str | None) -> str:
     return mapping.get(country_code or "", UNASSIGNED)
 

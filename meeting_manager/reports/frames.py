@@ -15,6 +15,7 @@ from ..balance.dashboard import GENDERS, build_dashboard
 from ..balance.services import group_tally
 from ..checkin.services import meeting_days
 from ..delegations import services as delegations
+from ..i18n_text import default_language_of, pick, reader_language
 from ..meetings.models import Meeting
 from ..names import Purpose, collation_key, render_name, sort_key
 from ..reference.services import country_name, region_map, region_of
@@ -38,7 +39,8 @@ class Filters:
     def describe(self, meeting: Meeting) -> list[tuple[str, str]]:
         """(filter, value) as people read them, for a report's heading: a session by its title, a category by name."""
         names = {"day": _("day"), "session": _("session"), "region": _("region"), "category": _("category")}
-        values = {"session": {row[0]: row[1] for row in queries.sessions(meeting)}.get(self.session, self.session),
+        values = {"session": {row[0]: session_title(meeting, row[1], row[5]) for row in queries.sessions(meeting)}.get(
+            self.session, self.session),
                   "category": next((c.name for c in meeting.categories if c.code == self.category), self.category)}
         return [(names[key], str(values.get(key, value))) for key, value in self.as_params().items()]
 
@@ -150,14 +152,20 @@ def attendance_frames(meeting: Meeting, filters: Filters) -> dict[str, pd.DataFr
     }
 
 
+def session_title(meeting: Meeting, title: str, translations: dict | None) -> str:
+    """A session's title in the reader's language, else the meeting's default language's."""
+    return pick(title, translations, reader_language(), default_language_of(meeting)).text
+
+
 def _session_labels(meeting: Meeting, sessions: dict) -> dict[int, str]:
     """A session's name in the lists: its title, with its start time when another session of the day has it too."""
     starts = {i: _local(meeting, row[2]) for i, row in sessions.items()}
+    titles = {i: session_title(meeting, row[1], row[5]) for i, row in sessions.items()}
     taken = defaultdict(int)
-    for i, row in sessions.items():
-        taken[(starts[i].date(), row[1])] += 1
-    return {i: row[1] if taken[(starts[i].date(), row[1])] == 1 else f"{row[1]} ({starts[i]:%H:%M})"
-            for i, row in sessions.items()}
+    for i in sessions:
+        taken[(starts[i].date(), titles[i])] += 1
+    return {i: titles[i] if taken[(starts[i].date(), titles[i])] == 1 else f"{titles[i]} ({starts[i]:%H:%M})"
+            for i in sessions}
 
 
 def _columns(person: dict) -> dict:
@@ -325,12 +333,13 @@ def speaker_frames(meeting: Meeting, filters: Filters) -> dict[str, pd.DataFrame
     a registered speaker's registration status ("approved", or "cancelled" for one who is no longer coming), "guest"
     for someone named on the panel without a registration."""
     rows = []
-    for name, role, session_id, title, starts, ends, room, organisation, status in queries.speakers(meeting):
+    for name, role, session_id, title, starts, ends, room, organisation, status, titles in queries.speakers(meeting):
         local = _local(meeting, starts)
         if (filters.day and local.date() != filters.day) or (filters.session and filters.session != session_id):
             continue
         rows.append({"name": name, "role": role.value, "organisation": organisation or "",
-                     "status": status.value if status else _("guest"), "session": title, "starts": local,
+                     "status": status.value if status else _("guest"), "session": session_title(meeting, title, titles),
+                     "starts": local,
                      "ends": _local(meeting, ends), "room": room or ""})
     return {"Speakers": pd.DataFrame(rows, columns=["name", "role", "organisation", "status", "session", "starts",
                                                     "ends", "room"])}

@@ -74,9 +74,10 @@ def signups(meeting: Meeting, session_id: int | None = None) -> list[tuple]:
 
 
 def sessions(meeting: Meeting) -> list[tuple]:
-    """(id, title, starts_at, ends_at, room name) of the meeting's sessions, in time order."""
+    """(id, title, starts_at, ends_at, room name, the title's other languages) of the meeting's sessions, in time
+    order."""
     query = (
-        select(Session.id, Session.title, Session.starts_at, Session.ends_at, Room.name)
+        select(Session.id, Session.title, Session.starts_at, Session.ends_at, Room.name, Session.title_i18n)
         .outerjoin(Room, Session.room_id == Room.id)
         .where(Session.meeting_id == meeting.id).order_by(Session.starts_at, Session.id)
     )
@@ -85,11 +86,12 @@ def sessions(meeting: Meeting) -> list[tuple]:
 
 def speakers(meeting: Meeting) -> list[tuple]:
     """(name, role, session id, title, starts_at, ends_at, room, organisation, registration status or None for
-    an outside speaker) for everyone on a panel."""
+    an outside speaker, the title's other languages) for everyone on a panel."""
     query = (
         select(func.coalesce(Registration.badge_name, SessionPerson.name), SessionPerson.role, Session.id,
                Session.title, Session.starts_at, Session.ends_at, Room.name,
-               func.coalesce(Registration.organisation, SessionPerson.organisation), Registration.status)
+               func.coalesce(Registration.organisation, SessionPerson.organisation), Registration.status,
+               Session.title_i18n)
         .join(Session, SessionPerson.session_id == Session.id)
         .outerjoin(Registration, SessionPerson.registration_id == Registration.id)
         .outerjoin(Room, Session.room_id == Room.id)

@@ -11,10 +11,10 @@ from ..extensions import db
 from ..jobs.services import start_job
 from ..meetings.loaders import meeting_or_404
 from ..meetings.models import Meeting
-from ..reference.services import region_map
+from ..reference.services import region_choices
 from . import queries
 from .forms import FilterForm
-from .frames import Filters
+from .frames import Filters, session_title
 from .labels import table_name
 from .registry import BY_KEY, FORMATS, PREVIEW_ROWS, main_frame, table, visible_reports
 
@@ -27,9 +27,10 @@ def parse_filters(meeting: Meeting, args) -> tuple[Filters, list[str]]:
 
 
 def _choices(meeting: Meeting) -> dict:
-    return {"days": meeting_days(meeting), "sessions": queries.sessions(meeting),
-            "regions": sorted(set(region_map(meeting.region_scheme_id).values())),
-            "categories": [(c.code, c.name) for c in meeting.categories]}
+    return {"days": meeting_days(meeting),
+            "sessions": [(s[0], session_title(meeting, s[1], s[5]), s[2]) for s in queries.sessions(meeting)],
+            "regions": region_choices(meeting.region_scheme_id),
+            "categories": [(c.code, c.label) for c in meeting.categories]}
 
 
 def _report_or_403(meeting: Meeting, key: str):
