@@ -37,6 +37,27 @@ class LocalText:
         return self.text
 
 
+class TextIn(str):
+    """A str that knows it is in another language than the reader's (a meeting's text that fell back), for table
+    cells and spreadsheets: the page marks its cell with `lang` (cell_lang), a spreadsheet takes it as text."""
+
+    lang: str
+
+    def __new__(cls, text: str, lang: str):
+        value = super().__new__(cls, text)
+        value.lang = lang
+        return value
+
+
+def as_cell(value: LocalText) -> str:
+    return TextIn(value.text, value.lang) if value.fell_back else value.text
+
+
+def cell_lang(value) -> Markup:
+    """` lang="en" dir="ltr"` for a cell holding a TextIn; nothing for any other value."""
+    return lang_attrs(LocalText(value, value.lang, True)) if isinstance(value, TextIn) else Markup("")
+
+
 def reader_language() -> str:
     """The reader's language (the page's locale; the default language outside a request)."""
     return language_of(get_locale())  # inside force_locale (mail, documents): the forced one
@@ -149,7 +170,7 @@ def lang_attrs(value: LocalText) -> Markup:
 
 def register(app) -> None:
     app.jinja_env.globals.update(tr=tr, tr_text=tr_text, tr_option=tr_option, localized=localized,
-                                 lang_attrs=lang_attrs, in_language=IN_LANGUAGE.get,
+                                 lang_attrs=lang_attrs, cell_lang=cell_lang, in_language=IN_LANGUAGE.get,
                                  language_name=language_label)
 
 

@@ -100,7 +100,7 @@ def _category_rows(meeting, tally) -> list[dict]:
         for (_r, _g, code, _c, status), n in tally.items():
             if code == category.code:
                 counts[status.value] += n
-        rows.append({"code": category.code, "label": category.name, "counts": category.counts_toward_balance,
+        rows.append({"code": category.code, "label": category.label, "counts": category.counts_toward_balance,
                      "approved": counts["approved"], "pending": counts["pending"],
                      "waitlisted": counts["waitlisted"]})
     return rows

@@ -147,7 +147,7 @@ def labels_for(meeting: Meeting, delegation: Delegation | None = None) -> dict[t
     """Display names for findings: categories and delegations by name, genders in words (in the current locale:
     build them where they are read). Given one delegation (what one person's check needs), only its name is added
     and no query is made for the others. Regions are named by wording.group_name."""
-    labels = {(CATEGORY, c.code): c.name for c in meeting.categories}
+    labels = {(CATEGORY, c.code): c.label for c in meeting.categories}
     labels.update({(GENDER, g): str(label) for g, label in GENDER_LABELS.items()})
     if delegation is not None:
         delegations = [(delegation.id, delegation.name)]

@@ -50,7 +50,7 @@ def _policy_rows(meeting: Meeting) -> list[dict]:
     values = [(REGION, r, label) for r, label in region_choices(meeting.region_scheme_id)]
     values += [(REGION, UNASSIGNED, _("Unassigned (no region in this scheme)"))]
     values += [(GENDER, g.value, services.GENDER_LABELS[g.value]) for g in Gender]
-    values += [(CATEGORY, c.code, c.name) for c in meeting.categories if c.counts_toward_balance]
+    values += [(CATEGORY, c.code, c.label) for c in meeting.categories if c.counts_toward_balance]
     return [{"dimension": d, "value": v, "label": label, "unit": getattr(stored.get((d, v)), "unit", None),
              "minimum": getattr(stored.get((d, v)), "minimum", None),
              "maximum": getattr(stored.get((d, v)), "maximum", None)} for d, v, label in values]

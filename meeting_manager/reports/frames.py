@@ -15,7 +15,7 @@ from ..balance.dashboard import GENDERS, build_dashboard
 from ..balance.services import group_tally
 from ..checkin.services import meeting_days
 from ..delegations import services as delegations
-from ..i18n_text import default_language_of, pick, reader_language
+from ..i18n_text import as_cell, default_language_of, pick, reader_language
 from ..meetings.models import Meeting
 from ..names import Purpose, collation_key, render_name, sort_key
 from ..reference.services import country_name, region_map, region_of
@@ -41,7 +41,7 @@ class Filters:
         names = {"day": _("day"), "session": _("session"), "region": _("region"), "category": _("category")}
         values = {"session": {row[0]: session_title(meeting, row[1], row[5]) for row in queries.sessions(meeting)}.get(
             self.session, self.session),
-                  "category": next((c.name for c in meeting.categories if c.code == self.category), self.category)}
+                  "category": next((c.label for c in meeting.categories if c.code == self.category), self.category)}
         return [(names[key], str(values.get(key, value))) for key, value in self.as_params().items()]
 
     @classmethod
@@ -58,9 +58,10 @@ def _local(meeting: Meeting, moment):
 
 def _people(meeting: Meeting, filters: Filters, regions: dict) -> list[dict]:
     """Approved people with their region, narrowed by the region and category filters."""
-    out = []
+    out, categories = [], {c.code: c.label for c in meeting.categories}  # named in the reader's language
     for person in queries.people(meeting):
         person["region"] = region_of(regions, person["represented_country"])
+        person["category_name"] = categories.get(person["category_code"], person["category_name"])
         if filters.region and person["region"] != filters.region:
             continue
         if filters.category and person["category_code"] != filters.category:
@@ -154,7 +155,7 @@ def attendance_frames(meeting: Meeting, filters: Filters) -> dict[str, pd.DataFr
 
 def session_title(meeting: Meeting, title: str, translations: dict | None) -> str:
     """A session's title in the reader's language, else the meeting's default language's."""
-    return pick(title, translations, reader_language(), default_language_of(meeting)).text
+    return as_cell(pick(title, translations, reader_language(), default_language_of(meeting)))
 
 
 def _session_labels(meeting: Meeting, sessions: dict) -> dict[int, str]:
@@ -205,7 +206,7 @@ def balance_data(meeting: Meeting) -> dict:
         attended = sum(row[-1] for row in queries.attended_tally(m))
         editions.append({**edition, "title": m.title, "year": m.starts_on.year, "attended": attended,
                          "attended_rate": _rate(attended, edition["approved"])})
-    names = {c.code: c.name for c in meeting.categories}
+    names = {c.code: c.label for c in meeting.categories}
     # Every group that has people, policy or not; the policy's cap is drawn where there is one.
     caps = {(b["dimension"], b["value"]): b for b in board.bounds}
     groups = defaultdict(lambda: {"approved": 0, "attended": 0})
@@ -229,7 +230,7 @@ def balance_frames(meeting: Meeting, filters: Filters, data: dict | None = None)
     """Counts only (no personal data): region x gender x category, bounds against the policy, editions."""
     data = data or balance_data(meeting)
     board, cube = data["board"], data["cube"]
-    names = {c.code: c.name for c in meeting.categories}
+    names = {c.code: c.label for c in meeting.categories}
     rgc = pd.DataFrame([{"region": r, "gender": g, "category": names.get(c, c), "counts toward balance": counts,
                          **v} for (r, g, c, counts), v in sorted(cube.items())],
                        columns=["region", "gender", "category", "counts toward balance", "approved", "attended"])
@@ -297,7 +298,7 @@ def delegation_frames(meeting: Meeting, filters: Filters) -> dict[str, pd.DataFr
             person = member.registration or member.invitation
             category = member.registration.category if member.registration else None
             rows.append({"delegation": delegation.name, "name": _name(person), "_key": sort_key(person, locale),
-                         "category": category.name if category else "", "status": member.status})
+                         "category": category.label if category else "", "status": member.status})
         summary.append({"delegation": delegation.name, "kind": delegation.kind.value,
                         "country": delegation.country_code or "", "seats": delegation.seats,
                         "seats taken": delegations.seats_held(members), "members": len(members),

@@ -89,7 +89,7 @@ def cell(value) -> str:
         return "✓" if value else ""
     if isinstance(value, float):
         return format_decimal(value, "0.0", locale=get_locale())
-    return str(value)
+    return value if isinstance(value, str) else str(value)  # a text keeps its kind (i18n_text.TextIn: its lang)
 
 
 def table(frame: pd.DataFrame, limit: int | None = None) -> dict:

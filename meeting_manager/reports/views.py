@@ -8,13 +8,14 @@ from ..access import STAFF, allow
 from ..audit.services import record
 from ..checkin.services import meeting_days
 from ..extensions import db
+from ..i18n_text import default_language_of, pick, reader_language
 from ..jobs.services import start_job
 from ..meetings.loaders import meeting_or_404
 from ..meetings.models import Meeting
 from ..reference.services import region_choices
 from . import queries
 from .forms import FilterForm
-from .frames import Filters, session_title
+from .frames import Filters
 from .labels import table_name
 from .registry import BY_KEY, FORMATS, PREVIEW_ROWS, main_frame, table, visible_reports
 
@@ -28,7 +29,8 @@ def parse_filters(meeting: Meeting, args) -> tuple[Filters, list[str]]:
 
 def _choices(meeting: Meeting) -> dict:
     return {"days": meeting_days(meeting),
-            "sessions": [(s[0], session_title(meeting, s[1], s[5]), s[2]) for s in queries.sessions(meeting)],
+            "sessions": [(s[0], pick(s[1], s[5], reader_language(), default_language_of(meeting)), s[2])
+                         for s in queries.sessions(meeting)],
             "regions": region_choices(meeting.region_scheme_id),
             "categories": [(c.code, c.label) for c in meeting.categories]}
 
